@@ -1,0 +1,43 @@
+"""The document as a stream of blocks: what every front end (text, HTML, PDF, DOCX) emits
+and the assembler reads. Front ends know formats; only the assembler knows the template.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass
+class Para:
+    """A line or paragraph of text in reading order."""
+    text: str
+    source: dict[str, Any] = field(default_factory=dict)  # {"line": n} | {"element": i} | {"page": p}
+    heading: int | None = None  # heading level when the format marks it (#, <h2>, Word styles)
+
+
+@dataclass
+class TCell:
+    """One printed cell, as in the document (spans kept, not expanded)."""
+    text: str
+    source: dict[str, Any] = field(default_factory=dict)  # {"table": t, "row": r, "col": c} | {"line": n, "field": k}
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False  # <th>, or a row the format marks as a header
+
+
+@dataclass
+class Table:
+    """A table as printed: rows of cells. One logical table may arrive as several Tables."""
+    rows: list[list[TCell]]
+    source: dict[str, Any] = field(default_factory=dict)  # {"table": t} | {"line": n} | {"page": p}
+
+
+@dataclass
+class Image:
+    """An image in the body, e.g. a statistics table published as a picture."""
+    src: str
+    alt: str = ""
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+Block = Union[Para, Table, Image]

@@ -1,0 +1,44 @@
+"""Reading one printed cell: '1,234', '１２', '251000元', '0.0000', '+2', '减4', '12190余', '/', ''."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_NA = {"/", "-", "—", "——", "无", "－", "–", "N/A", "n/a", "／", "\\"}
+_NUM = re.compile(
+    r"^(?P<sign>[+\-]|增|减|增加|减少)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<approx>余|多|左右)?(?P<unit>万元|元|条|件|个|项|次|篇|%|人次|家|份)?$"
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    value: float | int | None
+    kind: str  # number | blank | na | unreadable
+    approx: bool = False
+    unit: str | None = None
+
+
+def parse_value(raw: str) -> Value:
+    """Parse a printed cell; never raises."""
+    text = re.sub(r"[\s\u3000\xa0]+", "", (raw or "").translate(_FULLWIDTH))
+    if not text:
+        return Value(None, "blank")
+    if text in _NA:
+        return Value(None, "na")
+    m = _NUM.match(text)
+    if not m:
+        return Value(None, "unreadable")
+    num = m["num"].replace(",", "")
+    value: float | int = float(num) if "." in num else int(num)
+    if isinstance(value, float) and value.is_integer() and not re.search(r"\.\d*[1-9]", num):
+        # '0.0000' (万元 with four decimals) reads as the whole number it is
+        value = int(value)
+    if m["sign"] in ("-", "减", "减少"):
+        value = -value
+    return Value(value, "number", approx=bool(m["approx"]), unit=m["unit"])
+
+
+def is_numberlike(raw: str) -> bool:
+    return parse_value(raw).kind in ("number", "na")

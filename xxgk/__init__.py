@@ -1,0 +1,1 @@
+"""The `xxgk` command-line tool."""

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import click
 
-# subcommand modules; each defines a click command named `command`
-_COMMANDS = [
-    "xxgk.commands.parse",
-]
+from xxgk import commands
 
 
 @click.group()
@@ -17,8 +15,9 @@ def cli() -> None:
     """Archive of government information-disclosure annual reports (政府信息公开工作年度报告)."""
 
 
-for _mod in _COMMANDS:
-    cli.add_command(importlib.import_module(_mod).command)
+# each module in xxgk/commands defines a click command named `command`
+for _info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+    cli.add_command(importlib.import_module(f"xxgk.commands.{_info.name}").command)
 
 
 def main() -> None:

@@ -7,12 +7,26 @@ from .model import Report
 
 MAX_BYTES = 50 * 1024 * 1024  # larger documents are refused, not parsed
 
-# media type → module whose `to_blocks(data: bytes, report: Report) -> list[Block]` reads it
+# media type → module whose `to_blocks(data: bytes, report: Report, charset: str | None)
+# -> list[Block]` reads it (`charset`: declared by the caller, e.g. from an HTTP header)
 FRONT_ENDS = {
     "text/plain": "parsers.text",
     "text/markdown": "parsers.text",
     "text/html": "parsers.html",
     "application/xhtml+xml": "parsers.html",
+    "application/pdf": "parsers.pdf",
+    "application/x-pdf": "parsers.pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "parsers.docx",
+    "application/wps-office.docx": "parsers.docx",
+    "application/msword": "parsers.doc",
+    "application/vnd.ms-word": "parsers.doc",
+    "application/rtf": "parsers.doc",
+    "text/rtf": "parsers.doc",
+    "application/vnd.ms-works": "parsers.doc",
+    "application/wps-office.wps": "parsers.doc",
+    "application/wps-office.doc": "parsers.doc",
+    "application/kswps": "parsers.doc",
+    "application/ofd": "parsers.ofd",
 }
 
 _BY_SUFFIX = {
@@ -46,6 +60,14 @@ def sniff(data: bytes, media_type: str | None, name: str = "") -> str:
     return _BY_SUFFIX.get(suffix, "text/plain")
 
 
+def _charset(media_type: str | None) -> str | None:
+    for param in (media_type or "").split(";")[1:]:
+        k, _, v = param.partition("=")
+        if k.strip().lower() == "charset" and v.strip():
+            return v.strip().strip('"').lower()
+    return None
+
+
 def parse_document(data: bytes, media_type: str | None, name: str = "") -> Report:
     from .assemble import assemble
     from .checks import check_identities
@@ -62,7 +84,7 @@ def parse_document(data: bytes, media_type: str | None, name: str = "") -> Repor
             report.status = "failed"
             report.add_finding("unsupported_format", "error", f"no parser for media type {mt}")
             return report
-        blocks = importlib.import_module(module).to_blocks(data, report)
+        blocks = importlib.import_module(module).to_blocks(data, report, charset=_charset(media_type))
         if report.status != "failed":
             assemble(blocks, report)
             check_identities(report)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
 _NA = {"/", "-", "—", "——", "无", "－", "–", "N/A", "n/a", "／", "\\"}
@@ -20,11 +21,22 @@ class Value:
     unit: str | None = None
 
 
+_SPACE = re.compile(r"[\s\u3000\xa0]+")
+MAX_DIGITS = 30  # a longer "number" is not a cell value (and int() would refuse it)
+
+
+@lru_cache(maxsize=65536)
 def parse_value(raw: str) -> Value:
-    """Parse a printed cell; never raises."""
-    text = re.sub(r"[\s\u3000\xa0]+", "", (raw or "").translate(_FULLWIDTH))
+    """Parse a printed cell; never raises. Cached: documents repeat the same few strings."""
+    if not raw:
+        return Value(None, "blank")
+    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS:
+        return Value(int(raw), "number")
+    text = _SPACE.sub("", raw.translate(_FULLWIDTH))
     if not text:
         return Value(None, "blank")
+    if len(text) > MAX_DIGITS + 12:
+        return Value(None, "unreadable")
     if text in _NA:
         return Value(None, "na")
     m = _NUM.match(text)

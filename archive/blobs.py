@@ -1,0 +1,44 @@
+"""A capture's bytes, wherever they are kept: a WARC record (file + offset, written by the
+crawler with warcio) or a local file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+
+class BlobError(Exception):
+    """The capture's bytes cannot be read."""
+
+
+def _resolve(p: str, data_dir: Path | None) -> Path:
+    path = Path(p)
+    if not path.is_absolute() and data_dir is not None and (data_dir / path).exists():
+        return data_dir / path
+    return path
+
+
+def read_warc_record(warc: Path, offset: int) -> bytes:
+    """The payload of the record at `offset` (HTTP body for response records, de-chunked and
+    decompressed as warcio does; the block itself for resource records)."""
+    with open(warc, "rb") as fh:
+        fh.seek(offset)
+        for record in ArchiveIterator(fh):
+            return record.content_stream().read()
+    raise BlobError(f"no WARC record at {warc}:{offset}")
+
+
+def read_capture(capture: Mapping[str, Any], data_dir: str | Path | None = None) -> bytes:
+    """The document bytes of a `captures` row (relative paths resolve against `data_dir`, else
+    the working directory). Raises BlobError when they cannot be read."""
+    data_dir = Path(data_dir) if data_dir is not None else None
+    try:
+        if capture.get("warc_file"):
+            return read_warc_record(_resolve(capture["warc_file"], data_dir), int(capture.get("warc_offset") or 0))
+        if capture.get("path"):
+            return _resolve(capture["path"], data_dir).read_bytes()
+    except (OSError, ValueError, ArchiveLoadFailed) as exc:
+        raise BlobError(f"capture {capture.get('id')}: {exc}") from exc
+    raise BlobError(f"capture {capture.get('id')} has neither a WARC record nor a path")

@@ -1,0 +1,165 @@
+"""Checks across reports, stored as findings with scope 'cross_report'.
+
+`run(db)` recomputes all of them and writes only the difference, so running it again on an
+unchanged archive changes nothing. Reports with status 'failed' take no part.
+
+- carry_chain: this year's 上年结转 (applications/carried_over) equals last year's
+  结转下年度继续办理 (applications/carried_forward) of the same agency, per applicant column.
+- in_force_chain (2021 template, informational): 现行有效件数 this year = last year's
+  + 本年制发 − 本年废止, for rules and normative documents.
+- duplicate_report: an agency has more than one report (different content) for one year; each
+  later one is paired with the first.
+- parent_sum (informational): a summary report against the sum of its units. A unit is a
+  report whose source has `sources.parent_id` = the summary report's source, same year. The
+  headline figures new_requests, total_processed, reviews and lawsuits are compared.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from parsers import spec
+
+_COLS = ("code", "severity", "message", "identity", "table_key", "row_key", "column_key", "details",
+         "subject_report_id", "other_report_id", "agency", "year")
+PARENT_SUM_FIGURES = ("new_requests", "total_processed", "reviews", "lawsuits")
+_SPEC_CHECKS = {c["id"] for c in spec.raw()["cross_report_checks"]}
+
+
+def _num(v: Any) -> Any:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _finding(code: str, severity: str, message: str, *, subject: int, other: int | None, agency: str,
+             year: int, details: dict, table: str | None = None, row: str | None = None,
+             column: str | None = None) -> tuple:
+    identity = code if code in _SPEC_CHECKS else None  # the template's id for this check, if it has one
+    return (code, severity, message, identity, table, row, column,
+            json.dumps(details, ensure_ascii=False, sort_keys=True), subject, other, agency, year)
+
+
+def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
+    sql = """
+    SELECT a.id, b.id, a.agency, a.year, ca.column_key, ca.value, cb.value
+    FROM reports a
+    JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
+    JOIN cells ca ON ca.report_id = a.id AND ca.table_key = 'applications' AND ca.row_key = 'carried_over'
+    JOIN cells cb ON cb.report_id = b.id AND cb.table_key = 'applications'
+                 AND cb.row_key = 'carried_forward' AND cb.column_key = ca.column_key
+    WHERE a.status != 'failed' AND a.agency != '' AND ca.value IS NOT NULL AND cb.value IS NOT NULL
+      AND ca.value != cb.value
+    ORDER BY a.id, b.id, ca.column_key"""
+    return [
+        _finding("carry_chain", "warning",
+                 f"{agency} {year}: 上年结转 ({col}) = {_num(this)}, but the {year - 1} report's "
+                 f"结转下年度继续办理 = {_num(last)} (report {b_id})",
+                 subject=a_id, other=b_id, agency=agency, year=year, table="applications",
+                 row="carried_over", column=col,
+                 details={"this_year_value": _num(this), "last_year_value": _num(last),
+                          "last_year_report_id": b_id, "last_year_row_key": "carried_forward"})
+        for a_id, b_id, agency, year, col, this, last in db.execute(sql).fetchall()
+    ]
+
+
+def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
+    sql = """
+    SELECT a.id, b.id, a.agency, a.year, f.row_key, f.value, p.value, i.value, r.value
+    FROM reports a
+    JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
+         AND b.template = '2021'
+    JOIN cells f ON f.report_id = a.id AND f.table_key = 'active' AND f.column_key = 'in_force'
+    JOIN cells p ON p.report_id = b.id AND p.table_key = 'active' AND p.column_key = 'in_force'
+         AND p.row_key = f.row_key
+    JOIN cells i ON i.report_id = a.id AND i.table_key = 'active' AND i.column_key = 'issued'
+         AND i.row_key = f.row_key
+    JOIN cells r ON r.report_id = a.id AND r.table_key = 'active' AND r.column_key = 'repealed'
+         AND r.row_key = f.row_key
+    WHERE a.status != 'failed' AND a.template = '2021' AND a.agency != ''
+      AND f.value IS NOT NULL AND p.value IS NOT NULL AND i.value IS NOT NULL AND r.value IS NOT NULL
+      AND f.value != p.value + i.value - r.value
+    ORDER BY a.id, b.id, f.row_key"""
+    return [
+        _finding("in_force_chain", "info",
+                 f"{agency} {year}: {row} in force {_num(now)} ≠ {year - 1}'s {_num(prev)} "
+                 f"+ issued {_num(iss)} − repealed {_num(rep)}",
+                 subject=a_id, other=b_id, agency=agency, year=year, table="active", row=row,
+                 column="in_force",
+                 details={"this_year_value": _num(now), "last_year_value": _num(prev),
+                          "issued": _num(iss), "repealed": _num(rep), "expected": _num(prev + iss - rep)})
+        for a_id, b_id, agency, year, row, now, prev, iss, rep in db.execute(sql).fetchall()
+    ]
+
+
+def duplicates(db: sqlite_utils.Database) -> list[tuple]:
+    sql = """
+    SELECT r.id, first.id, r.agency, r.year, r.url, first.url
+    FROM reports r
+    JOIN (SELECT agency, year, min(id) AS id FROM reports
+          WHERE status != 'failed' AND agency != '' AND year IS NOT NULL
+          GROUP BY agency, year HAVING count(*) > 1) AS g
+      ON g.agency = r.agency AND g.year = r.year AND r.id != g.id
+    JOIN reports first ON first.id = g.id
+    WHERE r.status != 'failed'
+    ORDER BY r.id"""
+    return [
+        _finding("duplicate_report", "warning",
+                 f"{agency} {year}: more than one report with different content (reports {first} and {rid})",
+                 subject=rid, other=first, agency=agency, year=year,
+                 details={"first_report_id": first, "url": url, "first_url": first_url,
+                          "same_url": bool(url) and url == first_url})
+        for rid, first, agency, year, url, first_url in db.execute(sql).fetchall()
+    ]
+
+
+def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
+    figs = ", ".join(f"p.{f}" for f in PARENT_SUM_FIGURES)
+    sums = ", ".join(f"sum(u.{f}), count(u.{f})" for f in PARENT_SUM_FIGURES)
+    sql = f"""
+    SELECT p.id, p.agency, p.year, {figs}, {sums}, group_concat(u.id)
+    FROM reports p
+    JOIN sources s ON s.parent_id = p.source_id
+    JOIN reports u ON u.source_id = s.id AND u.year = p.year AND u.status != 'failed'
+    WHERE p.status != 'failed' AND p.source_id IS NOT NULL
+    GROUP BY p.id ORDER BY p.id"""
+    out = []
+    n = len(PARENT_SUM_FIGURES)
+    for row in db.execute(sql).fetchall():
+        pid, agency, year = row[:3]
+        values, sums, units = row[3:3 + n], row[3 + n:3 + 3 * n], row[-1]
+        unit_ids = sorted(int(u) for u in units.split(","))
+        for i, fig in enumerate(PARENT_SUM_FIGURES):
+            mine, total, counted = values[i], sums[2 * i], sums[2 * i + 1]
+            if mine is None or counted == 0 or mine == total:
+                continue
+            out.append(_finding(
+                "parent_sum", "info",
+                f"{agency} {year}: {fig} = {_num(mine)} in the summary report, {_num(total)} summed over "
+                f"{counted} unit report(s) (scopes may differ)",
+                subject=pid, other=None, agency=agency, year=year,
+                details={"figure": fig, "summary_value": _num(mine), "units_sum": _num(total),
+                         "units_with_value": counted, "unit_report_ids": unit_ids}))
+    return out
+
+
+CHECKS = (carry_chain, in_force_chain, duplicates, parent_sums)
+
+
+def run(db: sqlite_utils.Database) -> dict[str, int]:
+    """Recompute every cross-report finding; write only what changed. Returns counts by code."""
+    want: list[tuple] = [f for check in CHECKS for f in check(db)]
+    have = {tuple(r[1:]): r[0] for r in db.execute(
+        f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report'").fetchall()}
+    want_set = set(want)
+    with db.atomic():
+        stale = [(fid,) for key, fid in have.items() if key not in want_set]
+        db.conn.executemany("DELETE FROM findings WHERE id = ?", stale)
+        new = [f for f in dict.fromkeys(want) if f not in have]
+        db.conn.executemany(
+            f"INSERT INTO findings ({', '.join(_COLS)}, scope) VALUES ({', '.join('?' * len(_COLS))}, "
+            f"'cross_report')", new)
+    counts: dict[str, int] = {}
+    for f in want:
+        counts[f[0]] = counts.get(f[0], 0) + 1
+    return counts

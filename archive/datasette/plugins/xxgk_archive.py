@@ -1,0 +1,82 @@
+"""Datasette plugin of the archive (loaded with --plugins-dir by `xxgk serve`).
+
+- Chinese search: Datasette's `?_search=` runs `... MATCH escape_fts(:search)`; for a database
+  holding `reports_fts` this plugin registers `escape_fts` as `archive.search.match_query`, so the
+  search box, the JSON API, pagination and facets all get the bigram phrase query while the
+  search box keeps showing what was typed. (Registered last: Datasette's own registration of
+  `escape_fts` runs in a default plugin.)
+- `sections` has no FTS table of its own: `?_search=` there keeps the sections of matching
+  reports (one FTS lookup) that contain every term.
+- SQL functions xxgk_match, xxgk_snippet, xxgk_contains, xxgk_tokens for canned queries.
+- Template functions: `xxgk_matches(rows, search)` (per report on a search page, the first
+  section holding the terms with a highlighted snippet) and `xxgk_snippet(text, search)`.
+- Snippet cells (text in 【】) are shown with <mark>.
+"""
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.filters import FilterArguments
+from markupsafe import Markup, escape
+
+from archive import search
+
+
+def _has_index(conn) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [search.FTS_TABLE]).fetchone() is not None
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn, database, datasette):
+    search.register_functions(conn)
+    if _has_index(conn):
+        conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    query = request.args.get("_search")
+    if table != "sections" or not query:
+        return None
+    return FilterArguments(
+        [f"report_id IN (SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} "
+         "MATCH xxgk_match(:xxgk_search)) "
+         "AND xxgk_contains(coalesce(heading, '') || char(10) || coalesce(text, ''), :xxgk_search)"],
+        {"xxgk_search": query},
+        [f'search matches "{query}"'],
+        {"supports_search": True, "search": query},
+    )
+
+
+def _highlight(text: str) -> Markup:
+    return Markup(str(escape(text)).replace(search.SNIPPET_OPEN, "<mark>")
+                  .replace(search.SNIPPET_CLOSE, "</mark>"))
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    if column == "snippet" and isinstance(value, str) and search.SNIPPET_OPEN in value:
+        return _highlight(value)
+    return None
+
+
+@hookimpl
+def extra_template_vars(datasette, database):
+    async def xxgk_matches(rows, query):
+        """[(report_id, section id, heading, snippet)] for the report rows of a search page."""
+        if not query or not rows or database is None:
+            return []
+        ids = sorted({r["id"] for r in rows})
+        marks = ",".join("?" * len(ids))
+        db = datasette.get_database(database)
+        sections = (await db.execute(
+            f"SELECT id, report_id, heading, text FROM sections WHERE report_id IN ({marks}) "
+            "ORDER BY report_id, number, id", ids)).rows
+        first: dict[int, tuple] = {}
+        for s in sections:
+            if s["report_id"] not in first and search.contains(f"{s['heading']}\n{s['text']}", query):
+                first[s["report_id"]] = (s["report_id"], s["id"], s["heading"] or "",
+                                         _highlight(search.snippet(s["text"], query)))
+        return [first[r["id"]] for r in rows if r["id"] in first]
+
+    return {"xxgk_matches": xxgk_matches,
+            "xxgk_snippet": lambda text, query: _highlight(search.snippet(text, query))}

@@ -1,0 +1,86 @@
+"""Open the archive database, creating or completing its schema (idempotent: opening an
+up-to-date database writes nothing)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.keys import rows as key_rows
+from archive.schema import TABLES, TableDef
+from archive.views import VIEWS
+
+
+def data_dir() -> Path:
+    """The data directory: env XXGK_DATA, else ./data."""
+    return Path(os.environ.get("XXGK_DATA") or "data")
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("XXGK_DB") or data_dir() / "xxgk.db")
+
+
+def open_db(path: str | Path | None = None, *, indexes: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive at `path` (default: env XXGK_DB, else data/xxgk.db).
+
+    `indexes=False` leaves secondary indexes out (bulk builds add them at the end with
+    `create_indexes`)."""
+    if path is not None and str(path) == ":memory:":
+        db = sqlite_utils.Database(memory=True)
+    else:
+        p = Path(path) if path is not None else default_db_path()
+        p.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(p)
+        # WAL: Datasette and readers keep working while a crawl writes
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    ensure_schema(db, indexes=indexes)
+    return db
+
+
+def _create_table(db: sqlite_utils.Database, t: TableDef) -> None:
+    table = db[t.name]
+    if not table.exists():
+        sql = db.create_table_sql(t.name, {c: typ for c, (typ, _) in t.columns.items()}, pk=t.pk,
+                                  foreign_keys=list(t.foreign_keys), not_null=set(t.not_null))
+        db.execute(sql.rstrip().rstrip(";") + (" WITHOUT ROWID" if t.without_rowid else ""))
+        return
+    # an older archive: add the columns introduced since (never renames)
+    have = set(table.columns_dict)
+    for c, (typ, _) in t.columns.items():
+        if c not in have:
+            table.add_column(c, typ)
+
+
+def create_indexes(db: sqlite_utils.Database, *, unique_only: bool = False) -> None:
+    """The unique keys (part of the loader's logic, always there) and the filter indexes."""
+    for t in TABLES:
+        for cols in t.unique:
+            db[t.name].create_index(list(cols), unique=True, if_not_exists=True,
+                                    index_name=f"uq_{t.name}_{'_'.join(cols)}")
+        for cols in () if unique_only else t.indexes:
+            db[t.name].create_index(list(cols), if_not_exists=True,
+                                    index_name=f"idx_{t.name}_{'_'.join(cols)}")
+
+
+def _sync_keys(db: sqlite_utils.Database) -> None:
+    want = key_rows()
+    cols = list(want[0])
+    have = [dict(zip(cols, r)) for r in db.execute(
+        f"SELECT {', '.join(cols)} FROM keys ORDER BY rowid").fetchall()]
+    if have != want:
+        with db.atomic():
+            db.execute("DELETE FROM keys")
+            db["keys"].insert_all(want)
+
+
+def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
+    with db.atomic():
+        for t in TABLES:
+            _create_table(db, t)
+        create_indexes(db, unique_only=not indexes)
+        for name, (sql, _) in VIEWS.items():
+            db.create_view(name, sql, replace=True)
+    _sync_keys(db)

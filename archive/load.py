@@ -1,0 +1,330 @@
+"""Loading documents into the archive: parse, then write one capture and (for a report document
+not seen before) its report and derived rows, all in one transaction.
+
+Identity: a report is its content (sha256 of the bytes): the same bytes at two URLs are one
+report with two captures. A capture is (sha256, url-or-path): loading the same bytes from the
+same place again writes nothing. `report_row` and `derived_rows` build every row from a `Report`;
+the loader, `reparse` and the bulk path (`load_reports`, used by the benchmark) all use them.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlite_utils
+
+import parsers
+from archive.headline import headline
+from archive.schema import HEADLINE
+from archive.sources import get_source, upsert_sources
+from parsers.dispatch import _BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
+from parsers.model import Report
+
+PARSED_KINDS = ("report", "attachment")  # other kinds (listing, blocked, error): capture row only
+META_SUFFIX = ".meta.json"  # sidecar metadata of a local document: <file>.meta.json
+META_KEYS = ("agency", "province", "level", "year", "url", "published_date", "source_id", "source")
+
+
+@dataclass
+class LoadResult:
+    capture_id: int
+    report_id: int | None
+    change: str  # new | unchanged | changed | capture_only
+    status: str | None = None  # the report's parse status
+    path: str | None = None
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+REPORT_COLUMNS = ("id", "sha256", "capture_id", "source_id", "agency", "province", "level", "year",
+                  "template", "title", "url", "published_date", "status", "parser_version",
+                  "media_type", "n_cells", "n_findings", *(c for c, _ in HEADLINE))
+DERIVED_COLUMNS = {
+    "sections": ("report_id", "number", "heading", "text"),
+    "cells": ("report_id", "table_key", "row_key", "column_key", "value", "raw", "imputed", "source"),
+    "facts": ("report_id", "key", "value", "text"),
+    "findings": ("report_id", "code", "severity", "message", "identity", "table_key", "row_key",
+                 "column_key", "details", "scope"),
+}
+_INSERT = {t: f"INSERT INTO {t} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+           for t, cols in DERIVED_COLUMNS.items()}
+
+
+def _json(d: dict[str, Any]) -> str | None:
+    return json.dumps(d, ensure_ascii=False, sort_keys=True) if d else None
+
+
+def derived_rows(report: Report, report_id: int) -> dict[str, list[tuple]]:
+    """Rows of sections, cells, facts and findings for one report (tuples in DERIVED_COLUMNS order)."""
+    cells: list[tuple] = []
+    seen: set[tuple[str, str, str]] = set()
+    findings = [(report_id, f.code, f.severity, f.message, f.identity, f.table, f.row, f.column,
+                 _json(f.details), "report") for f in report.findings]
+    for c in report.cells:
+        key = (c.table, c.row, c.column)
+        if key in seen:  # a parser slip must not lose the document: keep the first, say so
+            findings.append((report_id, "duplicate_cell", "warning",
+                             f"{'/'.join(key)} read twice; the first value is kept", None,
+                             *key, _json({"raw": c.raw, "value": c.value}), "report"))
+            continue
+        seen.add(key)
+        cells.append((report_id, *key, c.value, c.raw, int(bool(c.imputed)), _json(c.source)))
+    return {
+        "sections": [(report_id, s.number, s.heading, s.text) for s in report.sections],
+        "cells": cells,
+        "facts": [(report_id, f.key, f.value, f.text) for f in report.facts],
+        "findings": findings,
+    }
+
+
+def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id: int,
+               source: dict | None, meta: dict, url: str | None, published_date: str | None,
+               n_cells: int, n_findings: int) -> dict[str, Any]:
+    """The `reports` row: agency from the report, else the sidecar, else the source; province and
+    level from the source, else the sidecar."""
+    source = source or {}
+    row = {
+        "id": report_id, "sha256": sha256, "capture_id": capture_id, "source_id": source.get("id"),
+        "agency": report.agency or meta.get("agency") or source.get("name"),
+        "province": source.get("province") or meta.get("province"),
+        "level": source.get("level") or meta.get("level"),
+        "year": report.year or meta.get("year"),
+        "template": report.template, "title": report.title, "url": url,
+        "published_date": published_date or meta.get("published_date"),
+        "status": report.status, "parser_version": parsers.PARSER_VERSION,
+        "media_type": report.media_type, "n_cells": n_cells, "n_findings": n_findings,
+    }
+    row.update(headline(report))
+    return row
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _write_rows(db: sqlite_utils.Database, table: str, rows: list[tuple]) -> None:
+    if rows:
+        db.conn.executemany(_INSERT[table], rows)
+
+
+def _write_report(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+    cols = [c for c in REPORT_COLUMNS if c != "id" or row["id"] is not None]
+    cur = db.conn.execute(f"INSERT INTO reports ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                          [row.get(c) for c in cols])
+    return cur.lastrowid
+
+
+def _refresh_search(db: sqlite_utils.Database, report_ids: list[int]) -> None:
+    # H7's search index lives in archive/search.py; until it exists there is nothing to refresh
+    if importlib.util.find_spec("archive.search") is None:
+        return
+    from archive import search
+    search.refresh(db, report_ids)
+
+
+def write_report(db: sqlite_utils.Database, report: Report, **row_kw: Any) -> int:
+    """Insert one report and its derived rows (inside the caller's transaction); returns its id."""
+    rows = derived_rows(report, 0)  # the id is known once the report row is in
+    row = report_row(report, report_id=row_kw.pop("report_id", None), n_cells=len(rows["cells"]),
+                     n_findings=len(rows["findings"]), **row_kw)
+    report_id = _write_report(db, row)
+    for table, trows in rows.items():
+        _write_rows(db, table, [(report_id, *r[1:]) for r in trows])
+    return report_id
+
+
+def replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, **row_kw: Any) -> None:
+    """Replace a report's derived rows and parsed columns with those of a new parse (reparse)."""
+    for table in ("sections", "cells", "facts"):
+        db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+    db.execute("DELETE FROM findings WHERE report_id = ? AND scope = 'report'", [report_id])
+    rows = derived_rows(report, report_id)
+    row = report_row(report, report_id=report_id, n_cells=len(rows["cells"]),
+                     n_findings=len(rows["findings"]), **row_kw)
+    db["reports"].update(report_id, {k: v for k, v in row.items() if k not in ("id", "sha256")})
+    for table, trows in rows.items():
+        _write_rows(db, table, trows)
+
+
+# --- loading one document --------------------------------------------------------------------
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _parse(data: bytes, media_type: str | None, name: str) -> Report:
+    try:
+        return parsers.parse(data, media_type, name=name)
+    except Exception as exc:  # parse() promises not to raise; a document is never lost if it does
+        r = Report(status="failed", media_type=media_type or "")
+        r.add_finding("parser_error", "error", f"{type(exc).__name__}: {exc}")
+        return r
+
+
+def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = None,
+                  media_type: str | None = None, source_id: str | None = None,
+                  fetched_at: str | None = None, http_status: int | None = 200,
+                  encoding: str | None = None, warc_file: str | None = None,
+                  warc_offset: int | None = None, path: str | None = None,
+                  published_date: str | None = None, kind: str = "report",
+                  parent_url: str | None = None, run_id: int | None = None,
+                  meta: dict[str, Any] | None = None) -> LoadResult:
+    """Archive one document (see the module doc). `meta`: agency/province/level/year fallbacks."""
+    meta = meta or {}
+    digest = sha256(data)
+    locator = url or path or f"sha256:{digest}"
+    name = Path(path or url or "").name
+    have_capture = db.execute("SELECT id FROM captures WHERE sha256 = ? AND locator = ?",
+                              [digest, locator]).fetchone()
+    have_report = db.execute("SELECT id, status FROM reports WHERE sha256 = ?", [digest]).fetchone()
+    parse_it = kind in PARSED_KINDS and have_report is None
+    if have_capture and not parse_it:
+        return LoadResult(have_capture[0], have_report[0] if have_report and kind in PARSED_KINDS else None,
+                          "unchanged", have_report[1] if have_report else None, path)
+    report = _parse(data, media_type, name) if parse_it else None  # slow and pure: outside the transaction
+    source = get_source(db, source_id)
+    with db.atomic():
+        if have_capture:
+            capture_id = have_capture[0]
+        else:
+            parent = db.execute("SELECT id FROM captures WHERE url = ? ORDER BY id DESC LIMIT 1",
+                                [parent_url]).fetchone() if parent_url else None
+            capture_id = db.conn.execute(
+                "INSERT INTO captures (url, fetched_at, http_status, media_type, encoding, sha256, size,"
+                " warc_file, warc_offset, path, source_id, kind, parent_capture_id, run_id, locator)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [url, fetched_at or _now(), http_status, media_type or (report.media_type if report else None),
+                 encoding, digest, len(data), warc_file, warc_offset, path, source_id, kind,
+                 parent[0] if parent else None, run_id, locator]).lastrowid
+        if kind not in PARSED_KINDS:
+            return LoadResult(capture_id, None, "capture_only", None, path)
+        if have_report:
+            return LoadResult(capture_id, have_report[0], "unchanged", have_report[1], path)
+        seen_here = db.execute("SELECT 1 FROM captures WHERE locator = ? AND sha256 != ? LIMIT 1",
+                               [locator, digest]).fetchone()
+        report_id = write_report(db, report, sha256=digest, capture_id=capture_id, source=source,
+                                 meta=meta, url=url or meta.get("url"), published_date=published_date)
+        _refresh_search(db, [report_id])
+    return LoadResult(capture_id, report_id, "changed" if seen_here else "new", report.status, path)
+
+
+# --- local files and folders -----------------------------------------------------------------
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The sidecar `<file>.meta.json` of a local document ({} if none). Unknown keys are ignored."""
+    side = path.with_name(path.name + META_SUFFIX)
+    if not side.is_file():
+        return {}
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{side}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ValueError(f"{side}: expected a JSON object")
+    return {k: v for k, v in meta.items() if k in META_KEYS}
+
+
+def iter_documents(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named directly, and under folders every file with a document suffix (sorted)."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file()
+                              and f.suffix.lower() in DOCUMENT_SUFFIXES and not f.name.endswith(META_SUFFIX))
+        else:
+            yield p
+
+
+def load_file(db: sqlite_utils.Database, path: Path) -> LoadResult:
+    meta = read_meta(path)
+    if isinstance(meta.get("source"), dict):
+        upsert_sources(db, [meta["source"]])
+    source_id = meta.get("source_id") or (meta.get("source") or {}).get("id")
+    return load_document(db, path.read_bytes(), path=str(path.resolve()), url=meta.get("url"),
+                         source_id=source_id, published_date=meta.get("published_date"), meta=meta)
+
+
+def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress: bool = True) -> list[LoadResult]:
+    """Load files and folders, one transaction per document, with a rich progress bar.
+    A file that cannot be read is reported (change 'error') and the rest still load."""
+    from rich.progress import Progress
+
+    files = list(iter_documents(paths))
+    results: list[LoadResult] = []
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("loading", total=len(files))
+        for f in files:
+            try:
+                results.append(load_file(db, f))
+            except (OSError, ValueError) as exc:
+                results.append(LoadResult(0, None, "error", str(exc), str(f)))
+            bar.advance(task)
+    return results
+
+
+# --- bulk: generated Report objects (benchmark, synthetic archives) --------------------------
+
+def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes, dict[str, Any]]],
+                 batch: int = 2000, search: bool = True) -> int:
+    """Insert many new reports fast: each item is (report, document bytes, meta with optional
+    url/path/source_id/published_date). Rows come from the same `report_rows` code as
+    `load_document`; ids are assigned here and rows go in with executemany, `batch` reports per
+    transaction. Documents already archived are skipped. `search=False` leaves the search index
+    to one `archive.search.refresh(db)` at the end. Returns how many reports were added."""
+    added = 0
+    buf: list[tuple[Report, bytes, dict[str, Any]]] = []
+
+    def flush() -> None:
+        nonlocal added
+        with db.atomic():
+            next_cap = (db.execute("SELECT max(id) FROM captures").fetchone()[0] or 0) + 1
+            next_rep = (db.execute("SELECT max(id) FROM reports").fetchone()[0] or 0) + 1
+            captures, reports = [], []
+            derived: dict[str, list[tuple]] = {t: [] for t in DERIVED_COLUMNS}
+            known = {r[0] for r in db.execute(
+                f"SELECT sha256 FROM reports WHERE sha256 IN ({', '.join('?' * len(buf))})",
+                [sha256(d) for _, d, _ in buf])}
+            for report, data, meta in buf:
+                digest = sha256(data)
+                if digest in known:
+                    continue
+                known.add(digest)
+                loc = meta.get("url") or meta.get("path") or f"sha256:{digest}"
+                captures.append((next_cap, meta.get("url"), meta.get("fetched_at") or _now(), 200,
+                                 report.media_type, None, digest, len(data), meta.get("path"),
+                                 meta.get("source_id"), "report", loc))
+                rows = derived_rows(report, next_rep)
+                row = report_row(report, report_id=next_rep, sha256=digest, capture_id=next_cap,
+                                 source={"id": meta.get("source_id")} if meta.get("source_id") else None,
+                                 meta=meta, url=meta.get("url"), published_date=meta.get("published_date"),
+                                 n_cells=len(rows["cells"]), n_findings=len(rows["findings"]))
+                reports.append(tuple(row[c] for c in REPORT_COLUMNS))
+                for t, trows in rows.items():
+                    derived[t].extend(trows)
+                next_cap += 1
+                next_rep += 1
+            db.conn.executemany(
+                "INSERT INTO captures (id, url, fetched_at, http_status, media_type, encoding, sha256, size,"
+                " path, source_id, kind, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", captures)
+            db.conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES "
+                                f"({', '.join('?' * len(REPORT_COLUMNS))})", reports)
+            for t, trows in derived.items():
+                _write_rows(db, t, trows)
+            if search:
+                _refresh_search(db, [r[0] for r in reports])
+            added += len(reports)
+        buf.clear()
+
+    for item in items:
+        buf.append(item)
+        if len(buf) >= batch:
+            flush()
+    if buf:
+        flush()
+    return added

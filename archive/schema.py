@@ -1,0 +1,251 @@
+"""The archive's tables as data: columns, keys, foreign keys, indexes and what each column means.
+
+Table and column names are the researchers' API (Datasette URLs, exports): never rename one;
+add columns freely. `archive.db.open_db` creates everything here; `archive.export` and the
+Datasette metadata read the descriptions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Headline figures on `reports`: one row per report answers most questions.
+# (column, English description); how each is derived from cells is in archive/headline.py.
+HEADLINE: list[tuple[str, str]] = [
+    ("new_requests", "Requests newly received this year (section 三 row 一, column 总计)"),
+    ("carried_over", "Requests carried over from last year (row 二, 总计)"),
+    ("granted", "Requests answered by full disclosure (（一）予以公开, 总计)"),
+    ("partially_granted", "Requests answered by partial disclosure (（二）部分公开, 总计)"),
+    ("withheld", "Requests refused (（三）不予公开, sum of its 8 reasons, 总计)"),
+    ("unavailable", "Requests where the information could not be provided (（四）无法提供, sum, 总计)"),
+    ("not_processed", "Requests not processed (（五）不予处理, sum, 总计)"),
+    ("other_handled", "Requests handled otherwise (（六）其他处理, sum, 总计)"),
+    ("total_processed", "Requests processed in total (（七）总计, 总计)"),
+    ("carried_forward", "Requests carried forward to next year (row 四, 总计)"),
+    ("reviews", "Administrative reviews (行政复议) about disclosure, total"),
+    ("lawsuits", "Administrative lawsuits about disclosure, total (direct + after review)"),
+    ("regulations_issued", "Rules (规章) issued this year (2021: 本年制发件数; 2019: 本年新制作数量)"),
+    ("normative_documents_issued", "Normative documents issued this year (same columns as rules)"),
+    ("licensing_decisions", "Administrative licensing decisions this year"),
+    ("penalty_decisions", "Administrative penalty decisions this year"),
+    ("coercion_decisions", "Administrative coercion decisions this year"),
+    ("fees_10k_yuan", "Administrative fees collected this year, 10,000 yuan (2021 template only)"),
+]
+
+
+# Numbers as printed: declared "ANY" gives NUMERIC affinity in a non-strict table, so 36 is stored
+# as the integer 36 and 0.5 as a real (a REAL column would turn every count into 36.0).
+NUMBER = "ANY"
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    doc: str
+    columns: dict[str, tuple[type | str, str]]  # column -> (Python type or NUMBER, English description)
+    pk: str | tuple[str, ...] | None = None
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
+    not_null: tuple[str, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    without_rowid: bool = False  # the table is its primary-key index (cells: the bulk of the archive)
+
+
+TABLES: list[TableDef] = [
+    TableDef(
+        "sources",
+        "Portals and agencies that publish reports (one row per source; id is a stable slug).",
+        {
+            "id": (str, "Stable slug of the source"),
+            "name": (str, "Name of the agency or portal"),
+            "level": (str, "ministry / province / city / county / township / department"),
+            "province": (str, "Province (省级行政区)"),
+            "city": (str, "City (地级)"),
+            "county": (str, "County (县级)"),
+            "region_code": (str, "Administrative division code where known"),
+            "entry_url": (str, "Where the crawler starts for this source"),
+            "platform": (str, "Publishing platform (CMS) of the portal"),
+            "flags": (str, "Crawler flags (JSON)"),
+            "parent_id": (str, "The source whose summary report covers this one (e.g. the city for a "
+                               "district), used by the parent_sum cross-report check"),
+        },
+        pk="id",
+        foreign_keys=(("parent_id", "sources", "id"),),
+        indexes=(("level",), ("province",), ("parent_id",)),
+    ),
+    TableDef(
+        "crawl_runs",
+        "One row per crawl of one source, with counters.",
+        {
+            "id": (int, "Run id"),
+            "source_id": (str, "Source crawled (NULL: several)"),
+            "started_at": (str, "UTC start time (ISO 8601)"),
+            "finished_at": (str, "UTC end time (ISO 8601)"),
+            "requests": (int, "HTTP requests made"),
+            "bytes": (int, "Bytes downloaded"),
+            "reports_new": (int, "Reports archived for the first time"),
+            "reports_changed": (int, "Known URLs whose report content changed"),
+            "reports_unchanged": (int, "Reports already archived unchanged"),
+            "attachments": (int, "Attachments fetched"),
+            "blocked": (int, "Requests refused by the portal (WAF, captcha, 403)"),
+            "errors": (int, "Failed requests"),
+            "duration_s": (float, "Duration in seconds"),
+            "status": (str, "running / finished / failed"),
+        },
+        pk="id",
+        foreign_keys=(("source_id", "sources", "id"),),
+        indexes=(("source_id",),),
+    ),
+    TableDef(
+        "captures",
+        "Every raw document fetched or loaded, with where its bytes are kept.",
+        {
+            "id": (int, "Capture id"),
+            "url": (str, "URL the document was fetched from (NULL for local files)"),
+            "fetched_at": (str, "UTC fetch time (ISO 8601)"),
+            "http_status": (int, "HTTP status code"),
+            "media_type": (str, "Media type as declared or detected"),
+            "encoding": (str, "Declared character encoding"),
+            "sha256": (str, "SHA-256 of the document bytes"),
+            "size": (int, "Document size in bytes"),
+            "warc_file": (str, "WARC file holding the response, relative to the data directory"),
+            "warc_offset": (int, "Byte offset of the WARC record"),
+            "path": (str, "Local file path for documents loaded from disk"),
+            "source_id": (str, "Source the document belongs to"),
+            "kind": (str, "report / attachment / listing / blocked / error"),
+            "parent_capture_id": (int, "The page an attachment was linked from"),
+            "run_id": (int, "Crawl run that fetched it"),
+            "locator": (str, "url, else path: with sha256, what makes a capture unique"),
+        },
+        pk="id",
+        foreign_keys=(("source_id", "sources", "id"), ("parent_capture_id", "captures", "id"),
+                      ("run_id", "crawl_runs", "id")),
+        not_null=("sha256", "locator", "kind"),
+        indexes=(("sha256",), ("url",), ("source_id",), ("run_id",), ("kind",)),
+        unique=(("sha256", "locator"),),
+    ),
+    TableDef(
+        "reports",
+        "One row per distinct report document (by content hash), with its headline figures.",
+        {
+            "id": (int, "Report id"),
+            "sha256": (str, "SHA-256 of the document bytes: the report's identity"),
+            "capture_id": (int, "First capture of the document"),
+            "source_id": (str, "Source that published it"),
+            "agency": (str, "Reporting agency (from the report, else the source)"),
+            "province": (str, "Province (from the source or sidecar metadata)"),
+            "level": (str, "Administrative level (from the source or sidecar metadata)"),
+            "year": (int, "Reporting year"),
+            "template": (str, "Template version: 2021 / 2019 / pre2019"),
+            "title": (str, "Title as printed"),
+            "url": (str, "URL of the first capture"),
+            "published_date": (str, "Publication date (ISO 8601) where known"),
+            "status": (str, "Parse status: ok / partial / failed"),
+            "parser_version": (str, "Parser version that produced the derived rows"),
+            "media_type": (str, "Detected media type of the document"),
+            "n_cells": (int, "Number of table cells parsed"),
+            "n_findings": (int, "Number of parser findings (scope report)"),
+            **{name: (NUMBER, doc) for name, doc in HEADLINE},
+        },
+        pk="id",
+        foreign_keys=(("capture_id", "captures", "id"), ("source_id", "sources", "id")),
+        not_null=("sha256",),
+        indexes=(("year",), ("province",), ("level",), ("template",), ("status",), ("agency",),
+                 ("source_id",), ("agency", "year")),
+        unique=(("sha256",),),
+    ),
+    TableDef(
+        "sections",
+        "The six numbered parts of each report, with their text.",
+        {
+            "id": (int, "Section id"),
+            "report_id": (int, "Report"),
+            "number": (int, "Part number 1-6 (0: text before part 一)"),
+            "heading": (str, "Heading as printed"),
+            "text": (str, "Full text of the part"),
+        },
+        pk="id",
+        foreign_keys=(("report_id", "reports", "id"),),
+        indexes=(("report_id",),),
+    ),
+    TableDef(
+        "cells",
+        "Every table cell of every report, long format, addressed by the template's stable keys.",
+        {
+            "report_id": (int, "Report"),
+            "table_key": (str, "active (section 二) / applications (三) / appeals (四)"),
+            "row_key": (str, "Row key from the template (see keys)"),
+            "column_key": (str, "Column key from the template (see keys)"),
+            "value": (NUMBER, "Numeric value as printed (NULL when printed blank)"),
+            "raw": (str, "Cell text as printed"),
+            "imputed": (int, "1 when the value was not printed but inferred"),
+            "source": (str, "Where in the document the value was read (JSON)"),
+        },
+        pk=("report_id", "table_key", "row_key", "column_key"),
+        foreign_keys=(("report_id", "reports", "id"),),
+        indexes=(("table_key", "row_key", "column_key"),),
+        without_rowid=True,
+    ),
+    TableDef(
+        "facts",
+        "Figures stated in the narrative (e.g. 全年共收到政府信息公开申请36件).",
+        {
+            "id": (int, "Fact id"),
+            "report_id": (int, "Report"),
+            "key": (str, "Fact key (see keys, table_key 'facts')"),
+            "value": (NUMBER, "The figure"),
+            "text": (str, "The sentence it was read from"),
+        },
+        pk="id",
+        foreign_keys=(("report_id", "reports", "id"),),
+        indexes=(("report_id",), ("key",)),
+    ),
+    TableDef(
+        "findings",
+        "Problems found in a report (scope 'report') or across reports (scope 'cross_report').",
+        {
+            "id": (int, "Finding id"),
+            "report_id": (int, "Report (NULL for cross-report findings)"),
+            "code": (str, "What was found, e.g. identity_break, total_omitted, carry_chain"),
+            "severity": (str, "error / warning / info"),
+            "message": (str, "Human-readable explanation"),
+            "identity": (str, "Identity id from the template, for identity breaks"),
+            "table_key": (str, "Table of the cell concerned"),
+            "row_key": (str, "Row of the cell concerned"),
+            "column_key": (str, "Column of the cell concerned"),
+            "details": (str, "Everything else, JSON"),
+            "scope": (str, "report / cross_report"),
+            "subject_report_id": (int, "Cross-report: the report the finding is about "
+                                       "(this year's, the summary, the later duplicate)"),
+            "other_report_id": (int, "Cross-report: the report it is compared with"),
+            "agency": (str, "Cross-report: agency concerned"),
+            "year": (int, "Cross-report: year concerned"),
+        },
+        pk="id",
+        foreign_keys=(("report_id", "reports", "id"), ("subject_report_id", "reports", "id"),
+                      ("other_report_id", "reports", "id")),
+        not_null=("code", "severity", "scope"),
+        indexes=(("code",), ("report_id",), ("scope",), ("subject_report_id",)),
+    ),
+    TableDef(
+        "keys",
+        "Data dictionary: every table/row/column key of the template, and the narrative fact keys.",
+        {
+            "table_key": (str, "active / applications / appeals / facts"),
+            "row_key": (str, "Row key"),
+            "column_key": (str, "Column key ('value' for facts)"),
+            "label_zh": (str, "Chinese label: row label / column label as printed"),
+            "row_label_zh": (str, "Chinese row label"),
+            "column_label_zh": (str, "Chinese column label"),
+            "group_zh": (str, "Printed group the row belongs to (e.g. 第二十条第（一）项, （三）不予公开)"),
+            "description_en": (str, "English description"),
+            "versions": (str, "Template versions that have this key, comma-separated"),
+            "unit": (str, "Unit (件 unless stated)"),
+        },
+        pk=("table_key", "row_key", "column_key"),
+    ),
+]
+
+TABLE = {t.name: t for t in TABLES}
+
+# Derived rows: replaced when a report is re-parsed.
+DERIVED = ("sections", "cells", "facts", "findings")

@@ -1,0 +1,201 @@
+"""Chinese full-text search: exact substring semantics on FTS5 with the stock tokenizer.
+
+FTS5's `unicode61` tokenizer makes one token of a whole run of Chinese, and `trigram` never
+matches two-character words. So the index holds, for every run of Han characters, its
+overlapping character bigrams followed by the run's last character ("政务公开" →
+"政务 务公 公开 开"); other text is kept as it is (unicode61 splits it into words). A query is
+rewritten into the same tokens as a PHRASE ("依申请公开" → "依申 申请 请公 公开"); phrase
+matching over consecutive bigrams is exactly "the term is a substring of the text". The
+trailing single character ends each run, so no phrase matches across punctuation, and it lets a
+one-character query match as a prefix token ("议" → 议*). Both sides are NFKC-normalized
+(full-width digits and letters match their ASCII forms).
+
+One FTS5 table, `reports_fts` (rowid = reports.id; columns title, agency, text = every section
+heading and text of the report), kept in step by `refresh` (the loader calls it inside its load
+transaction; a delete trigger forgets deleted reports). One row per report keeps the index at
+about the size of the text it indexes and makes the common search, reports by term, a single
+FTS lookup; a section-level search is that lookup plus a substring check of the report's
+sections (`contains`). Datasette gets the table through metadata (`fts_table`) and the plugin in
+archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function by
+`match_query` for this database.
+"""
+from __future__ import annotations
+
+import re
+from operator import add
+import unicodedata
+from collections.abc import Iterable
+
+import sqlite_utils
+
+# Han ideographs (with 〇, used in years such as 二〇二二): the characters indexed as bigrams
+HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_SEGMENT = re.compile(f"([{HAN}]+)|[^{HAN}]+")
+# a bare token character for unicode61: letters, digits, marks (what it keeps inside a token)
+_WORDISH = re.compile(r"\w", re.UNICODE)
+# query terms: "quoted phrases" (may hold spaces) or runs without whitespace
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+
+FTS_TABLE = "reports_fts"
+FTS_COLUMNS = ("title", "agency", "text")
+TOKENIZE = "unicode61 remove_diacritics 2"
+# a private-use character: a token for unicode61 that no query can contain (normalize drops it)
+SECTION_BREAK = "\ue000"
+SNIPPET_OPEN, SNIPPET_CLOSE, ELLIPSIS = "【", "】", "…"
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").replace(SECTION_BREAK, " ")
+
+
+def index_tokens(text: str | None) -> str:
+    """The text as indexed: bigrams + last character for each Han run, other text unchanged."""
+    out: list[str] = []
+    for m in _SEGMENT.finditer(normalize(text or "")):
+        run = m.group(1)
+        if run:
+            out.extend(map(add, run, run[1:]))  # the bigrams, at C speed
+            out.append(run[-1])
+        else:
+            out.append(m.group())
+    return " ".join(out)
+
+
+def _phrase(term: str) -> str | None:
+    """One query term → an FTS5 phrase expression (None when it holds nothing searchable)."""
+    segments = [(m.group(1), m.group()) for m in _SEGMENT.finditer(normalize(term))]
+    # drop segments unicode61 would not index (punctuation, spaces) so "followed by" is right
+    segments = [(h, s) for h, s in segments if h or _WORDISH.search(s)]
+    tokens: list[str] = []
+    prefix = False
+    for i, (run, seg) in enumerate(segments):
+        last = i == len(segments) - 1
+        if not run:
+            tokens.append(seg)
+        elif len(run) == 1 and last:
+            # a lone final character may start a bigram or end a run in the text
+            tokens.append(run)
+            prefix = True
+        else:
+            tokens.extend(run[j:j + 2] for j in range(len(run) - 1))
+            if not last:  # the text run must end here: its trailing single character
+                tokens.append(run[-1])
+    if not tokens:
+        return None
+    body = " ".join(tokens).replace('"', '""')
+    return f'"{body}"' + (" *" if prefix else "")
+
+
+def match_query(query: str | None) -> str:
+    """A user's search (words separated by spaces, "quoted phrases") → FTS5 MATCH expression.
+
+    Every term must occur (AND), each as a substring for Chinese. A query with nothing
+    searchable gives an expression that matches nothing."""
+    phrases = []
+    for m in _TERM.finditer(query or ""):
+        p = _phrase(m.group(1) if m.group(1) is not None else m.group(2))
+        if p:
+            phrases.append(p)
+    return " AND ".join(phrases) if phrases else '""'
+
+
+def query_terms(query: str | None) -> list[str]:
+    """The normalized terms of a search, as `match_query` sees them (for snippets)."""
+    terms = []
+    for m in _TERM.finditer(query or ""):
+        t = normalize(m.group(1) if m.group(1) is not None else m.group(2)).strip()
+        if t and (re.search(f"[{HAN}]", t) or _WORDISH.search(t)):
+            terms.append(t)
+    return terms
+
+
+def contains(text: str | None, query: str | None) -> bool:
+    """Python's reading of a match: every term a (normalized, case-folded) substring of text."""
+    terms = query_terms(query)
+    folded = normalize(text or "").casefold()
+    return bool(terms) and all(t.casefold() in folded for t in terms)
+
+
+def snippet(text: str | None, query: str | None, width: int = 24) -> str:
+    """`width` characters either side of the first match, each match in 【】, from the ORIGINAL text.
+
+    Matching is on the normalized, case-folded text; a char-by-char map brings positions back."""
+    text = text or ""
+    terms = [t.casefold() for t in query_terms(query)]
+    norm_chars: list[str] = []
+    origin: list[int] = []  # normalized char index -> original char index
+    for i, ch in enumerate(text):
+        n = normalize(ch).casefold()
+        norm_chars.extend(n)
+        origin.extend([i] * len(n))
+    norm = "".join(norm_chars)
+    spans: list[tuple[int, int]] = []
+    for t in terms:
+        start = norm.find(t)
+        while start >= 0:
+            spans.append((origin[start], origin[start + len(t) - 1] + 1))
+            start = norm.find(t, start + len(t))
+    if not spans:
+        return text[: 2 * width] + (ELLIPSIS if len(text) > 2 * width else "")
+    spans.sort()
+    lo = max(0, spans[0][0] - width)
+    hi = min(len(text), spans[0][1] + width)
+    out, pos = [ELLIPSIS if lo > 0 else ""], lo
+    for a, b in spans:
+        if a < pos or b > hi:  # overlapping or outside the window
+            continue
+        out += [text[pos:a], SNIPPET_OPEN, text[a:b], SNIPPET_CLOSE]
+        pos = b
+    out += [text[pos:hi], ELLIPSIS if hi < len(text) else ""]
+    return "".join(out).replace("\n", " ")
+
+
+def register_functions(conn) -> None:
+    """SQL functions for canned queries and ad-hoc SQL: xxgk_match(q), xxgk_snippet(text, q),
+    xxgk_contains(text, q) (1/0), xxgk_tokens(text)."""
+    conn.create_function("xxgk_match", 1, match_query, deterministic=True)
+    conn.create_function("xxgk_snippet", 2, snippet, deterministic=True)
+    conn.create_function("xxgk_snippet", 3, snippet, deterministic=True)
+    conn.create_function("xxgk_contains", 2, lambda t, q: int(contains(t, q)), deterministic=True)
+    conn.create_function("xxgk_tokens", 1, index_tokens, deterministic=True)
+
+
+def ensure_tables(db: sqlite_utils.Database) -> None:
+    """Create the FTS table and the trigger that forgets deleted reports (idempotent)."""
+    if not db[FTS_TABLE].exists():
+        db.execute(f"CREATE VIRTUAL TABLE [{FTS_TABLE}] USING fts5({', '.join(FTS_COLUMNS)}, "
+                   f"tokenize='{TOKENIZE}')")
+    db.execute(f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_forget AFTER DELETE ON reports "
+               f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END")
+
+
+def refresh(db: sqlite_utils.Database, report_ids: Iterable[int] | None = None) -> None:
+    """(Re)build the search rows of these reports (all reports when None).
+
+    Runs in the caller's transaction when there is one (the loader's); rows of deleted
+    reports go by trigger, reports (re)written under an existing id are replaced here."""
+    ensure_tables(db)
+    conn = db.conn
+    if report_ids is None:
+        conn.execute(f"DELETE FROM {FTS_TABLE}")
+        _index(conn, "", ())
+        return
+    ids = sorted({int(i) for i in report_ids})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        _index(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def _index(conn, where: str, params) -> None:
+    reports = conn.execute(f"SELECT id, title, agency FROM reports {where} ORDER BY id", params).fetchall()
+    bodies: dict[int, list[str]] = {r[0]: [] for r in reports}
+    for rid, heading, text in conn.execute(
+            f"SELECT report_id, heading, text FROM sections WHERE report_id IN "
+            f"(SELECT id FROM reports {where}) ORDER BY report_id, number, id", params):
+        bodies[rid] += (heading or "", text or "")
+    # a separator token between headings and texts: no phrase spans two of them
+    sep = f" {SECTION_BREAK} "
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
+        ((rid, index_tokens(title), index_tokens(agency), sep.join(map(index_tokens, bodies[rid])))
+         for rid, title, agency in reports))

@@ -1,0 +1,156 @@
+"""Serve the archive with Datasette: read-only, immutable, with the project's metadata, plugins
+and templates (archive/datasette/).
+
+The metadata is built for the database being served: archive/datasette/metadata.yaml (titles,
+Chinese descriptions, facets, canned queries, dashboards) plus what the code and the data say
+(English column docs from archive/schema.py and archive/views.py, the label of every template key
+from the `keys` table for the wide views' columns)."""
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlite_utils.utils import sqlite3
+
+from archive import search
+from archive.schema import TABLE
+from archive.views import VIEWS
+
+HERE = Path(__file__).resolve().parent / "datasette"
+PLUGINS_DIR = HERE / "plugins"
+TEMPLATES_DIR = HERE / "templates"
+
+# Datasette settings (`--setting NAME VALUE`); why each differs from the default:
+SETTINGS: dict[str, Any] = {
+    "suggest_facets": "off",        # suggestions run a query per column on every table page
+    "facet_time_limit_ms": 1000,    # the five default facets of `reports` over 100k rows
+    "sql_time_limit_ms": 5000,      # canned queries that join cells across the whole archive
+    "truncate_cells_html": 300,     # section texts are long; full text on the row page and in CSV/JSON
+    "default_page_size": 50,
+}
+
+
+class ServeError(Exception):
+    """The database cannot be served (missing, or not an archive)."""
+
+
+def _connect_ro(path: Path):
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _columns(conn, name: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_xinfo([{name}])").fetchall() if r[-1] == 0]
+
+
+def _both(zh: str | None, en: str | None) -> str:
+    return f"{zh} · {en}" if zh and en else (zh or en or "")
+
+
+def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
+    """Datasette metadata for the archive at `path` (served as `db_name`, default the file stem)."""
+    spec = yaml.safe_load((HERE / "metadata.yaml").read_text(encoding="utf-8"))
+    db_name = db_name or path.stem
+    conn = _connect_ro(path)
+    try:
+        present = {r[0]: r[1] for r in conn.execute(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
+        keys = {(k[0], k[1]): k for k in conn.execute(
+            "SELECT row_key, column_key, label_zh, description_en, table_key, column_label_zh "
+            "FROM keys").fetchall()} if "keys" in present else {}
+        key_cols = {}  # template column key -> (zh, en) for the *_rows views
+        for (row, col), k in keys.items():
+            key_cols.setdefault(col, (k[5], k[3].split(": ", 1)[-1]))
+        tables: dict[str, Any] = {}
+        for name in [*TABLE, *VIEWS]:
+            if name not in present:
+                continue
+            zh_table = spec["tables_zh"].get(name)
+            en_table = TABLE[name].doc if name in TABLE else VIEWS[name][1]
+            columns = {}
+            for col in _columns(conn, name):
+                zh = spec["columns_zh_by_table"].get(name, {}).get(col) or spec["columns_zh"].get(col)
+                en = _column_en(name, col, spec)
+                if (zh is None or en is None) and "__" in col:  # wide views: <row>__<column>
+                    k = keys.get(tuple(col.split("__", 1)))
+                    zh, en = (k[2], k[3]) if k else (zh, en)
+                if (zh is None or en is None) and col in key_cols:
+                    zh, en = key_cols[col]
+                columns[col] = _both(zh, en)
+            tables[name] = {"description": _both(zh_table, en_table), "columns": columns}
+            if name in spec["facets"]:
+                tables[name]["facets"] = spec["facets"][name]
+            if name in spec["label_columns"]:
+                tables[name]["label_column"] = spec["label_columns"][name]
+    finally:
+        conn.close()
+    if "reports" in tables and search.FTS_TABLE in present:
+        tables["reports"].update(fts_table=search.FTS_TABLE, fts_pk="id")
+    # hide the search index and its shadow tables from table lists
+    for name in present:
+        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_"):
+            tables[name] = {"hidden": True}
+    dashboards = json.loads(json.dumps(spec["dashboards"], ensure_ascii=False).replace("{db}", db_name))
+    top = {k: spec[k] for k in ("title", "description", "source", "license", "license_url")}
+    return {
+        **top,
+        "databases": {db_name: {**top, "tables": tables, "queries": spec["queries"]}},
+        "plugins": {"datasette-dashboards": dashboards},
+    }
+
+
+def _column_en(table: str, col: str, spec: dict) -> str | None:
+    if table in TABLE and col in TABLE[table].columns:
+        return TABLE[table].columns[col][1]
+    if table in VIEWS:
+        if col == "report_id":
+            return "Report"
+        if col in TABLE["reports"].columns:
+            return TABLE["reports"].columns[col][1]
+        return spec["columns_en"].get(col)
+    return None
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the write-ahead log into the file: immutable readers do not read the WAL."""
+    try:
+        conn = sqlite3.connect(str(path))
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # a read-only file cannot be checkpointed; whatever is in it is served
+
+
+def datasette_args(path: Path, metadata_path: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
+    """Arguments of `datasette serve` for the archive (immutable: opened with immutable=1)."""
+    args = ["serve", "-i", str(path), "--metadata", str(metadata_path),
+            "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
+            "--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, str(value)]
+    return args
+
+
+def serve(path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Run Datasette on the archive until interrupted."""
+    from datasette.cli import cli  # Datasette's own command line: same behaviour as `datasette serve`
+
+    path = Path(path)
+    if not path.is_file():
+        raise ServeError(f"no archive at {path} (build one with `xxgk load` or `xxgk crawl`)")
+    checkpoint(path)
+    try:
+        metadata = build_metadata(path)
+    except sqlite3.DatabaseError as e:
+        raise ServeError(f"{path} is not a readable SQLite archive: {e}") from e
+    tmp = Path(tempfile.mkdtemp(prefix="xxgk-serve-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    meta_path = tmp / "metadata.json"
+    meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")

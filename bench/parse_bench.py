@@ -1,0 +1,96 @@
+"""HTML parse speed on one core: generated portal pages through the whole `parsers.parse`
+(front end + assembler + identity checks), against bare `lxml.html.fromstring` on the same
+bytes, and against a BeautifulSoup(lxml) variant of the front end.
+
+Targets: ≥ 100 reports/s for the whole parse, and ≤ 3× the bare lxml time.
+`python -m bench.parse_bench [--n 2000] [--bs4-n 300]`.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from collections.abc import Callable
+
+import lxml.html
+from bs4 import BeautifulSoup
+
+from parsers import parse
+from parsers.html import to_blocks
+from parsers.model import Report
+from reportgen import HTML_STYLES, generate, render_html
+
+TEMPLATES = ("2021", "2019", "2021", "2019", "pre2019")  # mostly table reports, as on real portals
+ENCODINGS = ("utf-8", "utf-8", "gbk", "gb18030")
+
+
+def corpus(n: int) -> list[bytes]:
+    """`n` generated HTML reports, cycling styles, templates and encodings."""
+    combos = itertools.cycle(itertools.product(HTML_STYLES, TEMPLATES, ENCODINGS))
+    docs = []
+    for seed, (style, template, encoding) in zip(range(n), combos):
+        report = generate(seed=seed, template=template, year=2019 + seed % 6)
+        docs.append(render_html(report, style=style, encoding=encoding))
+    return docs
+
+
+def per_doc(fn: Callable[[bytes], object], docs: list[bytes]) -> float:
+    """CPU seconds per document (process time: one core, not wall clock)."""
+    start = time.process_time()
+    for d in docs:
+        fn(d)
+    return (time.process_time() - start) / len(docs)
+
+
+def bs4_blocks(data: bytes) -> list:
+    """The front end's job done on a BeautifulSoup tree: paragraphs and table cells of the body.
+
+    Simpler than parsers.html (no body scoring, no chrome filtering), so its time is a lower
+    bound for a bs4 front end."""
+    soup = BeautifulSoup(data, "lxml")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    body = soup.select_one("div.TRS_Editor, #zoom, #UCAP-CONTENT, .article-content") or soup.body or soup
+    out: list = []
+    for el in body.find_all(["p", "h1", "h2", "h3", "table"]):
+        if el.name == "table":
+            out.append([[c.get_text("", strip=True) for c in tr.find_all(["td", "th"])] for tr in el.find_all("tr")])
+        elif el.find_parent("table") is None:
+            out.append(el.get_text(" ", strip=True))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.parse_bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=2000, help="reports to generate and parse")
+    ap.add_argument("--bs4-n", type=int, default=300, help="reports for the (slow) bs4 variant")
+    args = ap.parse_args(argv)
+
+    docs = corpus(args.n)
+    size = sum(map(len, docs)) / len(docs)
+    ok = sum(parse(d, "text/html").status != "failed" for d in docs[:100])  # warm-up and sanity
+    t_lxml = per_doc(lxml.html.fromstring, docs)
+    t_front = per_doc(lambda d: to_blocks(d, Report()), docs)
+    t_parse = per_doc(lambda d: parse(d, "text/html"), docs)
+    sample = docs[: args.bs4_n]
+    t_bs4_tree = per_doc(lambda d: BeautifulSoup(d, "lxml"), sample)
+    t_bs4 = per_doc(bs4_blocks, sample)
+
+    print(f"{len(docs)} generated HTML reports, {size / 1024:.0f} KiB on average, "
+          f"{len(HTML_STYLES)} styles; {ok}/100 parsed without failure")
+    rows = [
+        ("bare lxml.html.fromstring", t_lxml),
+        ("parsers.html.to_blocks (front end, lxml)", t_front),
+        ("parsers.parse (front end + assemble + checks)", t_parse),
+        ("BeautifulSoup(data, 'lxml') tree only", t_bs4_tree),
+        ("bs4 front-end variant (tree + extraction)", t_bs4),
+    ]
+    for label, t in rows:
+        print(f"  {label:<48} {t * 1000:7.3f} ms/report  {1 / t:8.0f} reports/s  {t / t_lxml:5.2f}x lxml")
+    verdict = "meets" if 1 / t_parse >= 100 and t_parse / t_lxml <= 3 else "MISSES"
+    print(f"whole parse: {1 / t_parse:.0f} reports/s, {t_parse / t_lxml:.2f}x bare lxml "
+          f"({verdict} the targets: >= 100 reports/s and <= 3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Into the archive as the crawl runs: every capture through archive.load.load_document (which
+parses reports and attachments), one crawl_runs row per source, and a warning finding when a
+source that used to yield reports yields none."""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from archive.db import open_db
+from archive.load import load_document
+from archive.runs import finish_run, start_run
+from archive.sources import upsert_sources
+
+from .discovery import report_year
+from .items import Capture
+
+log = logging.getLogger(__name__)
+STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")
+
+
+def db_path(settings) -> Path:
+    return Path(settings.get("XXGK_DB") or Path(settings.get("XXGK_DATA_DIR") or "data") / "xxgk.db")
+
+
+class ArchivePipeline:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.path = db_path(crawler.settings)
+        self.db = None
+        self.runs: dict[str, int] = {}
+        self.reports: dict[str, Counter] = defaultdict(Counter)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "ArchivePipeline":
+        return cls(crawler)
+
+    def open_spider(self, spider=None) -> None:
+        spider = spider or self.crawler.spider
+        self.db = open_db(self.path)
+        upsert_sources(self.db, [s.archive_row() for s in spider.sources])
+        self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
+
+    def process_item(self, item: Capture, spider=None) -> Capture:
+        try:
+            res = load_document(
+                self.db, item.body, url=item.url, media_type=item.content_type, source_id=item.source_id,
+                fetched_at=item.fetched_at, http_status=item.http_status, encoding=item.charset,
+                warc_file=item.warc_file, warc_offset=item.warc_offset, published_date=item.published_date,
+                kind=item.kind, parent_url=item.parent_url, run_id=self.runs.get(item.source_id),
+                meta={"year": report_year(item.title)} if report_year(item.title or "") else None)
+        except Exception:  # the WARC record already holds the bytes: `xxgk reparse` can redo this
+            log.exception("archiving %s failed", item.url)
+            self.crawler.stats.inc_value(f"xxgk/{item.source_id}/errors")
+            return item
+        if item.kind == "report":
+            self.reports[item.source_id][res.change] += 1
+        item.body = b""  # the pipeline is the last holder: free the bytes early
+        return item
+
+    def close_spider(self, spider=None) -> None:
+        stats = self.crawler.stats
+        for sid, run_id in self.runs.items():
+            counts = {c: int(stats.get_value(f"xxgk/{sid}/{c}", 0)) for c in STAT_COUNTERS}
+            got = self.reports[sid]
+            counts.update(reports_new=got["new"], reports_changed=got["changed"],
+                          reports_unchanged=got["unchanged"])
+            status = "finished" if counts["requests"] else "failed"
+            finish_run(self.db, run_id, status=status, **counts)
+            self.check_yield(sid, run_id, sum(got.values()))
+        self.db.close()
+
+    def check_yield(self, source_id: str, run_id: int, found: int) -> None:
+        """Zero reports where the previous run found some: the column moved or the site blocks us."""
+        if found:
+            return
+        prev = self.db.execute(
+            "SELECT id, reports_new + reports_changed + reports_unchanged FROM crawl_runs"
+            " WHERE source_id = ? AND id < ? AND status = 'finished' ORDER BY id DESC LIMIT 1",
+            [source_id, run_id]).fetchone()
+        if prev and prev[1]:
+            msg = (f"source {source_id} yielded no reports in run {run_id}; "
+                   f"run {prev[0]} found {prev[1]}")
+            log.warning(msg)
+            with self.db.atomic():
+                self.db["findings"].insert({
+                    "report_id": None, "code": "source_yield_dropped", "severity": "warning",
+                    "message": msg, "scope": "cross_report",
+                    "details": json.dumps({"source_id": source_id, "run_id": run_id,
+                                           "previous_run_id": prev[0], "previous_reports": prev[1]})})

@@ -1,0 +1,79 @@
+"""Scrapy settings for the xxgk crawler. Polite by default; every value can be overridden with
+`scrapy crawl … -s NAME=VALUE` or `xxgk crawl --delay/--concurrency/--user-agent/-s NAME=VALUE`.
+
+Only Scrapy's own scheduler, dupefilter and middleware slots are used, so a distributed run
+(scrapy-redis) is a settings change: SCHEDULER, DUPEFILTER_CLASS, REDIS_URL.
+"""
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "xxgk"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Identify ourselves with a way to reach the operator (override: XXGK_USER_AGENT or -s USER_AGENT=…)
+USER_AGENT = os.environ.get(
+    "XXGK_USER_AGENT",
+    "xxgk-archive/0.1 (research archive of government information-disclosure annual reports; "
+    "+https://github.com/xxgk-archive/xxgk-archive)",
+)
+
+# Politeness
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50 %
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # reports are rarely over a few MB; scans can reach tens
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = False  # keep truncated bodies: they are captured and flagged
+
+# Retries: 5xx and 429 with exponential backoff (crawler.middlewares.BackoffRetryMiddleware);
+# 521 is the first answers of the cookie dance — a retry carries the cookies they set.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429, 521]
+RETRY_BACKOFF_BASE = 2.0  # seconds; doubled per attempt; Retry-After is honoured up to the max
+RETRY_BACKOFF_MAX = 120.0
+
+COOKIES_ENABLED = True
+HTTPERROR_ALLOW_ALL = True  # the spider records 4xx/5xx answers as error or blocked captures
+REDIRECT_ENABLED = True
+METAREFRESH_ENABLED = True
+METAREFRESH_MAXDELAY = 30
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # closest to the network: sees every raw answer (3xx, 5xx, challenges) before anything else
+    "crawler.middlewares.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+# Where captures and the archive go (override: XXGK_DATA / XXGK_DB, or -s XXGK_DATA_DIR=…)
+XXGK_DATA_DIR = os.environ.get("XXGK_DATA", "data")
+XXGK_DB = os.environ.get("XXGK_DB", "")  # empty: <data dir>/xxgk.db
+XXGK_WARC_MAX_BYTES = 1024 * 1024 * 1024  # rotate WARC files at 1 GiB
+
+# Headless browser for sources marked `render: browser` (the spider switches the download
+# handler on only when such a source is crawled). Debian chromium, never `playwright install`.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("XXGK_CHROMIUM", "/usr/bin/chromium"),
+    "headless": True,
+    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+LOG_LEVEL = os.environ.get("XXGK_LOG_LEVEL", "INFO")
+TELNETCONSOLE_ENABLED = False

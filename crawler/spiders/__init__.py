@@ -1,0 +1,1 @@
+"""Spiders of the xxgk crawler (`scrapy list`)."""

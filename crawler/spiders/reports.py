@@ -1,0 +1,181 @@
+"""`reports`: crawl annual-report columns of registered (or ad-hoc) sources.
+
+    scrapy crawl reports -a source=ID[,ID…] | -a province=浙江 | -a platform=trs | -a all=1
+    scrapy crawl reports -a url=http://127.0.0.1:8000/col/col1/index.html -a platform=hanweb
+
+Every answer becomes one `Capture` item (report, attachment, listing, blocked or error); the
+platform adapter turns listings into further requests and detail pages into report captures.
+"""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterable
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from ..adapters import ATTACHMENT, DETAIL, DOCUMENT, LISTING, adapter_for
+from ..adapters.base import looks_like_report_page, page_title, selector
+from ..challenge import blocked_reason
+from ..discovery import attachment_name
+from ..items import Capture
+from ..registry import Source, load_sources, select
+
+PLAYWRIGHT_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+
+
+def adhoc_source(url: str, platform: str = "generic", id: str | None = None, name: str = "",
+                 render: str = "http") -> Source:
+    """A source for an entry point not in the registry (e.g. a mock portal)."""
+    u = urlsplit(url)
+    sid = id or f"adhoc-{u.hostname}-{u.port or ''}-{u.path.strip('/').replace('/', '-')}".rstrip("-")
+    return Source(id=sid, name=name or u.netloc, entry_url=url, entry_urls=[url], platform=platform,
+                  render=render, flags=["adhoc"])
+
+
+def resolve_sources(*, source: str | None = None, province: str | None = None, platform: str | None = None,
+                    level: str | None = None, all: Any = None, url: str | None = None,
+                    sources: Iterable[Source] | None = None, id: str | None = None, name: str = "",
+                    render: str = "http") -> list[Source]:
+    if sources is not None:
+        return list(sources)
+    if url:
+        return [adhoc_source(url, platform or "generic", id, name, render)]
+    if not (source or province or platform or level or all):
+        raise ValueError("choose sources: source=ID, province=…, platform=…, level=…, all=1 or url=…")
+    return select(load_sources(), ids=source.split(",") if source else None, province=province,
+                  platform=platform, level=level)
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        keys = ("source", "province", "platform", "level", "all", "url", "sources", "id", "name", "render")
+        chosen = {k: kwargs.pop(k) for k in keys if k in kwargs}
+        super().__init__(*args, **kwargs)
+        self.sources: list[Source] = resolve_sources(**chosen)
+        self.by_id = {s.id: s for s in self.sources}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "ReportsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if any(s.render == "browser" for s in spider.sources):  # settings are not frozen yet
+            crawler.settings.set("DOWNLOAD_HANDLERS", PLAYWRIGHT_HANDLERS, priority="spider")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for src in self.sources:
+            meta = {"source": src.id, "platform": src.platform}
+            if src.render == "browser":
+                meta["playwright"] = True
+            urls = [src.entry_url, *[u for u in src.entry_urls if u != src.entry_url]]
+            for req in adapter_for(src.platform).start(urls[0], {**meta, "fallbacks": urls[1:]}):
+                req.errback = self.failed
+                yield req
+
+    # -- answers ----------------------------------------------------------------------------
+    def parse(self, response: Response, **_: Any):
+        meta = response.meta
+        role = meta.get("role", LISTING)
+        adapter = adapter_for(meta.get("platform"))
+        reason = blocked_reason(response.status, response.body)
+        if reason:
+            self.count(meta, "blocked")
+            yield self.capture(response, "blocked", reason=reason)
+            yield from self.fallback(response)
+            return
+        if "dataloss" in response.flags:  # the server closed before the announced length
+            self.count(meta, "errors")
+            yield self.capture(response, "error", reason="truncated body")
+            return
+        if response.status >= 300:
+            if meta.get("optional") and response.status == 404:
+                return  # a pagination probe past the end
+            self.count(meta, "errors")
+            yield self.capture(response, "error", reason=f"HTTP {response.status}")
+            yield from self.fallback(response)
+            return
+        if role == DOCUMENT:
+            yield self.capture(response, "report", title=meta.get("title"))
+        elif role == ATTACHMENT:
+            self.count(meta, "attachments")
+            yield self.capture(response, "attachment", parent_url=meta.get("parent"), title=meta.get("title"))
+        elif role == DETAIL or (role == LISTING and self.is_report_page(response)):
+            yield from self.detail(response, adapter)
+        else:
+            yield self.capture(response, "listing")
+            for req in adapter.parse_listing(response):
+                req.errback = self.failed
+                yield req
+
+    def detail(self, response: Response, adapter) -> Iterable:
+        target = adapter.redirect_target(response, selector(response)) if hasattr(response, "text") else None
+        if target:  # a single-article column forwarding by script: the target is the report
+            req = adapter.request(response, target, DETAIL, title=response.meta.get("title"))
+            req.errback = self.failed
+            yield self.capture(response, "listing")
+            yield req
+            return
+        d = adapter.parse_detail(response)
+        if not d.is_report:
+            yield self.capture(response, "listing", title=d.title)
+            return
+        yield self.capture(response, "report", title=d.title, published_date=d.published)
+        for link in d.attachments:
+            req = adapter.request(response, link.url, ATTACHMENT, parent=response.url,
+                                  title=link.text or attachment_name(link.url))
+            req.errback = self.failed
+            yield req
+
+    @staticmethod
+    def is_report_page(response: Response) -> bool:
+        if not hasattr(response, "text"):
+            return False
+        sel = selector(response)
+        return looks_like_report_page(sel, page_title(sel))
+
+    def fallback(self, response: Response) -> Iterable[scrapy.Request]:
+        """A column that drifted (404, blocked): try the source's next entry point."""
+        rest = response.meta.get("fallbacks") or []
+        if response.meta.get("role") != LISTING or not rest:
+            return
+        src = self.by_id.get(response.meta.get("source"))
+        nxt, rest = rest[0], rest[1:]
+        role = DETAIL if src and nxt in src.samples else LISTING
+        meta = {k: response.meta[k] for k in ("source", "platform", "playwright") if k in response.meta}
+        if role == DETAIL:
+            yield scrapy.Request(nxt, meta={**meta, "role": DETAIL, "fallbacks": rest}, errback=self.failed)
+        else:
+            for req in adapter_for(meta.get("platform")).start(nxt, {**meta, "fallbacks": rest}):
+                req.errback = self.failed
+                yield req
+
+    def failed(self, failure: Failure):
+        """No answer at all (timeout, refused connection, too large) — or robots.txt said no."""
+        request = failure.request
+        if failure.check(IgnoreRequest):  # robots.txt Disallow, offsite: not a failure
+            self.crawler.stats.inc_value(f"xxgk/{request.meta.get('source')}/ignored")
+            return
+        self.count(request.meta, "errors")
+        yield Capture(url=request.url, source_id=request.meta.get("source"), kind="error",
+                      reason=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+                      parent_url=request.meta.get("parent"))
+
+    # -- helpers ----------------------------------------------------------------------------
+    def count(self, meta: dict, what: str) -> None:
+        self.crawler.stats.inc_value(f"xxgk/{meta.get('source')}/{what}")
+
+    @staticmethod
+    def capture(response: Response, kind: str, **kw: Any) -> Capture:
+        cap = response.meta.get("capture") or {}
+        ctype = response.headers.get(b"Content-Type")
+        return Capture(url=response.url, source_id=response.meta.get("source"), kind=kind,
+                       body=response.body, content_type=ctype.decode("latin-1") if ctype else None,
+                       http_status=response.status, fetched_at=cap.get("fetched_at"),
+                       warc_file=cap.get("warc_file"), warc_offset=cap.get("warc_offset"), **kw)

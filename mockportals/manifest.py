@@ -1,0 +1,118 @@
+"""What the mock portals publish: one ManifestEntry per linked document, plus the entry points
+(Source) a crawler is given. Everything is derived from the seed, so tests know the truth."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+
+from parsers.model import Report
+
+CST = timezone(timedelta(hours=8))
+
+# expect: what a polite crawler using plain HTTP should end up with
+EXPECTS = (
+    "archived",    # fetched and archived as a report
+    "skipped",     # a companion (解读/图解/一图读懂): never archived as a report
+    "blocked",     # behind a JS challenge: plain HTTP gets the challenge, a browser gets the page
+    "error",       # the fetch fails every time (truncated body)
+    "disallowed",  # under a robots.txt Disallow: must never be requested
+    "unlisted",    # linked from no list that answers (gkmlpt 404-from-page-2 variant)
+)
+
+
+@dataclass(eq=False)
+class ManifestEntry:
+    portal: str
+    url: str                      # detail page, or the file itself when the list links a file
+    kind: str                     # "report" | "companion"
+    agency: str
+    year: int
+    template: str                 # "2021" | "2019" | "pre2019" (the layout printed, not the year)
+    fmt: str                      # html | pdf | doc | docx | wps | ofd | image
+    title: str                    # as the list shows it
+    published: datetime
+    column: str                   # URL of the list page that links it
+    attachments: list[str] = field(default_factory=list)
+    expect: str = "archived"
+    flags: tuple[str, ...] = ()   # e.g. "cut", "late", "flaky429", "2019_layout_in_2023"
+    seed: int = 0                 # reportgen seed
+    blanks: str = "none"
+
+    @cached_property
+    def report(self) -> Report | None:
+        """The generated report (None for companions): the truth behind every number served."""
+        if self.kind != "report":
+            return None
+        from reportgen import generate
+        return generate(seed=self.seed, template=self.template, year=self.year,
+                        agency=self.agency, blanks=self.blanks)
+
+
+@dataclass(frozen=True)
+class Source:
+    """An entry point as a source registry would list it."""
+    portal: str
+    platform: str                 # trs | hanweb | gkmlpt | govcn | generic
+    url: str
+    name: str
+    note: str = ""
+
+
+def template_for(year: int) -> str:
+    return "2021" if year >= 2021 else "2019" if year >= 2019 else "pre2019"
+
+
+_TITLES = (
+    "{a}{y}年政府信息公开工作年度报告",
+    "{a}{y}年政府信息公开工作年度报告",
+    "{a}{y}年政府信息公开工作年度报告",
+    "{a}{y}年度政府信息公开工作年度报告",
+    "{a}{y}年政府信息公开年度报告",
+    "{a}{y}年政府信息公开工作报告",
+    "{a}{y}年政府信息公开工作年度报告（超链版）",
+)
+COMPANIONS = {
+    "解读": "《{a}{y}年政府信息公开工作年度报告》解读",
+    "图解": "图解：{a}{y}年政府信息公开工作年度报告",
+    "一图读懂": "一图读懂{a}{y}年政府信息公开工作年度报告",
+}
+
+
+class Plan:
+    """Deterministic choices for one portal."""
+
+    def __init__(self, seed: int, portal: str):
+        self.seed = seed
+        self.rng = random.Random(f"{seed}:{portal}")
+        self._ids: set[int] = set()
+
+    def new_id(self, lo: int = 100000, hi: int = 999999) -> int:
+        while True:
+            i = self.rng.randint(lo, hi)
+            if i not in self._ids:
+                self._ids.add(i)
+                return i
+
+    def report_seed(self) -> int:
+        return self.rng.randrange(1, 2**31)
+
+    def title(self, agency: str, year: int, plain: bool = False) -> str:
+        fmt = _TITLES[0] if plain else self.rng.choice(_TITLES)
+        return fmt.format(a=agency, y=year)
+
+    def published(self, year: int, late: bool = False) -> datetime:
+        """Reports for year N appear January–March of N+1; late ones months later."""
+        start = datetime(year + 1, 4 if late else 1, 5, 9, tzinfo=CST)
+        days = self.rng.randint(0, 150 if late else 84)
+        return start + timedelta(days=days, minutes=self.rng.randint(0, 8 * 60))
+
+
+def agency_names(seed: int, n: int) -> list[str]:
+    from reportgen import agencies
+    return [a.name for a in agencies(seed, n)]
+
+
+def scaled(n: int, scale: float) -> int:
+    return max(1, round(n * scale))

@@ -1,0 +1,233 @@
+"""Block stream → Report: title, agency, year, template version, sections, cells, facts, status.
+
+Front ends emit blocks (blocks.py); this is the only place that knows the template. Work is
+bounded: caps on blocks and rows, and a deadline checked in the loops, so a pathological
+document ends `failed` with a finding instead of running long.
+"""
+from __future__ import annotations
+
+import time
+
+from . import facts as facts_mod
+from .blocks import Block, Image, Para, Table
+from .meta import agency_from_title, find_year, is_title
+from .model import Report, Section
+from .sections import find_headings, promised_parts
+from .spec import TABLES, norm, template
+from .tables import SECTION_TABLE, TableReader
+
+MAX_BLOCKS = 100_000
+MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
+MAX_PARA = 20_000  # characters kept of one paragraph
+DEADLINE_S = 5.0
+STANDARD_PARTS = 6
+
+_V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知")
+_V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项",
+          "政府集中采购", "采购项目数量", "其他对外管理服务事项")
+_TEMPLATE_WORDS = ("本年新收", "予以公开", "不予公开", "结转下年度", "第二十条", "行政复议", "结果维持",
+                   "申请人情况", "信息内容")
+
+
+class _Overtime(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self, seconds: float):
+        self.end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise _Overtime
+
+
+def assemble(blocks: list[Block], report: Report) -> None:
+    """Fill `report` from the blocks of one document. Never raises."""
+    budget = _Budget(DEADLINE_S)
+    try:
+        _assemble(blocks, report, budget)
+    except _Overtime:
+        report.status = "failed"
+        report.add_finding("deadline", "error", f"document took longer than {DEADLINE_S}s to assemble")
+
+
+def detect_version(table_text: str) -> str | None:
+    """The template version from table labels (never from the year); None if no template table."""
+    t = norm(table_text)
+    s21 = sum(w in t for w in _V2021)
+    s19 = sum(w in t for w in _V2019)
+    if s21 or s19:
+        return "2021" if s21 >= s19 else "2019"
+    if any(w in t for w in _TEMPLATE_WORDS):
+        return "2019"  # the applications table without 2021's (六) sub-rows
+    return None
+
+
+def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
+    if len(blocks) > MAX_BLOCKS:
+        report.status = "failed"
+        report.add_finding("too_many_blocks", "error", f"{len(blocks)} blocks; limit {MAX_BLOCKS}")
+        return
+    n_rows = sum(len(b.rows) for b in blocks if isinstance(b, Table))
+    if n_rows > MAX_TABLE_ROWS:
+        report.status = "failed"
+        report.add_finding("too_many_rows", "error", f"{n_rows} table rows; limit {MAX_TABLE_ROWS}")
+        return
+
+    paras: list[tuple[int, Para]] = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Para)]
+
+    # title: the first heading-like line naming an annual report
+    title_at = None
+    for j, (i, p) in enumerate(paras[:40]):
+        if is_title(p.text.strip()):
+            title_at = j
+            break
+    if title_at is not None:
+        report.title = paras[title_at][1].text.strip()
+        report.agency = agency_from_title(report.title)
+        body_paras = paras[:title_at] + paras[title_at + 1:]
+    else:
+        body_paras = paras
+
+    headings = find_headings([(p.text[:200], p.heading is not None) for _, p in body_paras])
+    budget.check()
+    head_blocks = [body_paras[h.index][0] for h in headings]
+
+    # sections: text between one heading and the next (tables excluded)
+    texts: list[list[str]] = [[] for _ in headings]
+    preamble: list[str] = []
+    hi = -1
+    section_of_block: dict[int, int] = {}
+    for bi, b in enumerate(blocks):
+        if bi % 512 == 0:
+            budget.check()
+        while hi + 1 < len(head_blocks) and head_blocks[hi + 1] <= bi:
+            hi += 1
+        if isinstance(b, Para):
+            if (hi >= 0 and bi == head_blocks[hi]) or (title_at is not None and bi == paras[title_at][0]):
+                continue
+            (texts[hi] if hi >= 0 else preamble).append(b.text[:MAX_PARA])
+        elif hi >= 0:
+            section_of_block[bi] = hi
+    report.sections = [Section(h.number, h.text, "\n".join(t)) for h, t in zip(headings, texts)]
+
+    # template version from the tables' labels
+    tables = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Table)]
+    table_text = "".join(c.text[:200] for _, t in tables for row in t.rows for c in row)
+    version = detect_version(table_text)
+    standard_heads = any(h.standard in (3, 4) for h in headings)
+    if version is None:
+        version = None if standard_heads else "pre2019"
+        if standard_heads:
+            report.add_finding("template_undetermined", "warning",
+                               "the report has the 2019/2021 parts but no table labels to tell the version")
+    report.template = version
+
+    images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
+    if version in ("2019", "2021"):
+        reader = TableReader(version, report)
+        for k, (bi, t) in enumerate(tables):
+            budget.check()
+            hidx = section_of_block.get(bi)
+            std = None
+            if hidx is not None:
+                std = headings[hidx].standard or headings[hidx].number
+            reader.feed(t, SECTION_TABLE.get(std))
+        budget.check()
+        report.cells = reader.finish()
+    elif version == "pre2019" and tables:
+        report.facts.extend(_stat_table_facts(tables))
+
+    # year: the title's, else the body's; a disagreement is reported
+    body_year = find_year("\n".join((texts[0] if texts else []) + preamble)[:4000]) if (texts or preamble) else None
+    title_year = find_year(report.title) if report.title else None
+    report.year = title_year or body_year
+    if title_year and body_year and title_year != body_year:
+        report.add_finding("year_mismatch", "warning",
+                           f"the title says {title_year}, the text says {body_year}",
+                           title_year=title_year, body_year=body_year)
+
+    # facts from the narrative (before any taken from a statistics table)
+    narrative = "\n".join(preamble + [s for t in texts for s in t])
+    budget.check()
+    found = facts_mod.find_facts(narrative)
+    have = {f.key for f in found}
+    report.facts = found + [f for f in report.facts if f.key not in have]
+    facts_mod.compare(report)
+
+    for bi, img in images:
+        hidx = section_of_block.get(bi)
+        std = (headings[hidx].standard or headings[hidx].number) if hidx is not None else None
+        if std in SECTION_TABLE or version in (None, "2019", "2021"):
+            report.add_finding("table_as_image", "warning",
+                               f"an image where a table may be printed ({img.src[:80]}); not read",
+                               table=SECTION_TABLE.get(std), src=img.src[:500])
+    _status(report, headings, preamble, texts, version)
+
+
+def _stat_table_facts(tables: list[tuple[int, Table]]) -> list:
+    """Pre-2019 statistics tables: each labelled row read as a sentence ('收到申请数36件')."""
+    lines = []
+    for _, t in tables:
+        for row in t.rows[:500]:
+            texts = [c.text.strip() for c in row if c.text.strip()]
+            nums = [x for x in texts if x.replace(".", "", 1).isdigit()]
+            labels = [x for x in texts if x not in nums]
+            if nums and labels:
+                unit = next((x for x in labels if x in ("条", "件", "个", "元", "万元", "次", "人次", "项")), "件")
+                lines.append(f"{labels[0]}{nums[-1]}{unit}")
+    return facts_mod.find_facts("。".join(lines))
+
+
+def _status(report: Report, headings, preamble: list[str], texts: list[list[str]], version: str | None) -> None:
+    if report.status == "failed":
+        return
+    if not report.title and not headings and not report.cells:
+        report.status = "failed"
+        report.add_finding("not_a_report", "error",
+                           "no report title, no numbered parts and no template table found")
+        return
+    missing: dict[str, list[str]] = {}
+    standard = version in ("2019", "2021") or version is None
+    if standard:
+        found = {h.standard or h.number for h in headings}
+        absent = [n for n in range(1, STANDARD_PARTS + 1) if n not in found]
+        last = max(found, default=0)
+        truncated = [n for n in absent if n > last]
+        for n in absent:
+            report.add_finding("section_missing", "warning", f"part {n} of the standard six is not printed",
+                               section=n)
+        if truncated:
+            missing["sections"] = [str(n) for n in truncated]
+    intro = "\n".join(preamble + (texts[0] if texts else []))[:3000]
+    promised = promised_parts(intro)
+    if promised and headings and len(headings) < promised:
+        report.add_finding("sections_missing", "warning",
+                           f"the report promises {promised} parts and prints {len(headings)}",
+                           promised=promised, delivered=len(headings))
+    if version in ("2019", "2021"):
+        tpl = template(version)
+        have = {(c.table, c.row, c.column) for c in report.cells}
+        have_rows = {(c.table, c.row) for c in report.cells}
+        for t in TABLES:
+            rows = [r.key for r in tpl.rows.get(t, [])]
+            present = [r for r in rows if (t, r) in have_rows]
+            if not present:
+                report.add_finding("table_missing", "warning", f"table {t} not found", table=t)
+                missing.setdefault("tables", []).append(t)
+                continue
+            for r in rows:
+                if (t, r) not in have_rows:
+                    report.add_finding("row_missing", "warning", f"{t}.{r} not found", table=t, row=r)
+                    missing.setdefault("rows", []).append(f"{t}.{r}")
+        lost = [k for k in tpl.cell_keys() if k not in have]
+        if lost and "rows" not in missing and "tables" not in missing:
+            missing["cells"] = [".".join(k) for k in lost]
+    elif version is None:
+        missing["tables"] = list(TABLES)
+    if missing:
+        report.status = "partial"
+        report.add_finding("incomplete", "warning",
+                           "missing: " + "; ".join(f"{k} {', '.join(v[:12])}" for k, v in missing.items()),
+                           missing=missing)

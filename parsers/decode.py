@@ -1,0 +1,97 @@
+"""Bytes → text for the text and HTML front ends.
+
+Portals publish UTF-8 and the GB family (GB2312 ⊂ GBK ⊂ GB18030), declared in the HTTP
+header, only in `<meta>`, or nowhere; an ISO-8859-1 header is often a server default that
+lies about a GBK page. Order of trust: a BOM; then UTF-8 if the bytes are strictly valid
+UTF-8 (GBK text practically never is, and mislabelled UTF-8 pages exist); then a declared
+charset that decodes strictly (header before meta; a Latin-1 header yields to meta); then
+GB18030. If nothing decodes cleanly: the least damaging candidate with replacement
+characters, and a problem saying how many byte sequences were lost.
+"""
+from __future__ import annotations
+
+import codecs
+
+from bs4.dammit import EncodingDetector
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# every GB name decodes as GB18030, the superset: GB2312-labelled pages routinely use GBK characters
+_GB = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn",
+       "csgb2312", "chinese", "x-euc-cn", "gb2312-80", "hz-gb-2312"}
+# server defaults that say nothing about the page
+_WEAK = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1", "us-ascii", "ascii",
+         "windows-1252", "cp1252"}
+
+
+def _canon(name: str | None) -> str | None:
+    """A Python codec name for a declared charset, or None when it names no known codec."""
+    if not name:
+        return None
+    n = name.strip().strip("\"'").lower()
+    if n in _GB:
+        return "gb18030"
+    if n in _WEAK:
+        return "latin-1"
+    try:
+        return codecs.lookup(n).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, list[str]]:
+    """(text, encoding used, problems). `declared`: the caller's charset (e.g. an HTTP header).
+
+    `html=True` also reads `<meta charset>` / `<meta http-equiv=content-type>`.
+    """
+    problems: list[str] = []
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(enc, errors="replace")
+            if "\ufffd" in text:
+                problems.append(f"{enc} (byte-order mark) text has undecodable bytes, replaced")
+            return text, enc, problems
+
+    header = _canon(declared)
+    if declared and header is None:
+        problems.append(f"declared charset {declared!r} is unknown; ignored")
+    meta_name = EncodingDetector.find_declared_encoding(data, is_html=True) if html else None
+    meta = _canon(meta_name)
+    if meta_name and meta is None:
+        problems.append(f"<meta> charset {meta_name!r} is unknown; ignored")
+
+    strong = [e for e in (header, meta) if e and e != "latin-1"]
+    candidates = list(dict.fromkeys(["utf-8"] + strong + ["gb18030"]))
+    for enc in candidates:
+        text = _strict(data, enc, problems)
+        if text is not None:
+            return text, enc, problems
+        if enc in strong:
+            problems.append(f"declared {enc} but the bytes are not valid {enc}")
+
+    if not strong and "latin-1" in (header, meta):
+        # declared Latin-1 and neither UTF-8 nor GB18030 fits: believe it (every byte decodes)
+        return data.decode("latin-1"), "latin-1", problems
+    best_text, best_enc, best_bad = "", candidates[0], -1
+    for enc in candidates:
+        text = data.decode(enc, errors="replace")
+        bad = text.count("\ufffd")
+        if best_bad < 0 or bad < best_bad:
+            best_text, best_enc, best_bad = text, enc, bad
+    problems.append(f"lossy decoding: {best_bad} undecodable byte sequence(s) replaced (decoded as {best_enc})")
+    return best_text, best_enc, problems
+
+
+def _strict(data: bytes, enc: str, problems: list[str]) -> str | None:
+    """`data` decoded strictly, tolerating only a multi-byte character cut off at the very end
+    (a truncated download); None when the bytes are not `enc`."""
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as exc:
+        if exc.end != len(data) or exc.reason not in ("unexpected end of data", "incomplete multibyte sequence"):
+            return None
+        try:
+            text = data[:exc.start].decode(enc)
+        except UnicodeDecodeError:
+            return None
+        problems.append(f"document ends inside a {enc} character (truncated?); {len(data) - exc.start} byte(s) dropped")
+        return text

@@ -1,0 +1,80 @@
+"""Figures stated in the narrative ("全年主动公开政府信息599条"), each with its sentence, and
+their comparison with the tables."""
+from __future__ import annotations
+
+import re
+
+from .model import Fact, Report
+
+_CN_SMALL = {"零": 0, "〇": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9, "十": 10}
+_NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十])\s*(?:余|多)?\s*"
+_SENT = re.compile(r"[^。；;！？\n]+")
+_CLAUSE = re.compile(r"[^，,。；;：:]+")
+MAX_SCAN = 200_000  # characters of narrative scanned for facts
+MAX_SENTENCE = 400
+
+# (key, clause pattern); the first matching pattern of a clause wins, so specific ones go first
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(p)) for k, p in (
+    ("portal_posts", r"(?:网站|门户|网).{0,20}?(?:发布|公开|更新).{0,20}?" + _NUM + r"(?:条|篇|件)"),
+    ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)"),
+    ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)"),
+    ("requests_received", r"(?:收到|受理|接收|接到).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
+    ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)"),
+    ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)"),
+    ("fees_collected", r"收取.{0,12}?费.{0,6}?" + _NUM + r"(?:万元|元)"),
+)]
+# narrative ↔ table: a fact and the cells it states (summed)
+_COMPARE = {
+    "requests_received": [("applications", "new_received", "total")],
+    "requests_answered": [("applications", "total_processed", "total")],
+    "reviews": [("appeals", "review", "total")],
+    "lawsuits": [("appeals", "lawsuit_direct", "total"), ("appeals", "lawsuit_after_review", "total")],
+}
+
+
+def _number(s: str) -> float | int | None:
+    if s in _CN_SMALL:
+        return _CN_SMALL[s]
+    s = s.replace(",", "").replace("，", "")
+    try:
+        f = float(s)
+    except ValueError:
+        return None
+    return int(f) if f.is_integer() and "." not in s else f
+
+
+def find_facts(text: str) -> list[Fact]:
+    """The first statement of each fact key, with its sentence."""
+    found: dict[str, Fact] = {}
+    for sm in _SENT.finditer(text[:MAX_SCAN]):
+        sentence = sm.group(0).strip()[:MAX_SENTENCE]
+        if not re.search(r"\d|[一两二三四五六七八九十]\s*(?:件|条|起)", sentence):
+            continue
+        for cm in _CLAUSE.finditer(sentence):
+            clause = cm.group(0)
+            for key, pat in _PATTERNS:
+                m = pat.search(clause)
+                if m:
+                    v = _number(m["n"])
+                    if v is not None and key not in found:
+                        unit_wan = key == "fees_collected" and "万元" in m.group(0)
+                        found[key] = Fact(key, v * 10000 if unit_wan else v, sentence)
+                    break
+    return list(found.values())
+
+
+def compare(report: Report) -> None:
+    """A narrative figure that disagrees with the table is a finding."""
+    cells = {(c.table, c.row, c.column): c.value for c in report.cells}
+    for f in report.facts:
+        keys = _COMPARE.get(f.key)
+        if not keys or any(cells.get(k) is None for k in keys):
+            continue
+        table_value = sum(cells[k] for k in keys)  # type: ignore[misc]
+        if abs(table_value - f.value) > 1e-6:
+            report.add_finding(
+                "fact_mismatch", "warning",
+                f"narrative says {f.key}={f.value} (“{f.text[:60]}”) but the table gives {table_value}",
+                table=keys[0][0], row=keys[0][1], column=keys[0][2], fact=f.key,
+                narrative=f.value, table_value=table_value)

@@ -1,0 +1,344 @@
+"""HTML front end: a portal page → the report body as Para / Table / Image blocks in reading order.
+
+Portal pages wrap the report in site chrome (menus, breadcrumbs, the national metadata table
+索引号/发布机构…, print/close links, footers). The body is the best known CMS container
+(TRS, Hanweb, UCAP, Epoint, … — scored by the section headings and tables inside), else the
+lowest common ancestor of the numbered section headings (or of the data tables), else the
+element holding the most paragraph text. Tables are emitted as printed (spans kept); layout
+tables are walked as containers so only the data tables inside them become Table blocks.
+
+The hot path is bare lxml (libxml2's HTML parser is as tolerant as a browser's for what
+portals serve, and a Python walk over the lxml tree is several times faster than building a
+BeautifulSoup tree); bs4 only finds the `<meta>` charset (see parsers.decode).
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .blocks import Block, Image, Para, Table, TCell
+from .decode import decode
+from .model import Report
+from .spec import norm
+
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+
+# Containers the CMS platforms put the article body in (portals.md).
+_KNOWN_IDS = ("zoom", "Zoom", "zoomcon", "UCAP-CONTENT", "ivs_content", "vsb_content", "content_text")
+_KNOWN_CLASSES = frozenset(("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "trs_paper_default", "zoom",
+                  "article-content", "article_content", "v_news_content", "pages_content",
+                  "wp_articlecontent"))
+_BY_ID = etree.XPath('id("' + " ".join(_KNOWN_IDS) + '")')  # libxml2 indexes HTML ids
+_CLASS_TAGS = ("div", "section", "article", "main")
+
+# A numbered section heading ("一、总体情况", "（三）…", "3. …") naming one of the report's parts,
+# in any template generation; menus carry the same words but not the numbering.
+_SECTION_WORDS = ("总体情况", "概述", "基本情况", "主动公开", "依申请", "申请情况", "行政复议",
+                  "行政诉讼", "收费", "存在的主要问题", "存在问题", "改进情况", "其他需要报告", "其他事项")
+_NUMBERED = r"[（(]?\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[)）、.．]"
+_HEADING_IN_TEXT = re.compile(_NUMBERED + r"[^。\n]{0,12}?(" + "|".join(_SECTION_WORDS) + ")")
+_HEADING_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|" + _NUMBERED + ")")
+_WORD_IN_TEXT = re.compile("|".join(_SECTION_WORDS))
+
+_BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote section article main center address "
+    "figure figcaption form fieldset hr tr td th tbody thead tfoot caption body html".split())
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_SKIP = frozenset("head title select option button input textarea iframe object embed map svg "
+                  "canvas audio video nav header footer aside".split())
+_STRIP = ("script", "style", "noscript", "template")
+_CELL = ("td", "th")
+_CONTAINERS = frozenset("div td th body article section main center form li blockquote".split())
+
+# Site chrome met inside or around bodies: judged on short paragraphs and on class/id names.
+_CHROME_TEXT = re.compile(
+    r"^(?:[【\[]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表)?|收藏(?:本页)?"
+    r"|分享到?|我要纠错|保存|扫一扫)\s*[】\]]?[\s|｜/]*)+$"
+    r"|^(?:当前位置|您(?:现在)?(?:的|所在的?)?(?:当前)?位置|当前所在位置)"
+    r"|字体[:：]?\s*[【\[]?\s*大"
+    r"|^(?:繁體版?|简体版?|繁体|无障碍(?:浏览|阅读)?|English|长者模式|关怀版|[\s|｜/])+$"
+    r"|^(?:上一篇|下一篇)"
+    r"|^(?:索引号|发布机构|成文日期|发布日期|主题分类|主题词|发文字号|公开方式|信息来源|来源|浏览次数|"
+    r"访问量|点击数|生成日期|作者|文号)\s*[:：]"
+    r"|索引号\s*[:：]|(?:来源|发布时间|发布日期|浏览次数|阅读次数|点击数)\s*[:：]")
+_CHROME_ATTR = re.compile(r"share|bread|crumb|print|position|location|fontsize|font-size", re.I)
+_META_TABLE = re.compile(r"发布机构|成文日期|主题分类|发文字号|发布日期|公开方式|生成日期")
+_TITLE_SPLIT = re.compile(r"\s*[-_|｜—–]+\s*")
+
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")  # padding between CJK characters
+
+
+def _clean(s: str) -> str:
+    s = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
+    return _CJK_GAP.sub("", s) if " " in s else s
+
+
+def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
+    """The report body of an HTML page as blocks, the page title first (heading=1)."""
+    text, enc, problems = decode(data, charset, html=True)
+    for p in problems:
+        report.add_finding("encoding", "warning", p, encoding=enc)
+    raw = data if enc == "utf-8" and not problems and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
+    try:
+        root = etree.fromstring(raw, _PARSER)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        report.add_finding("empty_document", "error", "the HTML page has no content")
+        return []
+    etree.strip_elements(root, *_STRIP, with_tail=False)
+    title = _title(root)
+    walker = _Walker()
+    walker.walk(_body(root))
+    return _with_title(walker.blocks, title)
+
+
+# --- the title ---------------------------------------------------------------------------
+
+def _title(root: etree._Element) -> str:
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
+            return _clean(meta.get("content"))
+    headings = [_clean("".join(h.itertext())) for h in root.iter("h1", "h2")]
+    for h in headings:
+        if "报告" in h or "年报" in h:
+            return h
+    page_title = next((_clean("".join(t.itertext())) for t in root.iter("title")), "")
+    parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
+    for p in parts:
+        if "报告" in p:
+            return p
+    return next((h for h in headings if h), parts[0] if parts else "")
+
+
+def _with_title(blocks: list[Block], title: str) -> list[Block]:
+    if not title:
+        return blocks
+    key = norm(title)
+    paras = [b for b in blocks[:4] if isinstance(b, Para)]
+    rest = [b for b in blocks if not (any(b is p for p in paras) and norm(b.text) == key)]
+    return [Para(title, {"element": "title"}, heading=1)] + rest
+
+
+# --- finding the body ----------------------------------------------------------------------
+
+_STRING = etree.XPath("string()")
+
+
+def _text(el: etree._Element) -> str:
+    return _STRING(el)
+
+
+def _body(root: etree._Element) -> etree._Element:
+    known = _BY_ID(root) + [el for el in root.iter(*_CLASS_TAGS)
+                            if el.get("class") and not _KNOWN_CLASSES.isdisjoint(el.get("class").split())]
+    best, best_score = None, (0, 0)
+    for el in known:
+        text = _text(el)
+        # distinct section headings, then whether it holds real text, a table or an image; nested
+        # containers of equal score: the inner one (less chrome)
+        score = (len(set(_HEADING_IN_TEXT.findall(text))) if len(known) > 1 else 0,
+                 int(len(text.strip()) > 50 or el.find(".//table") is not None or el.find(".//img") is not None))
+        if score > best_score or (best is not None and score == best_score and _inside(el, best)):
+            best, best_score = el, score
+    if best is not None:
+        return best
+    anchors = _heading_anchors(root)
+    if len(anchors) < 2:
+        anchors += [t for t in root.iter("table") if _is_data_table(t)]
+    if anchors:
+        return _container(_common_ancestor(anchors))
+    return _most_text(root)
+
+
+def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def _heading_anchors(root: etree._Element) -> list[etree._Element]:
+    """Block elements whose whole (short) text is a numbered section heading."""
+    found, seen = [], set()
+    body = next(root.iter("body"), root)
+    for t in body.xpath(".//text()"):
+        if not _WORD_IN_TEXT.search(t):
+            continue
+        el = t.getparent()
+        if t.is_tail:
+            el = el.getparent()
+        while el is not None and el.tag not in _BLOCK:
+            el = el.getparent()
+        if el is None or id(el) in seen:
+            continue
+        line = _clean(_text(el))
+        if len(line) <= 60 and _HEADING_LINE.match(line) and _HEADING_IN_TEXT.search(line):
+            seen.add(id(el))
+            found.append(el)
+    return found
+
+
+def _common_ancestor(els: list[etree._Element]) -> etree._Element:
+    chain = [els[0]] + list(els[0].iterancestors())
+    chain.reverse()  # root first
+    depth = len(chain)
+    for el in els[1:]:
+        other = [el] + list(el.iterancestors())
+        other.reverse()
+        d = 0
+        while d < min(depth, len(other)) and chain[d] is other[d]:
+            d += 1
+        depth = d
+    return chain[max(depth - 1, 0)]
+
+
+def _container(el: etree._Element) -> etree._Element:
+    """Widen a heading or a table to the block that holds the text around it."""
+    while el.tag not in _CONTAINERS and el.getparent() is not None:
+        el = el.getparent()
+    return el
+
+
+def _most_text(root: etree._Element) -> etree._Element:
+    """The element whose paragraphs hold the most text (pages with no heading and no table)."""
+    weight: dict[etree._Element, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            weight[parent] = weight.get(parent, 0) + len(_text(p).strip())
+    if weight:
+        return max(weight, key=weight.get)
+    return next(root.iter("body"), root)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def _is_data_table(tbl: etree._Element) -> bool:
+    """A table of figures: no table inside it and at least one row of two cells or more."""
+    if tbl.find(".//table") is not None:
+        return False
+    return any(sum(1 for c in tr if c.tag in _CELL) >= 2 for tr in tbl.iter("tr"))
+
+
+def _span(value: str | None) -> int:
+    if value is None:
+        return 1
+    if value.isdigit():
+        return min(max(int(value), 1), 500)
+    digits = re.match(r"\s*(\d+)", value)  # "2px", " 3 "
+    return min(max(int(digits.group(1)), 1), 500) if digits else 1
+
+
+def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
+    rows = []
+    for tr in tbl.iter("tr"):
+        in_head = tr.getparent().tag == "thead"
+        r = len(rows)
+        row = [
+            # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
+            TCell(_clean(_STRING(cell) if len(cell) else cell.text or ""), {"table": index, "row": r, "col": c},
+                  _span(cell.get("rowspan")), _span(cell.get("colspan")), in_head or cell.tag == "th")
+            for c, cell in enumerate(x for x in tr if x.tag in _CELL)
+        ]
+        if row:
+            rows.append(row)
+    return rows
+
+
+def _is_metadata(rows: list[list[TCell]]) -> bool:
+    """The national metadata table (索引号, 发布机构, 成文日期 …) printed above the body."""
+    head = "".join(c.text for row in rows[:6] for c in row)
+    return "索引号" in head and bool(_META_TABLE.search(head)) or len(_META_TABLE.findall(head)) >= 3
+
+
+# --- the walk ----------------------------------------------------------------------------
+
+def _hidden(el: etree._Element) -> bool:
+    style = el.get("style")
+    return el.get("hidden") is not None or bool(style) and "display:none" in style.replace(" ", "").lower()
+
+
+def _chrome(el: etree._Element) -> bool:
+    attrs = (el.get("class") or "") + " " + (el.get("id") or "")
+    return attrs != " " and bool(_CHROME_ATTR.search(attrs))
+
+
+class _Walker:
+    """Depth-first over the body: text gathered per block element, tables and images in place."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.paras = 0
+        self.tables = 0
+        self.images = 0
+
+    def flush(self, heading: int | None = None) -> None:
+        if not self.buf:
+            return
+        text = _clean("".join(self.buf))
+        self.buf.clear()
+        if text and not (len(text) < 80 and _CHROME_TEXT.search(text)):
+            self.blocks.append(Para(text, {"element": self.paras}, heading))
+            self.paras += 1
+
+    def walk(self, el: etree._Element) -> None:
+        tag = el.tag
+        if tag == "table":
+            self.table(el)
+        elif tag == "img":
+            self.image(el)
+        else:
+            self.inside(el)
+        self.flush(_HEADINGS.get(tag))
+
+    def inside(self, el: etree._Element) -> None:
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP or _hidden(child):
+                pass
+            elif tag in _BLOCK:
+                if not _chrome(child):
+                    self.flush()
+                    self.inside(child)
+                    self.flush(_HEADINGS.get(tag))
+            elif tag == "br":
+                self.flush()
+            elif tag == "table":
+                self.flush()
+                self.table(child)
+            elif tag == "img":
+                self.flush()
+                self.image(child)
+            elif tag == "pre":
+                self.flush()
+                for line in "".join(child.itertext()).splitlines():
+                    self.buf.append(line)
+                    self.flush()
+            else:  # inline: span, font, b, a, o:p, …
+                self.inside(child)
+            if child.tail:
+                self.buf.append(child.tail)
+
+    def table(self, tbl: etree._Element) -> None:
+        rows = [] if tbl.find(".//table") is not None else _table_rows(tbl, self.tables)
+        if not any(len(row) >= 2 for row in rows):
+            self.inside(tbl)  # a layout table (or a one-column box): its cells are containers
+            self.flush()
+            return
+        if _is_metadata(rows):
+            return
+        self.blocks.append(Table(rows, {"table": self.tables}))
+        self.tables += 1
+        for img in tbl.iter("img"):
+            self.image(img)
+
+    def image(self, img: etree._Element) -> None:
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if not src or any(_span(img.get(a)) < 40 for a in ("width", "height") if img.get(a)):
+            return  # icons and spacers
+        if src.startswith("data:"):
+            src = src.split(",", 1)[0] + ",…"  # inline image data is not kept
+        self.blocks.append(Image(src, _clean(img.get("alt") or img.get("title") or ""), {"image": self.images}))
+        self.images += 1

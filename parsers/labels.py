@@ -1,0 +1,118 @@
+"""Matching printed labels to template keys.
+
+Labels are compared by their *core*: normalized (spec.norm), without numbering ("（三）",
+"2.", "一、"), bracketed instructions, quotes and punctuation. Matchers are built once per
+template version and cache every label they have seen, so a document costs dict lookups.
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from .spec import norm, raw, template
+
+_CN_DIGITS = "一二三四五六七八九十"
+_NUMBERING = re.compile(
+    rf"^(?:[#＃]+|第[{_CN_DIGITS}]+部分|[{_CN_DIGITS}]+[、．.，,]|（[{_CN_DIGITS}\d]+）|\d{{1,2}}[.、．](?!\d)|[-*·•])+"
+)
+# a bracketed aside that is not itself a numeral: "（区分处理的，只计这一情形…）", "（单位：万元）"
+_ASIDE = re.compile(rf"（[^（）]*[^（）{_CN_DIGITS}\d][^（）]*）|【[^】]*】")
+_PUNCT = re.compile(r"[“”\"'‘’、，。：；！？,.:;!?·•\-—_/|*#＃]+")
+MAX_LABEL = 200  # longer cells are prose, not labels
+
+
+@lru_cache(maxsize=8192)
+def core(label: str) -> str:
+    """The comparable part of a printed label."""
+    t = norm(label[:MAX_LABEL])
+    t = _NUMBERING.sub("", t)
+    t = _ASIDE.sub("", t)
+    return _PUNCT.sub("", t)
+
+
+def similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+class Matcher:
+    """Label → key for one set of labels (rows of a table, its columns, section headings)."""
+
+    def __init__(self, labels: dict[str, list[str]], threshold: float = 0.75, min_contain: int = 4):
+        self.exact: dict[str, str] = {}
+        for key, texts in labels.items():
+            for t in texts:
+                self.exact.setdefault(core(t), key)
+        self.threshold = threshold
+        self.min_contain = min_contain
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, label: str) -> str | None:
+        if label in self._cache:
+            return self._cache[label]
+        key = self._match(core(label))
+        if len(self._cache) < 20000:
+            self._cache[label] = key
+        return key
+
+    def _match(self, c: str) -> str | None:
+        if not c:
+            return None
+        if c in self.exact:
+            return self.exact[c]
+        if len(c) > MAX_LABEL:
+            return None
+        best, best_score = None, self.threshold
+        for cand, key in self.exact.items():
+            # cheap bound before the quadratic ratio: lengths too far apart cannot reach it
+            if 2 * min(len(c), len(cand)) / (len(c) + len(cand)) < best_score:
+                continue
+            s = similar(c, cand)
+            if s >= best_score:
+                best, best_score = key, s
+        if best:
+            return best
+        # a label with a long aside glued on, or an abbreviated one
+        contained = [(len(cand), key) for cand, key in self.exact.items()
+                     if len(cand) >= self.min_contain and cand in c]
+        if contained:
+            return max(contained)[1]
+        if len(c) >= self.min_contain:
+            for cand, key in self.exact.items():
+                if c in cand and len(c) * 2 >= len(cand):
+                    return key
+        return None
+
+
+def _labels(defs) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for d in defs:
+        out.setdefault(d.key, []).extend([d.label, *d.aliases])
+    return out
+
+
+@lru_cache(maxsize=None)
+def row_matcher(version: str, table: str) -> Matcher:
+    return Matcher(_labels(template(version).rows.get(table, [])))
+
+
+@lru_cache(maxsize=None)
+def column_matcher(version: str, table: str) -> Matcher:
+    return Matcher(_labels(template(version).columns.get(table, [])), threshold=0.8)
+
+
+@lru_cache(maxsize=None)
+def section_matcher() -> Matcher:
+    return Matcher({str(s["number"]): [s["label"], *s.get("aliases", ())] for s in raw()["sections"]},
+                   threshold=0.7)
+
+
+@lru_cache(maxsize=None)
+def group_cores() -> frozenset[str]:
+    """Labels that head a group of rows or columns (never a cell of their own)."""
+    spec = raw()
+    names = {"申请人情况", "法人或其他组织", "本年度办理结果", "不予公开", "无法提供", "不予处理",
+             "信息内容", "行政诉讼"}
+    names |= {c.get("group", "") for c in spec["applicant_columns"]}
+    names |= {g.get("group", "") for g in spec["appeals"]["groups"]}
+    return frozenset(core(n) for n in names if n)

@@ -1,0 +1,38 @@
+"""Title, publishing agency (发布机关) and report year."""
+from __future__ import annotations
+
+import re
+
+_CN_NUM = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
+_YEAR = re.compile(r"(?<![\d０-９])((?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
+_TITLE_HINT = re.compile(r"政府信息公开.{0,12}(?:年度)?报告|信息公开.{0,6}年报|年度报告")
+# the agency is what the title names before the year ("柳泉镇人民政府2021年…"), or after it
+# ("2021年度柳泉镇人民政府政府信息公开工作年度报告")
+_AGENCY_BEFORE = re.compile(r"^(?:关于)?(?P<a>.+?)(?:关于)?\s*(?:(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
+_AGENCY_AFTER = re.compile(r"年度?\s*(?P<a>.+?)\s*(?:本级)?(?:政府信息公开|信息公开)")
+_TRIM = " \t\u3000\xa0《》<>“”\"'【】[]（）()：:，,、—-·#*"
+MAX_TITLE = 120
+
+
+def find_year(text: str) -> int | None:
+    """The first plausible report year in `text` (2021年度, 2021年, 二〇二一年)."""
+    for m in _YEAR.finditer(text):
+        y = int(m.group(1).translate(_CN_NUM))
+        if 2000 <= y <= 2100:
+            return y
+    return None
+
+
+def is_title(text: str) -> bool:
+    return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。")
+
+
+def agency_from_title(title: str) -> str:
+    t = title.strip(_TRIM)
+    m = _AGENCY_BEFORE.match(t)
+    if m and m["a"].strip(_TRIM):
+        return m["a"].strip(_TRIM)
+    m = _AGENCY_AFTER.search(t)
+    if m and m["a"].strip(_TRIM) and len(m["a"]) < 60:
+        return m["a"].strip(_TRIM)
+    return ""

@@ -1,0 +1,104 @@
+"""Recovering cell positions the text lost, from the table's own arithmetic.
+
+Two cases: digits of adjacent cells run together ("0000000" for seven cells), and empty cells
+collapsed so the printed values no longer sit under their columns. Each ambiguous row has
+candidate readings; the identities (row totals, column sums, the balance) pick among them.
+A cell is settled when every consistent reading gives it the same value; otherwise it stays
+unknown and the caller reports it. Search is bounded (node cap), never exhaustive.
+"""
+from __future__ import annotations
+
+import re
+from itertools import combinations
+from typing import Callable, Iterator
+
+Vector = tuple  # one reading of a row: a value (int/float/None) per column
+MAX_CANDIDATES = 400
+MAX_NODES = 200_000
+MAX_SOLUTIONS = 64
+
+
+_PIECE = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+def digit_splits(run: str, n: int, ok: Callable[[list], bool] | None = None,
+                 max_part: int = 9) -> list[list[str]]:
+    """Ways to cut a run of printed numbers ("0017", "3-481", "0.0000") into n numbers.
+
+    A number has no leading zero, a sign only at its start, and no cut inside a decimal;
+    `ok` (given the numbers' values) filters by the row's arithmetic. Returns the pieces.
+    """
+    out: list[list[str]] = []
+    if not run or len(run) > n * (max_part + 2) or not re.fullmatch(r"[\d.+\-]+", run):
+        return out
+    pieces: list[str] = []
+    nodes = 0
+
+    def rec(pos: int) -> None:
+        nonlocal nodes
+        nodes += 1
+        if len(out) >= MAX_CANDIDATES or nodes > MAX_NODES:
+            return
+        left = n - len(pieces)
+        if left == 0:
+            if pos == len(run) and (ok is None or ok([_num(p) for p in pieces])):
+                out.append(pieces.copy())
+            return
+        if len(run) - pos < left:
+            return
+        for end in range(pos + 1, min(len(run), pos + max_part + 1) + 1):
+            piece = run[pos:end]
+            if end < len(run) and run[end] == ".":
+                continue  # never cut in front of a decimal point
+            if _PIECE.fullmatch(piece):
+                pieces.append(piece)
+                rec(end)
+                pieces.pop()
+
+    rec(0)
+    return out
+
+
+def _num(piece: str) -> float | int:
+    return float(piece) if "." in piece else int(piece)
+
+
+def placements(k: int, n: int) -> Iterator[tuple[int, ...]]:
+    """Positions for k printed values among n columns, order kept."""
+    if k > n:
+        return iter(())
+    return combinations(range(n), k)
+
+
+def search(rows: list[list[Vector]], complete: Callable[[list[Vector]], bool],
+           bound: Callable[[list[Vector]], bool] | None = None) -> tuple[list[list[Vector]], bool]:
+    """Combinations of one reading per row that satisfy `complete`.
+
+    `bound(partial)` may prune a partial assignment early. Returns (solutions, exhausted):
+    exhausted is False when the node cap stopped the search (solutions then incomplete).
+    """
+    sols: list[list[Vector]] = []
+    chosen: list[Vector] = []
+    nodes = 0
+    capped = False
+
+    def rec(i: int) -> None:
+        nonlocal nodes, capped
+        if capped or len(sols) >= MAX_SOLUTIONS:
+            return
+        nodes += 1
+        if nodes > MAX_NODES:
+            capped = True
+            return
+        if i == len(rows):
+            if complete(chosen):
+                sols.append(chosen.copy())
+            return
+        for v in rows[i]:
+            chosen.append(v)
+            if bound is None or bound(chosen):
+                rec(i + 1)
+            chosen.pop()
+
+    rec(0)
+    return sols, not capped and len(sols) < MAX_SOLUTIONS

@@ -1,0 +1,254 @@
+"""Plain text and Markdown front end: bytes → Para / Table blocks.
+
+Tables flattened into text come in several renderings; each is recognized here by its
+delimiters, never by its content (the assembler alone knows the template):
+  tabs            fields separated by TAB, merged cells as empty leading fields
+  pipes           one `|`-separated line per row (Markdown tables included)
+  cell per line   one cell per line, a line holding only `|` between cells, rows apart
+                  by a blank line
+  no delimiters   a label followed by a run of digits ("规章000"): the digits go out as
+                  one cell and the assembler splits them with the table's arithmetic
+Headers printed one character per line are joined back into one line.
+"""
+from __future__ import annotations
+
+import re
+
+from .blocks import Block, Para, Table, TCell
+from .model import Report
+
+MAX_LINES = 200_000
+MAX_LINE = 20_000  # characters kept of one line
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_LIST = re.compile(r"^\s*(?:[-*+•]\s+)")
+_EMPH = re.compile(r"\*\*|__")
+# a table row with no delimiters: label text, then a run of digits (and separators) to the end
+_RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?P<digits>[+\-]?\d[\d\s.+\-]*)$")
+_SENTENCE_END = re.compile(r"[。；;！？]\s*$")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode(data: bytes, report: Report, charset: str | None = None) -> str:
+    """Bytes → text: BOM, then the declared charset, then UTF-8, then GB18030; lossy → finding."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return _lossy(data[len(bom):].decode(enc, errors="replace"), enc, report)
+    head = data[:64]
+    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):  # UTF-16 without BOM
+        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+        return _lossy(data.decode(enc, errors="replace"), enc, report)
+    tried: list[str] = []
+    for enc in (charset, "utf-8", "gb18030"):
+        if not enc or enc in tried:
+            continue
+        tried.append(enc)
+        try:
+            return data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = min((data.decode(e, errors="replace") for e in ("utf-8", "gb18030")),
+               key=lambda s: s.count("\ufffd"))
+    report.add_finding("decode_lossy", "warning",
+                       f"text is not valid in {', '.join(tried)}; {best.count(chr(0xFFFD))} "
+                       "undecodable bytes replaced", tried=tried)
+    return best
+
+
+def _lossy(text: str, enc: str, report: Report) -> str:
+    bad = text.count("\ufffd")
+    if bad:
+        report.add_finding("decode_lossy", "warning", f"{bad} bytes undecodable as {enc}", tried=[enc])
+    return text
+
+
+def _kind(line: str) -> str:
+    if "\t" in line:
+        return "tab"  # even a line of tabs alone: a row of empty cells
+    if not line.strip():
+        return "blank"
+    if _HEADING.match(line):
+        return "heading"
+    s = line.strip()
+    if s == "|":
+        return "bar"
+    if "|" in s and not _SENTENCE_END.search(s):
+        return "pipe"
+    return "text"
+
+
+def _cells(fields: list[str], line_no: int) -> list[TCell]:
+    return [TCell(f.strip(), {"line": line_no, "field": k}) for k, f in enumerate(fields)]
+
+
+def _pipe_fields(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    return s.split("|")
+
+
+def _run_row(line: str) -> tuple[str, str] | None:
+    """`label + digits` lines of an undelimited table; None for anything else."""
+    s = line.strip()
+    if len(s) > 400 or _SENTENCE_END.search(s):
+        return None
+    m = _RUN_ROW.match(s)
+    if not m:
+        return None
+    return (m["label"] or "").strip(), re.sub(r"\s+", "", m["digits"])
+
+
+def _is_single_char(line: str) -> bool:
+    s = line.strip()
+    return len(s) == 1 and not s.isdigit() and s not in "|#"
+
+
+def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
+    text = decode(data, report, charset).replace("\x00", "")
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        report.status = "failed"
+        report.add_finding("too_many_lines", "error", f"{len(lines)} lines; limit {MAX_LINES}")
+        return []
+    lines = [ln[:MAX_LINE] for ln in lines]
+    kinds = [_kind(ln) for ln in lines]
+    blocks: list[Block] = []
+    i, n = 0, len(lines)
+    while i < n:
+        k = kinds[i]
+        if k == "blank":
+            i += 1
+        elif k == "heading":
+            m = _HEADING.match(lines[i])
+            blocks.append(Para(_EMPH.sub("", m.group(2)), {"line": i + 1}, heading=len(m.group(1))))
+            i += 1
+        elif k in ("tab", "pipe"):
+            i = _delimited_table(lines, kinds, i, k, blocks)
+        elif _row_starts(kinds, i):
+            i = _cell_per_line_table(lines, kinds, i, blocks)
+        elif _is_single_char(lines[i]) and i + 1 < n and _is_single_char(lines[i + 1]):
+            j = i
+            while j < n and _is_single_char(lines[j]):
+                j += 1
+            blocks.append(Para("".join(ln.strip() for ln in lines[i:j]), {"line": i + 1}))
+            i = j
+        elif _run_row(lines[i]) and _run_row_table_ahead(lines, kinds, i):
+            i = _run_table(lines, kinds, i, blocks)
+        else:
+            s = _EMPH.sub("", _LIST.sub("", lines[i])).strip()
+            blocks.append(Para(s, {"line": i + 1}))
+            i += 1
+    return blocks
+
+
+def _next_kind(kinds: list[str], i: int) -> str | None:
+    return kinds[i] if i < len(kinds) else None
+
+
+def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, blocks: list[Block]) -> int:
+    """Consecutive tab (or pipe) rows; blank lines inside a table are skipped."""
+    rows: list[list[TCell]] = []
+    start = i
+    n = len(lines)
+    while i < n:
+        if kinds[i] == kind:
+            if kind == "pipe" and _SEPARATOR.match(lines[i]):
+                i += 1
+                continue
+            fields = lines[i].split("\t") if kind == "tab" else _pipe_fields(lines[i])
+            rows.append(_cells(fields, i + 1))
+            i += 1
+        elif kinds[i] == "blank":
+            j = i
+            while j < n and kinds[j] == "blank":
+                j += 1
+            if j < n and kinds[j] == kind:
+                i = j
+            else:
+                break
+        else:
+            break
+    blocks.append(Table(rows, {"line": start + 1}))
+    return i
+
+
+def _cell_per_line_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) -> int:
+    """One cell per line, a `|` line between cells, a blank line after each row's last cell.
+
+    An empty cell prints as an empty line between two `|` lines, so a row is read strictly as
+    cell, bar, cell, …, cell; the table goes on while the next row has a bar after its first
+    cell (or is a one-cell row followed by such a row).
+    """
+    rows: list[list[TCell]] = []
+    start, n = i, len(lines)
+    while i < n:
+        row: list[TCell] = []
+        while i < n:
+            row.append(TCell(lines[i].strip(), {"line": i + 1, "field": len(row)}))
+            if i + 1 < n and kinds[i + 1] == "bar":
+                i += 2
+                continue
+            i += 1
+            break
+        rows.append(row)
+        if i < n and kinds[i] == "blank":
+            i += 1  # the blank line that ends a row
+        if not (_row_starts(kinds, i) or (i + 1 < n and kinds[i] != "blank" and kinds[i + 1] == "blank"
+                                          and _looks_like_cell(lines[i]) and _row_starts(kinds, i + 2))):
+            break
+    blocks.append(Table(rows, {"line": start + 1, "delimiters": "cell_per_line"}))
+    return i
+
+
+def _row_starts(kinds: list[str], i: int) -> bool:
+    """A cell-per-line row starts at i: a cell line (possibly empty) followed by a bar."""
+    return i + 1 < len(kinds) and kinds[i] in ("text", "blank", "pipe") and kinds[i + 1] == "bar"
+
+
+def _looks_like_cell(line: str) -> bool:
+    return len(line.strip()) <= 200 and not _SENTENCE_END.search(line)
+
+
+def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
+    """A digits-run row counts as a table row only among others (2 within the next 6 lines),
+    or when it is nothing but a long run of digits (section 四's single data row)."""
+    if re.fullmatch(r"[\d\s.+\-]{5,}", lines[i].strip()):
+        return True
+    hits = 0
+    for j in range(max(0, i - 6), min(len(lines), i + 7)):
+        if kinds[j] == "text" and _run_row(lines[j]):
+            hits += 1
+    return hits >= 2
+
+
+def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) -> int:
+    """Rows without delimiters; short label-only lines between them stay in the table."""
+    rows: list[list[TCell]] = []
+    start, n = i, len(lines)
+    while i < n:
+        k = kinds[i]
+        if k == "blank":
+            i += 1
+            continue
+        if k != "text":
+            break
+        rr = _run_row(lines[i])
+        if rr:
+            label, digits = rr
+            rows.append([TCell(label, {"line": i + 1, "field": 0}),
+                         TCell(digits, {"line": i + 1, "field": 1, "run": True})])
+            i += 1
+            continue
+        # a label-only line (a header or group label) continues the table if a row follows soon
+        if _looks_like_cell(lines[i]) and len(lines[i].strip()) <= 60 and any(
+                kinds[j] == "text" and _run_row(lines[j]) for j in range(i + 1, min(n, i + 4))):
+            rows.append([TCell(lines[i].strip(), {"line": i + 1, "field": 0})])
+            i += 1
+            continue
+        break
+    blocks.append(Table(rows, {"line": start + 1, "delimiters": "none"}))
+    return i

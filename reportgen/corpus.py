@@ -1,0 +1,204 @@
+"""The project's fixture corpus: `python -m reportgen.corpus tests/fixtures/corpus`.
+
+Each entry below is one document: how the report is generated, how it is rendered, and why it
+is in the corpus. The builder writes `<name>.<ext>` and `<name>.expected.json` (see
+reportgen.expected); it is the one way to regenerate the committed fixtures.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .expected import expected
+from .generate import generate
+from .html import render_html
+from .text import render_text
+
+
+@dataclass(frozen=True)
+class Doc:
+    name: str
+    template: str
+    seed: int
+    renderer: str  # text | html
+    style: str
+    comment: str
+    level: str | None = None
+    year: int | None = None
+    breaks: tuple[str, ...] = ()
+    blanks: str = "none"
+    printing: tuple[str, ...] = ()
+    deviations: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+
+
+D = Doc
+DOCS: tuple[Doc, ...] = (
+    # --- clean text, every template ---------------------------------------------------
+    D("t01_tabs_2021_township", "2021", 101, "text", "tabs", "clean; tab-separated like a copied table", "township"),
+    D("t02_tabs_2021_county", "2021", 102, "text", "tabs", "clean county report, hundreds of requests", "county"),
+    D("t03_tabs_2019_city", "2019", 103, "text", "tabs", "clean 2019 format", "city", 2020),
+    D("t04_tabs_2019_in_2023", "2019", 104, "text", "tabs",
+      "a 2023 report still printed in the 2019 layout: template from labels, not year", "county", 2023),
+    D("t05_pre2019_narrative", "pre2019", 105, "text", "tabs", "pre-2019: figures only in the narrative", "county", 2012),
+    D("t06_pre2019_stats", "pre2019", 106, "text", "tabs",
+      "pre-2019 with the appended 统计表 (indicator rows with units): its figures equal the narrative's",
+      "city", 2016, deviations=("stats_table",)),
+    D("t07_pre2019_markdown", "pre2019", 107, "text", "markdown", "pre-2019 as Markdown", "township", 2010),
+    D("t08_pipes_2021", "2021", 108, "text", "pipes", "one |-separated line per row; spanned cells omitted", "city"),
+    D("t09_pipes_2019_halfwidth", "2019", 109, "text", "pipes", "half-width brackets and stray spaces: (三) 不予公开",
+      "county", deviations=("halfwidth", "label_spaces")),
+    D("t10_cell_per_line_2021", "2021", 110, "text", "cell_per_line", "one cell per line, | lines between", "county"),
+    D("t11_cell_per_line_2019_trad", "2019", 111, "text", "cell_per_line", "traditional characters in labels (規範性文件)",
+      "city", deviations=("traditional",)),
+    D("t12_trailing_pipes_full", "2021", 112, "text", "trailing_pipes",
+      "trailing |-runs but every value printed: nothing lost", "county"),
+    D("t13_trailing_pipes_lost", "2021", 113, "text", "trailing_pipes",
+      "zeros printed blank and blanks collapsed to the end: positions lost; a row's 总计 (its last, "
+      "non-blank whenever a part is non-zero) is known, its parts are null", "township", blanks="zeros_blank"),
+    D("t14_nodelim_township", "2021", 114, "text", "nodelim",
+      "digits of adjacent cells run together; rows with one split under the row identity are known, "
+      "others null + uncertain_split", "township"),
+    D("t15_nodelim_county", "2019", 115, "text", "nodelim",
+      "digits run together with larger numbers: several rows split more than one way", "county"),
+    D("t16_vertical_2021", "2021", 116, "text", "vertical_headers", "headers printed one character per line", "city"),
+    D("t17_vertical_2019_no_np", "2019", 117, "text", "vertical_headers", "vertical headers and the 自然人 header missing",
+      "county", deviations=("no_natural_person_header",)),
+    D("t18_markdown_2021", "2021", 118, "text", "markdown", "Markdown table, merged cells empty", "province"),
+    D("t19_markdown_2019_split", "2019", 119, "text", "markdown", "two-line headers broken into two rows",
+      "county", deviations=("split_headers",)),
+    D("t20_tabs_split_headers", "2021", 120, "text", "tabs", "two-line headers broken apart (商业 / 企业)",
+      "county", deviations=("split_headers",)),
+    D("t21_tabs_traditional", "2021", 121, "text", "tabs", "traditional characters in labels", "county",
+      deviations=("traditional",)),
+    D("t22_pipes_bracket_notes", "2021", 122, "text", "pipes", "long bracketed instructions in headers and labels",
+      "city", deviations=("bracket_notes",)),
+    D("t23_tabs_extra_row", "2021", 123, "text", "tabs", "a local 其他主动公开文件 row in section 二 (not a template row)",
+      "county", deviations=("extra_row",)),
+    D("t24_tabs_truncated", "2021", 124, "text", "tabs",
+      "copy cut inside section 三 after 4.保护第三方合法权益: partial, later rows and parts missing", "county",
+      deviations=("truncated",)),
+    D("t25_pipes_broken_dates_2019", "2019", 125, "text", "pipes", "preamble dates 201911日 / 201919年", "county", 2019,
+      deviations=("broken_dates",)),
+    D("t26_tabs_broken_dates_2020", "2019", 126, "text", "tabs", "preamble dates 202011日 / 202020年", "township", 2020,
+      deviations=("broken_dates",)),
+    D("t27_tabs_five_parts", "2021", 127, "text", "tabs", "the preamble promises six parts; part 六 is missing",
+      "county", deviations=("five_parts",)),
+    D("t28_tabs_zeros_blank", "2021", 128, "text", "tabs", "zeros printed as blank cells: blank means 0", "county",
+      blanks="zeros_blank"),
+    D("t29_tabs_table_blank", "2021", 129, "text", "tabs", "whole tables blank: nothing to report, every value 0",
+      "township", blanks="table_blank"),
+    D("t30_tabs_only_totals", "2019", 130, "text", "tabs",
+      "only the 总计 column printed: parts beside a non-zero 总计 are unknown (null, parts_omitted)", "county",
+      blanks="only_totals"),
+    D("t31_tabs_total_blank", "2021", 131, "text", "tabs",
+      "the 总计 column left blank: totals over non-zero parts are null (total_omitted)", "city", blanks="total_blank"),
+    D("t32_pipes_na", "2021", 132, "text", "pipes", "/ - — 无 for not applicable: null", "township", printing=("na",)),
+    D("t33_pipes_units_signs", "2019", 133, "text", "pipes", "units in cells (3件, 12 条, 251000元), +2 / 减4",
+      "county", printing=("units", "signs")),
+    D("t34_tabs_approx_thousands", "2019", 134, "text", "tabs", "12190余 in a cell and the narrative; 1,234",
+      "city", printing=("approx", "thousands")),
+    D("t35_tabs_fullwidth", "2021", 135, "text", "tabs", "full-width digits in section 三, thousands separators",
+      "city", printing=("fullwidth", "thousands")),
+    D("t36_tabs_break_appeals", "2021", 136, "text", "tabs",
+      "printed error: 行政复议 and 复议后起诉 总计 printed 0 while their outcomes are not", "county",
+      breaks=("appeals_group_total:review", "appeals_group_total:lawsuit_after_review")),
+    D("t37_pipes_break_results", "2021", 137, "text", "pipes",
+      "printed error: （一）予以公开 总计 off, so （七）总计 ≠ the sum of results and the row total breaks",
+      "city", breaks=("results_sum:total",)),
+    D("t38_tabs_break_row_total_2019", "2019", 138, "text", "tabs",
+      "printed error: 一、本年新收 总计 ≠ the six applicant columns", "county", breaks=("row_total:new_received",)),
+    D("t39_markdown_break_balance", "2021", 139, "text", "markdown",
+      "printed error: 结转下年度 (自然人) off, so 一+二 ≠ （七）+四 in that column", "city",
+      breaks=("balance_per_column:natural_person",)),
+    D("t40_tabs_ministry_big", "2021", 140, "text", "tabs", "a ministry: large numbers, thousands separators",
+      "ministry", printing=("thousands",)),
+    # --- HTML ------------------------------------------------------------------------------
+    D("h01_trs_2021", "2021", 201, "html", "trs", "TRS page: chrome, metadata table, div.TRS_Editor, rowspan/colspan",
+      "county"),
+    D("h02_trs_2019_gbk", "2019", 202, "html", "trs", "GBK declared only in <meta>", "city", encoding="gbk"),
+    D("h03_hanweb_2021", "2021", 203, "html", "hanweb", "Hanweb page, layout tables, #zoom", "county"),
+    D("h04_gkmlpt_2019_in_2023", "2019", 204, "html", "gkmlpt", "gkmlpt page; 2019 layout in a 2023 report",
+      "city", 2023),
+    D("h05_govcn_2021_gb18030", "2021", 205, "html", "govcn", "#UCAP-CONTENT, GB18030 in <meta>", "ministry",
+      encoding="gb18030"),
+    D("h06_word_2021_gbk", "2021", 206, "html", "word", "Word export: MsoNormal, mso-* styles, <o:p>, GBK",
+      "county", encoding="gbk"),
+    D("h07_cms_nested_2019", "2019", 207, "html", "cms_nested", "nested p/span/font, <br> in labels, &nbsp; padding",
+      "county", deviations=("br_labels", "nbsp")),
+    D("h08_split_tables_2021", "2021", 208, "html", "split_tables",
+      "section 二 as one table per item; section 三 in two tables with repeated headers", "city"),
+    D("h09_table_images", "2021", 209, "html", "table_images", "tables published as images: no cells, partial",
+      "county"),
+    D("h10_trs_shifted_layout", "2021", 210, "html", "trs",
+      "labels span one grid column less than headers, the first value one more; layout tables around",
+      "county", deviations=("shifted_spans", "layout_tables")),
+    D("h11_hanweb_trad_halfwidth", "2021", 211, "html", "hanweb", "traditional, half-width, stray spaces in labels",
+      "city", deviations=("traditional", "halfwidth", "label_spaces")),
+    D("h12_trs_truncated", "2021", 212, "html", "trs", "body cut inside section 三: partial", "county",
+      deviations=("truncated",)),
+    D("h13_govcn_pre2019_stats", "pre2019", 213, "html", "govcn", "pre-2019 with the 统计表 as an HTML table",
+      "city", 2015, deviations=("stats_table",)),
+    D("h14_word_pre2019_gbk", "pre2019", 214, "html", "word", "pre-2019 Word export, GBK", "county", 2011,
+      encoding="gbk"),
+    D("h15_trs_breaks", "2021", 215, "html", "trs",
+      "printed errors: 未经复议直接起诉 总计 0; （一）予以公开 (自然人) off", "city",
+      breaks=("appeals_group_total:lawsuit_direct", "results_sum:natural_person")),
+    D("h16_cms_total_blank", "2021", 216, "html", "cms_nested", "总计 column blank (total_omitted)", "county",
+      blanks="total_blank"),
+    D("h17_gkmlpt_na_units", "2021", 217, "html", "gkmlpt", "N/A marks and units in cells", "township",
+      printing=("na", "units")),
+    D("h18_trs_2019_extra_row", "2019", 218, "html", "trs", "local extra row in section 二; bracketed notes",
+      "county", deviations=("extra_row", "bracket_notes")),
+    D("h19_split_tables_2019_gbk", "2019", 219, "html", "split_tables", "split tables, GBK", "county",
+      encoding="gbk"),
+    D("h20_hanweb_five_parts_dates", "2021", 220, "html", "hanweb", "five parts delivered of six; broken dates",
+      "county", deviations=("five_parts", "broken_dates")),
+    D("h21_word_2019_zeros_blank", "2019", 221, "html", "word", "Word export with zeros as empty cells", "township",
+      blanks="zeros_blank"),
+    D("h22_trs_no_np_header", "2021", 222, "html", "trs", "自然人 header missing; br in labels", "county",
+      deviations=("no_natural_person_header", "br_labels")),
+)
+
+
+def render(doc: Doc) -> tuple[str, bytes, str, dict]:
+    """(file name, bytes, media type, expected) for one corpus entry."""
+    r = generate(doc.seed, doc.template, year=doc.year, level=doc.level, breaks=doc.breaks,
+                 blanks=doc.blanks, printing=doc.printing)
+    if doc.renderer == "text":
+        ext, mt = (".md", "text/markdown") if doc.style == "markdown" else (".txt", "text/plain")
+        data = render_text(r, doc.style, doc.deviations).encode("utf-8")
+    else:
+        ext, mt = ".html", "text/html"
+        data = render_html(r, doc.style, encoding=doc.encoding, deviations=doc.deviations)
+    name = doc.name + ext
+    exp = expected(r, name, mt, doc.renderer, doc.style, doc.deviations, doc.blanks, doc.comment)
+    return name, data, mt, exp
+
+
+def build(out: Path) -> list[Path]:
+    """Write every document and its expected file into `out`; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for doc in DOCS:
+        name, data, _, exp = render(doc)
+        (out / name).write_bytes(data)
+        (out / (doc.name + ".expected.json")).write_text(
+            json.dumps(exp, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written += [out / name, out / (doc.name + ".expected.json")]
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m reportgen.corpus DIR", file=sys.stderr)
+        return 2
+    paths = build(Path(argv[0]))
+    print(f"wrote {len(paths) // 2} documents to {argv[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,89 @@
+"""Finding the report body inside portal chrome, and the title."""
+from __future__ import annotations
+
+import pytest
+
+from html_pages import BODY, TITLE, blocks, page, paras, tables, texts
+from parsers.blocks import Para
+
+CHROME_WORDS = ("繁體版", "无障碍", "当前位置", "字体", "打印", "关闭", "主办单位", "索引号", "发布机构",
+                "依申请公开", "政府信息公开年报")
+
+
+def _body_only(bs) -> None:
+    ps = paras(bs)
+    assert ps[0] == TITLE and ps[1] == "本报告根据《中华人民共和国政府信息公开条例》编制。"
+    assert ps[-1] == "六、其他需要报告的事项"
+    assert not [p for p in ps if any(w in p for w in CHROME_WORDS)]
+    assert ps.count(TITLE) == 1
+    assert len(tables(bs)) == 1 and texts(tables(bs)[0])[0] == ["第二十条第（一）项"]
+
+
+@pytest.mark.parametrize("container", [
+    '<div class="TRS_Editor">', '<div class="trs_editor_view">', '<div class="TRS_UEDITOR">',
+    '<div class="trs_paper_default custom">', '<div id="zoom">', '<div class="zoom">', '<div id="zoomcon">',
+    '<div id="UCAP-CONTENT">', '<div id="ivs_content">', '<div class="article-content">',
+])
+def test_known_containers(container):
+    bs, report = blocks(page(container=container))
+    _body_only(bs)
+    assert report.findings == []
+
+
+@pytest.mark.parametrize("container", ['<div class="main-text">', '<table class="layout"><tr><td>', "<section>"])
+def test_unknown_container_found_by_numbered_headings(container):
+    bs, _ = blocks(page(container=container))
+    _body_only(bs)
+
+
+def test_inner_known_container_preferred_over_outer():
+    html = page(container='<div class="pages_content"><div class="pages-date">2023-01-18 来源：青石县</div>'
+                          '<div id="UCAP-CONTENT">').replace("</div>" + "\n<p class=\"tools\">",
+                                                              "</div></div>\n<p class=\"tools\">")
+    bs, _ = blocks(html)
+    _body_only(bs)
+
+
+def test_decoy_known_container_without_content_is_ignored():
+    html = page(container="<div class=\"content-body\">").replace(
+        '<div class="fontsize">', '<div class="zoom">字号</div><div class="fontsize">')
+    bs, _ = blocks(html)
+    _body_only(bs)
+
+
+def test_metadata_table_is_not_a_report_table_and_not_the_title():
+    bs, _ = blocks(page(h1=False, title="政府信息公开"))  # no usable <h1>/<title>
+    assert all("索引号" not in c.text for t in tables(bs) for row in t.rows for c in row)
+    assert not [p for p in paras(bs) if "青石县人民政府办公室" in p]
+
+
+@pytest.mark.parametrize("head, h1, title, want", [
+    ('<meta name="ArticleTitle" content="  青石县2022年政府信息公开工作年度报告 ">', False, "首页", "青石县2022年政府信息公开工作年度报告"),
+    ("", True, TITLE, TITLE),
+    ("", False, TITLE, TITLE),  # from <title>, the site name after "_" dropped
+])
+def test_title_sources(head, h1, title, want):
+    bs, _ = blocks(page(head=head, h1=h1, title=title))
+    first = bs[0]
+    assert isinstance(first, Para) and first.heading == 1 and first.text == want
+    assert sum(isinstance(b, Para) and b.heading == 1 for b in bs) == 1
+
+
+def test_title_repeated_at_body_start_is_not_duplicated():
+    bs, _ = blocks(page(body=f'<p style="text-align:center"><b>{TITLE}</b></p>' + BODY))
+    assert paras(bs).count(TITLE) == 1 and bs[0].heading == 1
+
+
+def test_page_without_headings_or_tables_keeps_the_paragraph_text():
+    body = "<p>" + "本机关按照要求开展政府信息公开工作。" * 5 + "</p><p>第二段。</p>"
+    html = ("<html><body><div class='nav'><a>首页</a><a>政务公开</a></div>"
+            f"<div class='x'><div class='y'>{body}</div></div><div class='footer'>版权所有</div></body></html>")
+    bs, _ = blocks(html)
+    assert paras(bs) == ["本机关按照要求开展政府信息公开工作。" * 5, "第二段。"]
+
+
+def test_script_style_and_hidden_elements_dropped():
+    body = ('<script>document.write("一、总体情况")</script><style>.a{}</style>'
+            '<p style="DISPLAY: none">隐藏</p><noscript>请启用脚本</noscript>' + BODY)
+    bs, _ = blocks(page(body=body))
+    assert not [p for p in paras(bs) if "隐藏" in p or "document" in p or "脚本" in p]

@@ -41,12 +41,14 @@ def _finding(code: str, severity: str, message: str, *, subject: int, other: int
 
 
 def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
+    # CROSS JOIN fixes the join order (report → its cells → last year's report by agency/year →
+    # its cell by primary key); left to itself the planner may pair every cell with every cell
     sql = """
     SELECT a.id, b.id, a.agency, a.year, ca.column_key, ca.value, cb.value
     FROM reports a
-    JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
-    JOIN cells ca ON ca.report_id = a.id AND ca.table_key = 'applications' AND ca.row_key = 'carried_over'
-    JOIN cells cb ON cb.report_id = b.id AND cb.table_key = 'applications'
+    CROSS JOIN cells ca ON ca.report_id = a.id AND ca.table_key = 'applications' AND ca.row_key = 'carried_over'
+    CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
+    CROSS JOIN cells cb ON cb.report_id = b.id AND cb.table_key = 'applications'
                  AND cb.row_key = 'carried_forward' AND cb.column_key = ca.column_key
     WHERE a.status != 'failed' AND a.agency != '' AND ca.value IS NOT NULL AND cb.value IS NOT NULL
       AND ca.value != cb.value
@@ -67,15 +69,15 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     sql = """
     SELECT a.id, b.id, a.agency, a.year, f.row_key, f.value, p.value, i.value, r.value
     FROM reports a
-    JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
+    CROSS JOIN cells f ON f.report_id = a.id AND f.table_key = 'active' AND f.column_key = 'in_force'
+    CROSS JOIN cells i ON i.report_id = a.id AND i.table_key = 'active' AND i.row_key = f.row_key
+         AND i.column_key = 'issued'
+    CROSS JOIN cells r ON r.report_id = a.id AND r.table_key = 'active' AND r.row_key = f.row_key
+         AND r.column_key = 'repealed'
+    CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
          AND b.template = '2021'
-    JOIN cells f ON f.report_id = a.id AND f.table_key = 'active' AND f.column_key = 'in_force'
-    JOIN cells p ON p.report_id = b.id AND p.table_key = 'active' AND p.column_key = 'in_force'
-         AND p.row_key = f.row_key
-    JOIN cells i ON i.report_id = a.id AND i.table_key = 'active' AND i.column_key = 'issued'
-         AND i.row_key = f.row_key
-    JOIN cells r ON r.report_id = a.id AND r.table_key = 'active' AND r.column_key = 'repealed'
-         AND r.row_key = f.row_key
+    CROSS JOIN cells p ON p.report_id = b.id AND p.table_key = 'active' AND p.row_key = f.row_key
+         AND p.column_key = 'in_force'
     WHERE a.status != 'failed' AND a.template = '2021' AND a.agency != ''
       AND f.value IS NOT NULL AND p.value IS NOT NULL AND i.value IS NOT NULL AND r.value IS NOT NULL
       AND f.value != p.value + i.value - r.value

@@ -84,3 +84,20 @@ def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
         for name, (sql, _) in VIEWS.items():
             db.create_view(name, sql, replace=True)
     _sync_keys(db)
+
+
+def content_digest(db: sqlite_utils.Database) -> str:
+    """SHA-256 over every row of every table (in a stable order): equal digests, equal content.
+    Used to prove that a load changed nothing or that a failed load left no trace."""
+    import hashlib
+
+    h = hashlib.sha256()
+    names = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    for name in names:
+        h.update(f"\0table {name}\0".encode())
+        cur = db.execute(f"SELECT * FROM [{name}] LIMIT 0")
+        order = ", ".join(str(i + 1) for i in range(len(cur.description)))
+        for row in db.execute(f"SELECT * FROM [{name}] ORDER BY {order}"):
+            h.update(repr(row).encode())
+    return h.hexdigest()

@@ -22,9 +22,9 @@ archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function 
 from __future__ import annotations
 
 import re
-from operator import add
 import unicodedata
 from collections.abc import Iterable
+from operator import add
 
 import sqlite_utils
 
@@ -110,10 +110,16 @@ def query_terms(query: str | None) -> list[str]:
 
 
 def contains(text: str | None, query: str | None) -> bool:
-    """Python's reading of a match: every term a (normalized, case-folded) substring of text."""
+    """Python's reading of a match: every term a (normalized, case-folded) substring of text,
+    where spaces or punctuation inside a term match any spaces or punctuation, as in FTS."""
     terms = query_terms(query)
     folded = normalize(text or "").casefold()
-    return bool(terms) and all(t.casefold() in folded for t in terms)
+    return bool(terms) and all(_term_pattern(t).search(folded) for t in terms)
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    pieces = [p for p in re.split(r"[\W_]+", term.casefold()) if p]
+    return re.compile(r"[\W_]*".join(map(re.escape, pieces)))
 
 
 def snippet(text: str | None, query: str | None, width: int = 24) -> str:
@@ -140,9 +146,10 @@ def snippet(text: str | None, query: str | None, width: int = 24) -> str:
     spans.sort()
     lo = max(0, spans[0][0] - width)
     hi = min(len(text), spans[0][1] + width)
+    hi = max([hi] + [b for a, b in spans if a < hi])  # never cut a match in two
     out, pos = [ELLIPSIS if lo > 0 else ""], lo
     for a, b in spans:
-        if a < pos or b > hi:  # overlapping or outside the window
+        if a < pos or a >= hi:  # overlapping an earlier one, or outside the window
             continue
         out += [text[pos:a], SNIPPET_OPEN, text[a:b], SNIPPET_CLOSE]
         pos = b

@@ -24,6 +24,8 @@ from archive.views import VIEWS
 HERE = Path(__file__).resolve().parent / "datasette"
 PLUGINS_DIR = HERE / "plugins"
 TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+STATIC_MOUNT = "assets"  # served at /assets/ (a database name would clash)
 
 # Datasette settings (`--setting NAME VALUE`); why each differs from the default:
 SETTINGS: dict[str, Any] = {
@@ -98,6 +100,7 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
     top = {k: spec[k] for k in ("title", "description", "source", "license", "license_url")}
     return {
         **top,
+        "extra_css_urls": [f"/{STATIC_MOUNT}/xxgk.css"],
         "databases": {db_name: {**top, "tables": tables, "queries": spec["queries"]}},
         "plugins": {"datasette-dashboards": dashboards},
     }
@@ -131,6 +134,7 @@ def datasette_args(path: Path, metadata_path: Path, host: str = "127.0.0.1", por
     """Arguments of `datasette serve` for the archive (immutable: opened with immutable=1)."""
     args = ["serve", "-i", str(path), "--metadata", str(metadata_path),
             "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
+            "--static", f"{STATIC_MOUNT}:{STATIC_DIR}",
             "--host", host, "--port", str(port)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, str(value)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def benches() -> list[str]:
     """The benchmark names (module names without `_bench`), sorted."""
-    return sorted(m.name[: -len("_bench")] for m in pkgutil.iter_modules([str(Path(__file__).parent))
+    return sorted(m.name[: -len("_bench")] for m in pkgutil.iter_modules([str(Path(__file__).parent)])
                   if m.name.endswith("_bench"))
 
 

@@ -77,9 +77,10 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     pool = _pool()  # generating is not loading; varying a pool report (in the load time) is cheap
     stats = {"generate_s": time.perf_counter() - t0}
     db = open_db(path, indexes=False)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     stats["reports"] = load_reports(db, synthetic_reports(n, pool), batch=5000, search=False)
     stats["load_s"] = time.perf_counter() - t0
+    stats["load_cpu_s"] = time.process_time() - c0  # this process's CPU: steadier on a shared machine
     t0 = time.perf_counter()
     create_indexes(db)
     stats["index_s"] = time.perf_counter() - t0
@@ -105,7 +106,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     s = build_synthetic(out, n)
     print(f"synthetic archive: {s['reports']} reports at {out} (pool of {POOL} generated in {s['generate_s']:.1f} s)")
-    print(f"load: {s['reports'] / s['load_s']:,.0f} reports/s ({s['load_s']:.1f} s; target ≥ 2,000/s)")
+    print(f"load: {s['reports'] / s['load_s']:,.0f} reports/s ({s['load_s']:.1f} s wall; target ≥ 2,000/s); "
+          f"{s['reports'] / s['load_cpu_s']:,.0f} reports per CPU-second")
     total = s["load_s"] + s["index_s"]
     print(f"load + secondary indexes: {s['reports'] / total:,.0f} reports/s (indexes {s['index_s']:.1f} s)")
     if "search_index_s" in s:

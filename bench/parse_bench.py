@@ -29,7 +29,8 @@ def corpus(n: int) -> list[bytes]:
     combos = itertools.cycle(itertools.product(HTML_STYLES, TEMPLATES, ENCODINGS))
     docs = []
     for seed, (style, template, encoding) in zip(range(n), combos):
-        report = generate(seed=seed, template=template, year=2019 + seed % 6)
+        year = 2014 + seed % 5 if template == "pre2019" else 2019 + seed % 6
+        report = generate(seed=seed, template=template, year=year)
         docs.append(render_html(report, style=style, encoding=encoding))
     return docs
 
@@ -87,10 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     ]
     for label, t in rows:
         print(f"  {label:<48} {t * 1000:7.3f} ms/report  {1 / t:8.0f} reports/s  {t / t_lxml:5.2f}x lxml")
-    verdict = "meets" if 1 / t_parse >= 100 and t_parse / t_lxml <= 3 else "MISSES"
-    print(f"whole parse: {1 / t_parse:.0f} reports/s, {t_parse / t_lxml:.2f}x bare lxml "
-          f"({verdict} the targets: >= 100 reports/s and <= 3x)")
-
+    print(f"whole parse: {1 / t_parse:.0f} reports/s (target >= 100: {'met' if 1 / t_parse >= 100 else 'MISSED'}), "
+          f"{t_parse / t_lxml:.2f}x bare lxml (target <= 3x: {'met' if t_parse / t_lxml <= 3 else 'MISSED'}); "
+          f"front end alone {t_front / t_lxml:.2f}x")
 
 if __name__ == "__main__":
     main()

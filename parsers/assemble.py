@@ -10,11 +10,11 @@ import time
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
-from .meta import agency_from_title, find_year, is_title
+from .meta import agency_from_title, find_year, fuller_agency, is_title
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
-from .tables import SECTION_TABLE, TableReader
+from .tables import SECTION_TABLE, VARIANT_OF, TableReader
 
 MAX_BLOCKS = 100_000
 MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
@@ -25,8 +25,9 @@ STANDARD_PARTS = 6
 _V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知")
 _V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项",
           "政府集中采购", "采购项目数量", "其他对外管理服务事项")
-_TEMPLATE_WORDS = ("本年新收", "予以公开", "不予公开", "结转下年度", "第二十条", "行政复议", "结果维持",
-                   "申请人情况", "信息内容")
+# labels only the template's own tables print (a pre-2019 statistics table has 行政复议数 etc.)
+_TEMPLATE_WORDS = ("本年新收", "予以公开", "结转下年度", "第二十条", "结果维持", "尚未审结", "申请人情况",
+                   "未经复议", "直接起诉")
 
 
 class _Overtime(Exception):
@@ -115,8 +116,12 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     # template version from the tables' labels
     tables = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Table)]
     table_text = "".join(c.text[:200] for _, t in tables for row in t.rows for c in row)
+    # header lines a text rendering left outside its table rows ("信息内容本年制发件数…")
+    table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
-    standard_heads = any(h.standard in (3, 4) for h in headings)
+    # the 2019/2021 layout names its parts 三、收到和处理… 四、…行政复议、行政诉讼情况 (pre-2019
+    # reports have 7 parts, 行政复议 fifth)
+    standard_heads = any(h.standard in (1, 3, 4) and h.standard == h.number for h in headings)
     if version is None:
         version = None if standard_heads else "pre2019"
         if standard_heads:
@@ -139,6 +144,9 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
+    if report.agency:
+        report.agency = fuller_agency(report.agency, "\n".join(preamble)[:3000])
+
     # year: the title's, else the body's; a disagreement is reported
     body_year = find_year("\n".join((texts[0] if texts else []) + preamble)[:4000]) if (texts or preamble) else None
     title_year = find_year(report.title) if report.title else None
@@ -160,7 +168,7 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         hidx = section_of_block.get(bi)
         std = (headings[hidx].standard or headings[hidx].number) if hidx is not None else None
         if std in SECTION_TABLE or version in (None, "2019", "2021"):
-            report.add_finding("table_as_image", "warning",
+            report.add_finding("table_image", "warning",
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
     _status(report, headings, preamble, texts, version)
@@ -189,6 +197,7 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                            "no report title, no numbered parts and no template table found")
         return
     missing: dict[str, list[str]] = {}
+    missing_sections: list[str] = []
     standard = version in ("2019", "2021") or version is None
     if standard:
         found = {h.standard or h.number for h in headings}
@@ -198,8 +207,8 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
         for n in absent:
             report.add_finding("section_missing", "warning", f"part {n} of the standard six is not printed",
                                section=n)
-        if truncated:
-            missing["sections"] = [str(n) for n in truncated]
+        if truncated:  # listed; the status follows the tables (a report may simply lack part 六)
+            missing_sections = [str(n) for n in truncated]
     intro = "\n".join(preamble + (texts[0] if texts else []))[:3000]
     promised = promised_parts(intro)
     if promised and headings and len(headings) < promised:
@@ -210,6 +219,7 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
         tpl = template(version)
         have = {(c.table, c.row, c.column) for c in report.cells}
         have_rows = {(c.table, c.row) for c in report.cells}
+        covered_all = {sub for v, subs in VARIANT_OF.items() if ("applications", v) in have_rows for sub in subs}
         for t in TABLES:
             rows = [r.key for r in tpl.rows.get(t, [])]
             present = [r for r in rows if (t, r) in have_rows]
@@ -217,16 +227,24 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                 report.add_finding("table_missing", "warning", f"table {t} not found", table=t)
                 missing.setdefault("tables", []).append(t)
                 continue
+            covered = {sub for v, subs in VARIANT_OF.items() if (t, v) in have_rows for sub in subs}
+            for v in VARIANT_OF:
+                if (t, v) in have_rows and v not in rows:
+                    report.add_finding("row_variant", "warning",
+                                       f"{t}.{v} printed as one row (the 2019 layout) in place of "
+                                       f"{', '.join(VARIANT_OF[v])}", table=t, row=v)
             for r in rows:
-                if (t, r) not in have_rows:
+                if (t, r) not in have_rows and r not in covered:
                     report.add_finding("row_missing", "warning", f"{t}.{r} not found", table=t, row=r)
                     missing.setdefault("rows", []).append(f"{t}.{r}")
-        lost = [k for k in tpl.cell_keys() if k not in have]
+        lost = [k for k in tpl.cell_keys() if k not in have and k[1] not in covered_all]
         if lost and "rows" not in missing and "tables" not in missing:
             missing["cells"] = [".".join(k) for k in lost]
     elif version is None:
         missing["tables"] = list(TABLES)
     if missing:
+        if missing_sections:
+            missing["sections"] = missing_sections
         report.status = "partial"
         report.add_finding("incomplete", "warning",
                            "missing: " + "; ".join(f"{k} {', '.join(v[:12])}" for k, v in missing.items()),

@@ -34,6 +34,10 @@ def check_identities(report: Report) -> None:
     app_cols = [c.key for c in tpl.columns["applications"]]
     parts_cols = [c for c in app_cols if c != "total"]
     results = _results_rows(app_rows)
+    if not any(k[1] in results[-3:] and k[0] == "applications" for k in present) and \
+            any(k[:2] == ("applications", "other_handling") for k in present) and "other_handling" not in results:
+        # a 2021 report printing 2019's single （六）其他处理 row in place of its three sub-rows
+        results = [r for r in results if not r.startswith("other_")] + ["other_handling"]
     outcomes = [c.key for c in tpl.columns["appeals"] if c.key != "total"]
     groups = [r.key for r in tpl.rows["appeals"]]
 

@@ -67,12 +67,13 @@ def convert_files(paths: list[Path], target: str, outdir: Path, timeout: float =
 
 
 def plain_text(data: bytes, suffix: str = ".doc", timeout: float = 30.0) -> str:
-    """Text of a legacy Word file via antiword (tables as |…| rows), else catdoc."""
+    """Text of a legacy Word file via catdoc (table rows as tab-separated fields, merged
+    cells as empty fields — the layout the text front end knows), else antiword."""
     with tempfile.TemporaryDirectory(prefix="xxgk-doc-") as tmp:
         src = Path(tmp) / f"document{suffix}"
         src.write_bytes(data)
         tried = []
-        for cmd in (["antiword", "-w", "0", "-m", "UTF-8.txt", str(src)], ["catdoc", "-d", "utf-8", "-w", str(src)]):
+        for cmd in (["catdoc", "-d", "utf-8", "-w", str(src)], ["antiword", "-w", "0", "-m", "UTF-8.txt", str(src)]):
             if shutil.which(cmd[0]) is None:
                 continue
             result = _run(cmd, tmp, timeout)

@@ -51,6 +51,14 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
                 problems.append(f"{enc} (byte-order mark) text has undecodable bytes, replaced")
             return text, enc, problems
 
+    head = data[:64]
+    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):  # UTF-16 without a BOM: NULs everywhere
+        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+        text = data.decode(enc, errors="replace")
+        if "\ufffd" in text:
+            problems.append(f"{enc} (no byte-order mark) text has undecodable bytes, replaced")
+        return text, enc, problems
+
     header = _canon(declared)
     if declared and header is None:
         problems.append(f"declared charset {declared!r} is unknown; ignored")

@@ -2,8 +2,8 @@
 
 The conversion is a subprocess (parsers/convert.py): LibreOffice headless with a private
 profile in a temporary directory that is removed afterwards, no network, killed after
-`Limits.convert_seconds`. When LibreOffice is missing or fails, antiword (then catdoc)
-extracts the text, and the text front end reads it (tables as `|…|` or tab rows).
+`Limits.convert_seconds`. When LibreOffice is missing or fails, catdoc (then antiword)
+extracts the text, and the text front end reads it (table rows as tab-separated fields).
 
 Files served as "Word" are often something else: a DOCX, a PDF, or an HTML page saved with
 a .doc name; those go to their own front end. Encrypted files are detected before any
@@ -33,6 +33,8 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         return html.to_blocks(data, report, charset)
     if not data.startswith(_OLE) and not head.startswith(b"{\\rtf"):
         return _fail(report, "corrupt", "not a Word/WPS document (no OLE2 or RTF signature)")
+    if data.startswith(_OLE) and not _ole_header_ok(data):
+        return _fail(report, "corrupt", "damaged OLE2 header (truncated or not a Word/WPS file)")
     if _encrypted(data):
         return _fail(report, "encrypted", "document is password-protected")
     limits = Limits.from_env()
@@ -44,7 +46,10 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             return _fail(report, "time_limit", str(exc))
         return _antiword(data, suffix, report, reason=str(exc))
     from . import docx
-    return docx.to_blocks(converted, report, charset)
+    blocks = docx.to_blocks(converted, report, charset)
+    if not blocks and report.status != "failed":
+        return _fail(report, "corrupt", "LibreOffice opened the file but found no text in it (damaged?)")
+    return blocks
 
 
 def _antiword(data: bytes, suffix: str, report: Report, reason: str) -> list[Block]:
@@ -53,7 +58,7 @@ def _antiword(data: bytes, suffix: str, report: Report, reason: str) -> list[Blo
     except ConversionError as exc:
         return _fail(report, exc.code, f"{reason}; {exc}")
     report.add_finding("converted_as_text", "warning",
-                       f"read as plain text (antiword/catdoc): {reason}"[:300])
+                       f"read as plain text (catdoc/antiword): {reason}"[:300])
     from . import text as text_front_end
     return text_front_end.to_blocks(text.encode("utf-8"), report, "utf-8")
 
@@ -62,6 +67,11 @@ def _fail(report: Report, code: str, message: str) -> list[Block]:
     report.status = "failed"
     report.add_finding(code, "error", message[:300])
     return []
+
+
+def _ole_header_ok(data: bytes) -> bool:
+    """The compound file header: byte-order mark FFFE and a 512- or 4096-byte sector size."""
+    return len(data) >= 1024 and data[28:30] == b"\xfe\xff" and data[30] in (9, 12)
 
 
 def _encrypted(data: bytes) -> bool:

@@ -22,7 +22,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(p)) for k, p in (
     ("requests_received", r"(?:收到|受理|接收|接到).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
     ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)"),
     ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)"),
-    ("fees_collected", r"收取.{0,12}?费.{0,6}?" + _NUM + r"(?:万元|元)"),
+    ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)"),
 )]
 # narrative ↔ table: a fact and the cells it states (summed)
 _COMPARE = {

@@ -2,7 +2,7 @@
 
 Portal pages wrap the report in site chrome (menus, breadcrumbs, the national metadata table
 索引号/发布机构…, print/close links, footers). The body is the best known CMS container
-(TRS, Hanweb, UCAP, Epoint, … — scored by the section headings and tables inside), else the
+(TRS, Hanweb, UCAP, Epoint, … — the one holding the most section headings), else the
 lowest common ancestor of the numbered section headings (or of the data tables), else the
 element holding the most paragraph text. Tables are emitted as printed (spans kept); layout
 tables are walked as containers so only the data tables inside them become Table blocks.
@@ -14,6 +14,7 @@ BeautifulSoup tree); bs4 only finds the `<meta>` charset (see parsers.decode).
 from __future__ import annotations
 
 import re
+import threading
 
 from lxml import etree
 
@@ -22,24 +23,35 @@ from .decode import decode
 from .model import Report
 from .spec import norm
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+_LOCAL = threading.local()  # lxml parsers must not be shared between threads
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                                  no_network=True, huge_tree=True)
+    return parser
+
 
 # Containers the CMS platforms put the article body in (portals.md).
 _KNOWN_IDS = ("zoom", "Zoom", "zoomcon", "UCAP-CONTENT", "ivs_content", "vsb_content", "content_text")
 _KNOWN_CLASSES = frozenset(("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "trs_paper_default", "zoom",
-                  "article-content", "article_content", "v_news_content", "pages_content",
-                  "wp_articlecontent"))
+                            "article-content", "article_content", "v_news_content", "pages_content",
+                            "wp_articlecontent"))
 _BY_ID = etree.XPath('id("' + " ".join(_KNOWN_IDS) + '")')  # libxml2 indexes HTML ids
 _CLASS_TAGS = ("div", "section", "article", "main")
+_CLASS_IN_SOURCE = re.compile(rb"(?i:class)\s*=\s*[\"']?(?:[^\"'>]*\s)?(?:" + b"|".join(
+    c.encode() for c in sorted(_KNOWN_CLASSES)) + rb")[\s\"'>]")
 
 # A numbered section heading ("一、总体情况", "（三）…", "3. …") naming one of the report's parts,
 # in any template generation; menus carry the same words but not the numbering.
 _SECTION_WORDS = ("总体情况", "概述", "基本情况", "主动公开", "依申请", "申请情况", "行政复议",
                   "行政诉讼", "收费", "存在的主要问题", "存在问题", "改进情况", "其他需要报告", "其他事项")
 _NUMBERED = r"[（(]?\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[)）、.．]"
-_HEADING_IN_TEXT = re.compile(_NUMBERED + r"[^。\n]{0,12}?(" + "|".join(_SECTION_WORDS) + ")")
+_SECTION_WORD = re.compile("|".join(_SECTION_WORDS))
+_NUMBER_BEFORE = re.compile(_NUMBERED + r"[^。\n]{0,12}$")  # searched in the 16 characters before a word
 _HEADING_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|" + _NUMBERED + ")")
-_WORD_IN_TEXT = re.compile("|".join(_SECTION_WORDS))
 
 _BLOCK = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote section article main center address "
@@ -53,15 +65,14 @@ _CONTAINERS = frozenset("div td th body article section main center form li bloc
 
 # Site chrome met inside or around bodies: judged on short paragraphs and on class/id names.
 _CHROME_TEXT = re.compile(
-    r"^(?:[【\[]?\s*(?:打印(?:本页|此页|文章)?|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表)?|收藏(?:本页)?"
-    r"|分享到?|我要纠错|保存|扫一扫)\s*[】\]]?[\s|｜/]*)+$"
-    r"|^(?:当前位置|您(?:现在)?(?:的|所在的?)?(?:当前)?位置|当前所在位置)"
+    r"^(?:[【\[]?\s*(?:打印(?:本页|此页|文章)?|我要打印|关闭(?:窗口|本页)?|返回(?:顶部|首页|列表)?|收藏(?:本页)?"
+    r"|分享到?|我要纠错|保存)\s*[】\]]?[\s|｜/:：]*)+$"
+    r"|^(?:当前位置|您(?:现在)?(?:的|所在的?)?(?:当前)?位置|当前所在位置|扫一扫|上一篇|下一篇)"
     r"|字体[:：]?\s*[【\[]?\s*大"
     r"|^(?:繁體版?|简体版?|繁体|无障碍(?:浏览|阅读)?|English|长者模式|关怀版|[\s|｜/])+$"
-    r"|^(?:上一篇|下一篇)"
-    r"|^(?:索引号|发布机构|成文日期|发布日期|主题分类|主题词|发文字号|公开方式|信息来源|来源|浏览次数|"
-    r"访问量|点击数|生成日期|作者|文号)\s*[:：]"
-    r"|索引号\s*[:：]|(?:来源|发布时间|发布日期|浏览次数|阅读次数|点击数)\s*[:：]")
+    r"|^(?:发布机构|成文日期|主题分类|主题词|发文字号|公开方式|信息来源|生成日期|作者|文号|名\s*称|标\s*题|分\s*类"
+    r"|发文机关|所属机构|有效性|公文种类|体裁分类|组配分类)\s*[:：]"
+    r"|(?:索引号|来源|发布时间|发布日期|浏览次数|阅读次数|点击数|访问量)\s*[:：]")
 _CHROME_ATTR = re.compile(r"share|bread|crumb|print|position|location|fontsize|font-size", re.I)
 _META_TABLE = re.compile(r"发布机构|成文日期|主题分类|发文字号|发布日期|公开方式|生成日期")
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—–]+\s*")
@@ -70,6 +81,8 @@ _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")  # padding between 
 
 
 def _clean(s: str) -> str:
+    if s.isdecimal():  # most table cells: nothing to clean
+        return s
     s = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
     return _CJK_GAP.sub("", s) if " " in s else s
 
@@ -80,24 +93,25 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
     for p in problems:
         report.add_finding("encoding", "warning", p, encoding=enc)
     raw = data if enc == "utf-8" and not problems and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
+    parser = _parser()
     try:
-        root = etree.fromstring(raw, _PARSER)
+        root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError:
         root = None
     if root is None:
         report.add_finding("empty_document", "error", "the HTML page has no content")
         return []
-    etree.strip_elements(root, *_STRIP, with_tail=False)
-    title = _title(root)
-    walker = _Walker()
-    walker.walk(_body(root))
-    return _with_title(walker.blocks, title)
+    if parser.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
+        report.add_finding("html_too_deep", "warning",
+                           "markup nested deeper than the parser's limit; the rest of the page is not read")
+    return _with_title(_body_blocks(root, raw), _title(root))
 
 
 # --- the title ---------------------------------------------------------------------------
 
 def _title(root: etree._Element) -> str:
-    for meta in root.iter("meta"):
+    head = root.find("head")
+    for meta in head.iter("meta") if head is not None else ():
         if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
             return _clean(meta.get("content"))
     headings = [_clean("".join(h.itertext())) for h in root.iter("h1", "h2")]
@@ -116,9 +130,8 @@ def _with_title(blocks: list[Block], title: str) -> list[Block]:
     if not title:
         return blocks
     key = norm(title)
-    paras = [b for b in blocks[:4] if isinstance(b, Para)]
-    rest = [b for b in blocks if not (any(b is p for p in paras) and norm(b.text) == key)]
-    return [Para(title, {"element": "title"}, heading=1)] + rest
+    repeated = [i for i, b in enumerate(blocks[:4]) if isinstance(b, Para) and norm(b.text) == key]
+    return [Para(title, {"element": "title"}, heading=1)] + [b for i, b in enumerate(blocks) if i not in repeated]
 
 
 # --- finding the body ----------------------------------------------------------------------
@@ -130,26 +143,64 @@ def _text(el: etree._Element) -> str:
     return _STRING(el)
 
 
-def _body(root: etree._Element) -> etree._Element:
-    known = _BY_ID(root) + [el for el in root.iter(*_CLASS_TAGS)
-                            if el.get("class") and not _KNOWN_CLASSES.isdisjoint(el.get("class").split())]
-    best, best_score = None, (0, 0)
-    for el in known:
-        text = _text(el)
-        # distinct section headings, then whether it holds real text, a table or an image; nested
-        # containers of equal score: the inner one (less chrome)
-        score = (len(set(_HEADING_IN_TEXT.findall(text))) if len(known) > 1 else 0,
-                 int(len(text.strip()) > 50 or el.find(".//table") is not None or el.find(".//img") is not None))
-        if score > best_score or (best is not None and score == best_score and _inside(el, best)):
-            best, best_score = el, score
-    if best is not None:
-        return best
+def _section_words(text: str) -> set[str]:
+    """The section words of `text` that follow a numbering (a plain word search first: fast)."""
+    return {m.group() for m in _SECTION_WORD.finditer(text)
+            if _NUMBER_BEFORE.search(text, max(0, m.start() - 16), m.start())}
+
+
+def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
+    """The blocks of the report body: a known container's when they look like a report, else
+    those under the numbered section headings (or the data tables), else the most paragraph text."""
+    blocks, level = [], 0
+    known = _BY_ID(root)
+    if _CLASS_IN_SOURCE.search(raw):  # a cheap look at the bytes saves a walk over every <div>
+        known += [el for el in root.iter(*_CLASS_TAGS)
+                  if el.get("class") and not _KNOWN_CLASSES.isdisjoint(el.get("class").split())]
+    if known:
+        blocks = _walk(known[0] if len(known) == 1 else _best_container(known))
+        level = _report_level(blocks)
+        if level == 2:
+            return blocks
     anchors = _heading_anchors(root)
     if len(anchors) < 2:
+        if level == 1:
+            return blocks  # a known container with real text, and no better candidate
         anchors += [t for t in root.iter("table") if _is_data_table(t)]
-    if anchors:
-        return _container(_common_ancestor(anchors))
-    return _most_text(root)
+    return _walk(_container(_common_ancestor(anchors)) if anchors else _most_text(root))
+
+
+def _walk(el: etree._Element) -> list[Block]:
+    etree.strip_elements(el, *_STRIP, with_tail=False)
+    walker = _Walker()
+    walker.walk(el)
+    return walker.blocks
+
+
+def _report_level(blocks: list[Block]) -> int:
+    """2: a table or a numbered section heading; 1: real text or an image; 0: next to nothing."""
+    chars = 0
+    for b in blocks:
+        if isinstance(b, Table):
+            return 2
+        if isinstance(b, Para):
+            if len(b.text) <= 60 and _HEADING_LINE.match(b.text) and _section_words(b.text):
+                return 2
+            chars += len(b.text)
+    return int(chars > 50 or any(isinstance(b, Image) for b in blocks))
+
+
+def _best_container(known: list[etree._Element]) -> etree._Element:
+    """The known container with the most distinct section headings, then with real content;
+    of nested containers scoring the same, the inner one (less chrome)."""
+    best, best_score = known[0], (-1, 0)
+    for el in known:
+        text = _text(el)
+        score = (len(_section_words(text)),
+                 int(len(text.strip()) > 50 or el.find(".//table") is not None or el.find(".//img") is not None))
+        if score > best_score or (score == best_score and _inside(el, best)):
+            best, best_score = el, score
+    return best
 
 
 def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
@@ -161,7 +212,7 @@ def _heading_anchors(root: etree._Element) -> list[etree._Element]:
     found, seen = [], set()
     body = next(root.iter("body"), root)
     for t in body.xpath(".//text()"):
-        if not _WORD_IN_TEXT.search(t):
+        if not _SECTION_WORD.search(t):
             continue
         el = t.getparent()
         if t.is_tail:
@@ -171,7 +222,7 @@ def _heading_anchors(root: etree._Element) -> list[etree._Element]:
         if el is None or id(el) in seen:
             continue
         line = _clean(_text(el))
-        if len(line) <= 60 and _HEADING_LINE.match(line) and _HEADING_IN_TEXT.search(line):
+        if len(line) <= 60 and _HEADING_LINE.match(line) and _section_words(line):
             seen.add(id(el))
             found.append(el)
     return found
@@ -220,9 +271,9 @@ def _is_data_table(tbl: etree._Element) -> bool:
 
 
 def _span(value: str | None) -> int:
-    if value is None:
+    if not value:
         return 1
-    if value.isdigit():
+    if value.isdecimal():
         return min(max(int(value), 1), 500)
     digits = re.match(r"\s*(\d+)", value)  # "2px", " 3 "
     return min(max(int(digits.group(1)), 1), 500) if digits else 1
@@ -281,58 +332,53 @@ class _Walker:
             self.blocks.append(Para(text, {"element": self.paras}, heading))
             self.paras += 1
 
-    def walk(self, el: etree._Element) -> None:
-        tag = el.tag
-        if tag == "table":
-            self.table(el)
-        elif tag == "img":
-            self.image(el)
-        else:
-            self.inside(el)
-        self.flush(_HEADINGS.get(tag))
-
-    def inside(self, el: etree._Element) -> None:
-        if el.text:
-            self.buf.append(el.text)
-        for child in el:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in _SKIP or _hidden(child):
-                pass
-            elif tag in _BLOCK:
-                if not _chrome(child):
-                    self.flush()
-                    self.inside(child)
+    def walk(self, root: etree._Element) -> None:
+        # iterative (iterwalk), not recursive: portal markup can nest deeper than Python's stack
+        events = etree.iterwalk(root, events=("start", "end"))
+        buf = self.buf
+        for event, el in events:
+            tag = el.tag
+            if event == "end":
+                if tag in _BLOCK or tag == "table":
                     self.flush(_HEADINGS.get(tag))
-            elif tag == "br":
+                if el.tail and el is not root:
+                    buf.append(el.tail)
+            elif tag in _SKIP or _hidden(el) or tag in _BLOCK and el is not root and _chrome(el):
+                events.skip_subtree()
+            elif tag in _BLOCK:
                 self.flush()
+                if el.text:
+                    buf.append(el.text)
             elif tag == "table":
                 self.flush()
-                self.table(child)
+                if self.table(el):
+                    events.skip_subtree()
+            elif tag == "br":
+                self.flush()
             elif tag == "img":
                 self.flush()
-                self.image(child)
+                self.image(el)
             elif tag == "pre":
                 self.flush()
-                for line in "".join(child.itertext()).splitlines():
-                    self.buf.append(line)
+                for line in "".join(el.itertext()).splitlines():
+                    buf.append(line)
                     self.flush()
-            else:  # inline: span, font, b, a, o:p, …
-                self.inside(child)
-            if child.tail:
-                self.buf.append(child.tail)
+                events.skip_subtree()
+            elif el.text:  # inline: span, font, b, a, o:p, …
+                buf.append(el.text)
+        self.flush()
 
-    def table(self, tbl: etree._Element) -> None:
-        rows = [] if tbl.find(".//table") is not None else _table_rows(tbl, self.tables)
-        if not any(len(row) >= 2 for row in rows):
-            self.inside(tbl)  # a layout table (or a one-column box): its cells are containers
-            self.flush()
-            return
-        if _is_metadata(rows):
-            return
-        self.blocks.append(Table(rows, {"table": self.tables}))
-        self.tables += 1
-        for img in tbl.iter("img"):
-            self.image(img)
+    def table(self, tbl: etree._Element) -> bool:
+        """Emit a data table (True); False for a layout table, whose cells the walk enters."""
+        if not _is_data_table(tbl):
+            return False  # a layout table (or a one-column box): its cells are containers
+        rows = _table_rows(tbl, self.tables)
+        if not _is_metadata(rows):
+            self.blocks.append(Table(rows, {"table": self.tables}))
+            self.tables += 1
+            for img in tbl.iter("img"):
+                self.image(img)
+        return True
 
     def image(self, img: etree._Element) -> None:
         src = (img.get("src") or img.get("data-src") or "").strip()

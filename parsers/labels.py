@@ -79,7 +79,7 @@ class Matcher:
             return max(contained)[1]
         if len(c) >= self.min_contain:
             for cand, key in self.exact.items():
-                if c in cand and len(c) * 2 >= len(cand):
+                if c in cand and len(c) * 3 >= len(cand) * 2:  # not half a label ("直接起诉")
                     return key
         return None
 

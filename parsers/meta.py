@@ -36,3 +36,23 @@ def agency_from_title(title: str) -> str:
     if m and m["a"].strip(_TRIM) and len(m["a"]) < 60:
         return m["a"].strip(_TRIM)
     return ""
+
+
+_LEVEL = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:自治区|省|市|自治州|州|盟|地区)$")
+_NOT_NAME = set("由在是的对和与经据于为按将向")
+
+
+def fuller_agency(agency: str, text: str) -> str:
+    """The title's agency with the one administrative level the preamble puts before it
+    ("洪泽区人民政府" → "淮安市洪泽区人民政府" from "本报告由淮安市洪泽区人民政府办公室…")."""
+    if not agency or len(agency) < 4:
+        return agency
+    at = text.find(agency)
+    while at > 0:
+        before = text[max(0, at - 8):at]
+        for j in range(len(before) - 2, -1, -1):  # shortest level name first
+            cand = before[j:]
+            if cand[0] not in _NOT_NAME and _LEVEL.fullmatch(cand) and cand not in agency:
+                return cand + agency
+        at = text.find(agency, at + 1)
+    return agency

@@ -9,8 +9,10 @@
 - Text inside a cell is joined without line breaks: two-line and vertical headers
   ("商业\\n企业", "三\\n、\\n本…") and numbers wrapped in narrow columns read as printed.
 - A table crossing a page break arrives as consecutive Table blocks (the assembler joins
-  them); page-number lines ("- 2 -") between them are dropped, and header rows repeated at
-  the top of a continuation are removed.
+  them); page-number lines ("- 2 -") between them are dropped, header rows repeated at
+  the top of a continuation are removed, and a row cut by the break is put back together.
+- A table printed without rulings is found by its rows: a label, then numbers, a column
+  gap apart; wrapped label lines and the header lines just above join it.
 - Narrative lines outside tables are joined into paragraphs (first-line indent, short last
   line), across page breaks too; lines that look like table rows are kept as they are.
 - No text layer → `needs_ocr` (failed); encrypted or corrupt → failed; more pages than
@@ -30,12 +32,13 @@ from pdfplumber.utils import extract_text
 from .blocks import Block, Para, Table, TCell
 from .limits import Limits
 from .model import Report
+from .values import parse_value
 
 _PAGE_NO = re.compile(r"^[-—–－]\s*\d{1,4}\s*[-—–－]$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d{1,4}\s*/\s*\d{1,4}$")
 _BARE_NO = re.compile(r"^\d{1,4}$")
+_SENTENCE_END = re.compile(r"[。；;！？]$")
 # a line opening a part or item ("二、…", "（三）…"): always starts a paragraph
 _OPENS = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分)")
-_NUM = re.compile(r"^[\d.,，%／/—-]+$")
 _THIN = 2.5  # a rectangle thinner than this (pt) is a ruling line
 
 
@@ -48,6 +51,10 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         _fail(report, exc, data)
         return []
     with pdf:
+        if n_pages == 0:
+            report.status = "failed"
+            report.add_finding("corrupt", "error", "PDF has no pages")
+            return []
         return _read(pdf, n_pages, report, limits)
 
 
@@ -66,6 +73,7 @@ def _fail(report: Report, exc: Exception, data: bytes) -> None:
 def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]:
     deadline = time.monotonic() + limits.parse_seconds
     items: list[tuple[str, Any]] = []  # ("line", dict) | ("table", Table) in reading order
+    spans: dict[int, tuple[float, float]] = {}  # id(TCell) → its x extent on the page
     chars_seen = 0
     blank_pages: list[int] = []
     read = 0
@@ -78,7 +86,7 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
             break
         page = pdf.pages[pno - 1]
         try:
-            page_items, n_chars = _page_items(page, pno)
+            page_items, n_chars = _page_items(page, pno, spans)
         except Exception as exc:  # one unreadable page does not lose the others
             report.add_finding("page_unreadable", "warning", f"page {pno}: {type(exc).__name__}: {exc}"[:300],
                                page=pno)
@@ -104,16 +112,12 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
     if blank_pages and chars_seen:
         report.add_finding("needs_ocr", "warning", f"pages without a text layer: {blank_pages}",
                            pages=blank_pages)
-    if n_pages == 0:
-        report.status = "failed"
-        report.add_finding("corrupt", "error", "PDF has no pages")
-        return []
-    return _blocks(items)
+    return _blocks(items, spans)
 
 
 # ---------------------------------------------------------------- one page
 
-def _page_items(page: Any, pno: int) -> tuple[list[tuple[str, Any]], int]:
+def _page_items(page: Any, pno: int, spans: dict[int, tuple[float, float]]) -> tuple[list[tuple[str, Any]], int]:
     chars = [c for c in page.chars if c.get("text", "").strip()]
     if not chars:
         return [], 0
@@ -121,28 +125,26 @@ def _page_items(page: Any, pno: int) -> tuple[list[tuple[str, Any]], int]:
     boxes = [t.bbox for t in tables]
 
     items: list[tuple[float, str, Any]] = []
-    def inside(c: dict, b: tuple) -> bool:
-        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-        return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
-
     for t_index, t in enumerate(tables):
         # a table nested in this one is emitted on its own: its text is not this table's
         nested = [b for b in boxes if _contains(t.bbox, b)]
-        own = [c for c in chars if inside(c, t.bbox) and not any(inside(c, b) for b in nested)]
+        own = [c for c in chars if _inside(c, t.bbox) and not any(_inside(c, b) for b in nested)]
         if nested:  # a layout frame around a table: its own text is narrative, not a table
-            items.extend((ln["top"], "line", dict(ln, page=pno, page_height=float(page.height)))
-                         for ln in _text_lines(own))
+            items.extend((ln["top"], "line", ln) for ln in _text_lines(own, page, pno))
             continue
-        rows = _table_rows(t, own, pno, t_index)
+        rows = _table_rows(t, own, pno, t_index, spans)
         if rows:
             items.append((t.bbox[1], "table", Table(rows, source={"page": pno, "table": t_index})))
-    lines = _text_lines([c for c in chars if not any(inside(c, b) for b in boxes)])
-    for ln in lines:
-        ln["page"], ln["page_height"] = pno, float(page.height)
+    lines = _text_lines([c for c in chars if not any(_inside(c, b) for b in boxes)], page, pno)
     lines = [ln for ln in lines if not _is_page_number(ln, lines)]
     items.extend((ln["top"], "line", ln) for ln in lines)
     items.sort(key=lambda it: it[0])
     return [(kind, obj) for _, kind, obj in items], len(chars)
+
+
+def _inside(c: dict, b: tuple) -> bool:
+    cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
 def _find_tables(page: Any) -> list[Any]:
@@ -206,7 +208,8 @@ def _contains(outer: tuple, inner: tuple, tol: float = 1.0) -> bool:
             and inner[2] <= outer[2] + tol and inner[3] <= outer[3] + tol)
 
 
-def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int) -> list[list[TCell]]:
+def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int,
+                spans: dict[int, tuple[float, float]]) -> list[list[TCell]]:
     # a cell holding a nested table is only its frame: the nested cells carry the text
     cells = list(table.cells)
     bboxes = [b for b in cells if sum(_contains(b, o) for o in cells) < 2]
@@ -227,18 +230,17 @@ def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int) -> list[l
                 placed.append((r, c, 1, 1, (xs[c], ys[r], xs[c + 1], ys[r + 1])))
     texts: dict[int, list[dict]] = {i: [] for i in range(len(placed))}
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        for i, (_, _, _, _, b) in enumerate(placed):
-            if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]:
-                texts[i].append(ch)
-                break
+        i = next((i for i, p in enumerate(placed) if _inside(ch, p[4])), None)
+        if i is not None:
+            texts[i].append(ch)
     # an uncovered position without text is a gap (e.g. a nested table's margin), not a cell
     keep = [i for i in range(len(placed)) if i < cell_count or texts[i]]
     by_row: dict[int, list[tuple[int, TCell]]] = {}
     for i in keep:
-        r, c, rs, cs, _ = placed[i]
+        r, c, rs, cs, b = placed[i]
         cell = TCell(_cell_text(texts[i]), source={"page": pno, "table": t_index, "row": r, "col": c},
                      rowspan=rs, colspan=cs)
+        spans[id(cell)] = (b[0], b[2])
         by_row.setdefault(r, []).append((c, cell))
     rows = []
     for r in sorted(by_row):
@@ -251,8 +253,8 @@ def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int) -> list[l
 
 # ---------------------------------------------------------------- text lines
 
-def _text_lines(chars: list[dict]) -> list[dict[str, Any]]:
-    """Lines of text (outside tables) with their geometry."""
+def _text_lines(chars: list[dict], page: Any, pno: int) -> list[dict[str, Any]]:
+    """Lines of text (outside tables) with their geometry and their page's."""
     chars = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
     groups: list[list[dict]] = []
     for ch in chars:
@@ -270,10 +272,28 @@ def _text_lines(chars: list[dict]) -> list[dict[str, Any]]:
         text = extract_text(g, x_tolerance=1.5, y_tolerance=50).replace("\n", " ").strip()
         if not text:
             continue
+        size = statistics.median(c.get("size", 10) for c in g)
         lines.append({"text": text, "top": min(c["top"] for c in g), "bottom": max(c["bottom"] for c in g),
-                      "x0": g[0]["x0"], "x1": max(c["x1"] for c in g),
-                      "size": statistics.median(c.get("size", 10) for c in g)})
+                      "x0": g[0]["x0"], "x1": max(c["x1"] for c in g), "size": size,
+                      "fields": _fields(g, size), "page": pno,
+                      "page_height": float(page.height), "page_width": float(page.width)})
     return lines
+
+
+def _fields(chars: list[dict], size: float) -> list[tuple[str, float, float]]:
+    """A line cut where the gap between characters is wider than a character: the columns
+    of a table printed without rulings. (text, x0, x1) each."""
+    runs: list[list[dict]] = [[chars[0]]]
+    for prev, ch in zip(chars, chars[1:]):
+        if ch["x0"] - prev["x1"] > 1.2 * size:
+            runs.append([])
+        runs[-1].append(ch)
+    out = []
+    for run in runs:
+        text = extract_text(run, x_tolerance=1.5, y_tolerance=50).replace("\n", " ").strip()
+        if text:
+            out.append((text, run[0]["x0"], max(c["x1"] for c in run)))
+    return out
 
 
 def _is_page_number(ln: dict, lines: list[dict]) -> bool:
@@ -286,7 +306,7 @@ def _is_page_number(ln: dict, lines: list[dict]) -> bool:
     return bool(_BARE_NO.match(text)) and edge and (ln["top"] > 0.88 * h or ln["bottom"] < 0.12 * h)
 
 
-def _blocks(items: list[tuple[str, Any]]) -> list[Block]:
+def _blocks(items: list[tuple[str, Any]], spans: dict[int, tuple[float, float]]) -> list[Block]:
     lines = [obj for kind, obj in items if kind == "line"]
     body = statistics.median(ln["size"] for ln in lines) if lines else 10.0
     margins = _margins(lines)
@@ -299,6 +319,7 @@ def _blocks(items: list[tuple[str, Any]]) -> list[Block]:
             blocks.append(Para(para["text"], source={"page": para["page"]}, heading=para["heading"]))
             para = None
 
+    items = _unruled_tables(items)
     prev: dict[str, Any] | None = None
     for kind, obj in items:
         if kind == "table":
@@ -315,22 +336,96 @@ def _blocks(items: list[tuple[str, Any]]) -> list[Block]:
             para = {"text": ln["text"], "page": ln["page"], "heading": heading}
         prev = ln
     flush()
-    return _drop_repeated_headers(blocks)
+    return _join_page_parts(blocks, spans)
 
 
-def _margins(lines: list[dict]) -> dict[int, tuple[float, float]]:
-    """Per page: the body text's left and right edges."""
-    pages: dict[int, list[dict]] = {}
-    for ln in lines:
-        pages.setdefault(ln["page"], []).append(ln)
-    out = {}
-    for p, lns in pages.items():
-        out[p] = (min(ln["x0"] for ln in lns), max(ln["x1"] for ln in lns))
+def _row_fields(ln: dict) -> list[tuple[str, float, float]] | None:
+    """The fields of a line printed as a table row without rulings: at most two label
+    fields, then one or more number fields, columns apart."""
+    fields = ln.get("fields") or []
+    fields = [f for f in fields if not _vertical_piece(f[0], f[1], fields)]
+    if len(fields) < 2 or _OPENS.match(ln["text"]) and len(fields) < 3:
+        return None
+    n_num = 0
+    for text, _, _ in reversed(fields):
+        if not _numeric(text.replace(" ", "")):
+            break
+        n_num += 1
+    return fields if n_num >= 1 and len(fields) - n_num <= 2 else None
+
+
+def _fragment(ln: dict) -> bool:
+    """A short piece of a wrapped label or header inside a table printed without rulings."""
+    text = ln["text"].replace(" ", "")
+    return (not _OPENS.match(ln["text"]) and len(text) <= 24 and not _SENTENCE_END.search(text)
+            and not _is_page_number(ln, [ln]))
+
+
+def _unruled_tables(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Tables printed without rulings, found by their rows: a label, then numbers, columns
+    apart. Header lines just above the first row and wrapped label lines between rows belong
+    to the table; a wrapped piece of a label is joined to the label above it."""
+    out: list[tuple[str, Any]] = []
+    i = 0
+    while i < len(items):
+        kind, obj = items[i]
+        if kind != "line" or not _row_fields(obj):
+            out.append(items[i])
+            i += 1
+            continue
+        # header lines: the fragments directly above the first row (already emitted as lines)
+        head: list[dict] = []
+        while out and out[-1][0] == "line" and _fragment(out[-1][1]) and len(head) < 8:
+            head.insert(0, out.pop()[1])
+        rows: list[list[list]] = []  # [text, x0, x1] per field
+        j = i
+        while j < len(items) and items[j][0] == "line":
+            ln = items[j][1]
+            fields = _row_fields(ln)
+            if fields:
+                rows.append([[t, x0, x1] for t, x0, x1 in fields])
+            elif rows and _fragment(ln):
+                above = items[j - 1][1]
+                if ln["top"] - above["bottom"] > 0.6 * ln["size"]:
+                    j += 1  # a line of its own (an item heading), not a wrapped label: no values
+                    continue
+                for t, x0, x1 in ln["fields"]:
+                    target = next((f for f in reversed(rows[-1]) if f[1] - 2 <= x0 <= f[2] + 2
+                                   and not _numeric(f[0])), None)
+                    if target is not None:
+                        target[0] = _join(target[0], t)
+            else:
+                break
+            j += 1
+        page = obj["page"]
+        if len(rows) >= 2 or any(sum(_numeric(f[0]) for f in r) >= 5 for r in rows):
+            table_rows = [[TCell(t, source={"page": page}) for t, _, _ in ln_fields]
+                          for ln_fields in ([[list(f) for f in h["fields"]] for h in head] + rows)]
+            out.append(("table", Table(table_rows, source={"page": page, "ruled": False})))
+        else:
+            out.extend(("line", h) for h in head)
+            out.extend(items[i:j])
+        i = j
     return out
 
 
+def _vertical_piece(text: str, x0: float, fields: list[tuple[str, float, float]]) -> bool:
+    """One character of a header printed vertically down the left of the rows."""
+    return len(text) == 1 and not text.isdigit() and x0 == fields[0][1] and len(fields) > 2
+
+
+def _margins(lines: list[dict]) -> tuple[float, float]:
+    """The body text's left and right edges. The right edge is at least the mirror of the
+    left one: a document of short lines has no line reaching it."""
+    if not lines:
+        return 0.0, 0.0
+    left = min(ln["x0"] for ln in lines)
+    right = max(max(ln["x1"] for ln in lines), max(ln["page_width"] for ln in lines) - left)
+    return left, right
+
+
 def _continues(prev: dict | None, ln: dict, para: dict, heading: int | None,
-               margins: dict[int, tuple[float, float]], body: float) -> bool:
+               margins: tuple[float, float], body: float) -> bool:
     """Whether `ln` carries on the paragraph that `prev` (the line before it) ended."""
     if prev is None or heading != para["heading"]:
         return False
@@ -339,17 +434,16 @@ def _continues(prev: dict | None, ln: dict, para: dict, heading: int | None,
     if _OPENS.match(ln["text"]) or _looks_tabular(prev["text"]) or _looks_tabular(ln["text"]):
         return False
     size = max(ln["size"], body)
-    left, _ = margins[ln["page"]]
-    _, right_prev = margins[prev["page"]]
+    left, right = margins
     indented = ln["x0"] > left + 1.2 * size
-    full = prev["x1"] >= right_prev - 1.5 * size
+    full = prev["x1"] >= right - 1.5 * size
     return full and not indented
 
 
 def _looks_tabular(text: str) -> bool:
     """A table row flattened into text: mostly numbers separated by spaces."""
     fields = text.split()
-    numeric = sum(bool(_NUM.match(f)) for f in fields)
+    numeric = sum(_numeric(f) for f in fields)
     return numeric >= 2 and numeric * 2 > len(fields)
 
 
@@ -360,8 +454,9 @@ def _join(a: str, b: str) -> str:
     return a + b
 
 
-def _drop_repeated_headers(blocks: list[Block]) -> list[Block]:
-    """A table continued on the next page often repeats its header rows: keep them once."""
+def _join_page_parts(blocks: list[Block], spans: dict[int, tuple[float, float]]) -> list[Block]:
+    """Where a table continues on the next page: drop its repeated header rows, and put a
+    row cut by the page break back together."""
     out: list[Block] = []
     first: Table | None = None  # the first part of the table being continued
     for b in blocks:
@@ -370,14 +465,69 @@ def _drop_repeated_headers(blocks: list[Block]) -> list[Block]:
                 and b.source.get("page") != out[-1].source.get("page")
             if continued:
                 k = _repeated(first.rows, b.rows)
-                if k and k < len(b.rows):
-                    b = Table(b.rows[k:], source=b.source)
+                rows = b.rows[k:] if k < len(b.rows) else b.rows
+                prev = out[-1]
+                if prev.rows and rows and _mend_cut_row(prev.rows[-1], rows[0], spans):
+                    rows = _without_first_row(rows)
+                b = Table(rows, source=b.source)
             else:
                 first = b
         else:
             first = None
         out.append(b)
-    return out
+    return [b for b in out if not isinstance(b, Table) or b.rows]
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and parse_value(text).kind in ("number", "na")
+
+
+def _mend_cut_row(last: list[TCell], cont: list[TCell], spans: dict[int, tuple[float, float]]) -> bool:
+    """If `cont` (first row on the new page) is the rest of `last` (last row on the page
+    before), move its text into `last` and say so. A cut row shows as text without numbers
+    on one side of the break, with empty cells where the other side has the values."""
+    def kind(row: list[TCell]) -> tuple[int, int, int]:
+        nums = sum(_numeric(c.text) for c in row)
+        empty = sum(not c.text for c in row if c.rowspan == 1)
+        return nums, empty, sum(bool(c.text) and not _numeric(c.text) for c in row)
+
+    (ln, le, lt), (cn, ce, ct) = kind(last), kind(cont)
+    tail_of_label = cn == 0 and ct > 0 and ln > 0 and ce >= ln
+    head_of_label = ln == 0 and lt > 0 and le >= cn > 0 and not _OPENS.match(_first_text(cont))
+    if not (tail_of_label or head_of_label):
+        return False
+    for c in cont:
+        if not c.text or id(c) not in spans:
+            continue
+        target = _overlapping(last, spans[id(c)], spans)
+        if target is None:
+            return False
+        target.text = c.text if not target.text else _join(target.text, c.text)
+    return True
+
+
+def _first_text(row: list[TCell]) -> str:
+    return next((c.text for c in row if c.text), "")
+
+
+def _overlapping(row: list[TCell], extent: tuple[float, float],
+                 spans: dict[int, tuple[float, float]]) -> TCell | None:
+    best, best_overlap = None, 0.0
+    for c in row:
+        x0, x1 = spans.get(id(c), (0.0, 0.0))
+        overlap = min(x1, extent[1]) - max(x0, extent[0])
+        if overlap > best_overlap:
+            best, best_overlap = c, overlap
+    return best
+
+
+def _without_first_row(rows: list[list[TCell]]) -> list[list[TCell]]:
+    """Drop the first row; cells of it merged down keep covering the rows below."""
+    carried = [TCell(c.text, c.source, c.rowspan - 1, c.colspan, c.header) for c in rows[0] if c.rowspan > 1]
+    rest = [list(r) for r in rows[1:]]
+    if rest:
+        rest[0] = carried + rest[0]
+    return rest
 
 
 def _repeated(head: list[list[TCell]], rows: list[list[TCell]]) -> int:
@@ -386,7 +536,7 @@ def _repeated(head: list[list[TCell]], rows: list[list[TCell]]) -> int:
     while k < min(len(head), len(rows), 4):
         a = [c.text for c in head[k]]
         b = [c.text for c in rows[k]]
-        if a != b or not any(a) or any(_NUM.match(t) for t in a if t):
+        if a != b or not any(a) or any(_numeric(t) for t in a):
             break
         k += 1
     return k

@@ -77,7 +77,7 @@ def find_headings(paras: list[tuple[str, bool]]) -> list[Heading]:
     seen_std: set[int] = set()
     for h in cands:
         if h.style == top and h.style != "none":
-            ok = last < h.number <= last + 2
+            ok = last < h.number <= last + 2 or (h.standard == h.number and h.number > last)
         else:
             # another numbering system: only a heading that clearly names the next standard part
             ok = bool(h.standard) and h.standard not in seen_std and h.standard > last \

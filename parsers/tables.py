@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .blocks import Table, TCell
-from .labels import _NUMBERING, core, group_cores, row_matcher
+from .labels import _NUMBERING, column_matcher, core, group_cores, row_matcher
 from .model import Cell, Report
-from .solve import digit_splits, placements, search
+from .solve import digit_splits, placements
 from .spec import TABLES, norm, template
 from .values import parse_value
 
@@ -29,6 +29,9 @@ _MARKERS = (
     ("active", ("第二十条", "信息内容", "制发件数", "新制作数量", "上一年项目数量")),
 )
 SECTION_TABLE = {2: "active", 3: "applications", 4: "appeals"}
+# rows of another version a report may print instead of its own (2021 → 2019's （六）其他处理)
+VARIANT_ROWS = {"2021": ("other_handling",)}
+VARIANT_OF = {"other_handling": ("other_no_correction", "other_unpaid_fee", "other_other")}
 
 
 @dataclass
@@ -45,7 +48,8 @@ class Reading:
     row: str
     candidates: list[list[Printed | None]]
     how: str = "positional"  # positional | window | placement | split
-    extra: int = 0  # cells beyond the template's columns (dropped)
+    printed: int = 0  # values printed (non-empty cells) in the row
+    hint: int | None = None  # the candidate whose first value sits under its column's header
 
 
 def _header_cores(version: str) -> frozenset[str]:
@@ -61,6 +65,10 @@ def _header_cores(version: str) -> frozenset[str]:
 _HEADER_CORES: dict[str, frozenset[str]] = {}
 
 
+def _printed(cells: list[TCell]) -> list[Printed | None]:
+    return [Printed(c.text, c.source) for c in cells]
+
+
 def _is_value(cell: TCell) -> bool:
     return cell.source.get("run") is True or parse_value(cell.text).kind in ("number", "na")
 
@@ -74,11 +82,17 @@ class TableReader:
     appeals_values: list[TCell] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)  # tables that printed at least one row
     rows_read: int = 0
+    total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
+    only_totals: bool = False
 
     def __post_init__(self) -> None:
         tpl = template(self.version)
         self.tpl = tpl
         self.row_defs = {t: {r.key: r for r in tpl.rows.get(t, [])} for t in TABLES}
+        # a 2021 report may still print 2019's single （六）其他处理 row: read it under its own key
+        self.variants = {v: r for v in VARIANT_ROWS.get(self.version, ())
+                         if (r := template("2019").row("applications", v))}
+        self.row_defs["applications"].update(self.variants)
         if self.version not in _HEADER_CORES:
             _HEADER_CORES[self.version] = _header_cores(self.version)
         self.header_cores = _HEADER_CORES[self.version]
@@ -89,7 +103,8 @@ class TableReader:
     def feed(self, table: Table, section_table: str | None) -> None:
         if section_table:
             self.current = section_table
-        positions_lost = table.source.get("delimiters") == "pipe"
+        self.header_x: dict[tuple[str, str], int] = {}  # column → field index, in this block
+        positions_lost = table.source.get("positions") == "lost"
         for row in table.rows:
             self.rows_read += 1
             self._row(row[:MAX_ROW_CELLS], positions_lost)
@@ -101,6 +116,8 @@ class TableReader:
             key = self.matchers[t](text)
             if key:
                 return t, key
+        if self.variants and row_matcher("2019", "applications")(text) in self.variants:
+            return "applications", row_matcher("2019", "applications")(text)
         return None
 
     def _switch(self, texts: list[str]) -> None:
@@ -114,12 +131,20 @@ class TableReader:
         texts = [c.text for c in row]
         if not any(texts):
             if self.current == "appeals" and len(row) >= 5 and "appeals" not in self.seen:
+                self.appeals_lost = positions_lost
                 self.appeals_values.extend(row)  # a data row printed all blank
+                self.seen.add("appeals")
             return
         values = [_is_value(c) for c in row]
         has_value = any(values)
         if not has_value and self._is_header(row):
             self._switch(texts)
+            if self.current:
+                cm = column_matcher(self.version, self.current)
+                for x, c in enumerate(row):
+                    col = cm(c.text) if c.text else None
+                    if col:
+                        self.header_x.setdefault((self.current, col), x)
             return
         self._switch(texts)
         hit: tuple[int, str, str] | None = None
@@ -131,6 +156,10 @@ class TableReader:
         if hit is None:
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
+                if not self.appeals_values:
+                    self.appeals_offset = last_text + 1
+                    self.appeals_lost = positions_lost
+                    self.appeals_hint_x = None if positions_lost else self.header_x.get(("appeals", "upheld"))
                 self.appeals_values.extend(row[last_text + 1:])
                 self.seen.add("appeals")
             elif has_value:
@@ -145,17 +174,32 @@ class TableReader:
             self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed again; first kept",
                                     table=table, row=key, source=row[i].source)
             return
-        n = len(self.row_defs[table][key].columns)
-        self.readings[(table, key)] = self._read(table, key, row[i + 1:], n, positions_lost)
+        cols = self.row_defs[table][key].columns
+        if table == "applications":
+            tx = self.header_x.get(("applications", "total"))
+            printed_at = [x for x in range(i + 1, len(row)) if row[x].text]
+            if key == "total_processed" and len(printed_at) == 2:
+                printed_at = printed_at[1:]  # the copied (七)总计 row repeats its total in front
+            self.total_only[key] = tx is not None and all(x == tx for x in printed_at)
+        hx = self.header_x.get((table, cols[0]))
+        at = None if hx is None or positions_lost else hx - (i + 1)
+        self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
 
     def _is_header(self, row: list[TCell]) -> bool:
+        """A row without values that names columns — or that has more text cells than a row's
+        label chain ever has (header labels broken in halves: "结果 | 结果 | 其他 …")."""
+        if sum(1 for c in row if c.text) >= 4:
+            return True
         for c in row:
             if c.text and core(c.text) in self.header_cores and not _NUMBERING.match(norm(c.text)):
                 return True
         return False
 
-    def _read(self, table: str, key: str, fields: list[TCell], n: int, positions_lost: bool) -> Reading:
-        """The candidate assignments of printed cells to the row's n columns."""
+    def _read(self, table: str, key: str, fields: list[TCell], n: int, positions_lost: bool,
+              header_at: int | None = None) -> Reading:
+        """The candidate assignments of printed cells to the row's n columns.
+
+        `header_at`: where, among `fields`, the header of the row's first column stands."""
         runs = [c for c in fields if c.source.get("run")]
         if runs and n > 1:
             return self._split(table, key, runs[0], n)
@@ -163,30 +207,35 @@ class TableReader:
             fields = runs
         filled = [i for i, c in enumerate(fields) if c.text]
         k = len(filled)
-        as_printed = lambda cells: [Printed(c.text, c.source) if c is not None else None for c in cells]  # noqa: E731
-        if k > n:  # one number too many: keep the rightmost n unless arithmetic says the leftmost
-            right = [fields[i] for i in filled[-n:]]
-            left = [fields[i] for i in filled[:n]]
-            return Reading(table, key, [as_printed(right), as_printed(left)], "window", extra=k - n)
-        if len(fields) == n and not (positions_lost and self._trailing_empties(fields, filled)):
-            return Reading(table, key, [as_printed(fields)])
-        if k == n:
-            return Reading(table, key, [as_printed([fields[i] for i in filled])])
+        collapsed = positions_lost and self._trailing_empties(fields, filled)
+        if len(fields) == n and not collapsed:
+            return Reading(table, key, [_printed(fields)], printed=k)
         cands: list[list[Printed | None]] = []
-        if len(fields) >= n:
-            lo = max(0, (filled[-1] - n + 1) if filled else 0)
-            hi = min(filled[0] if filled else len(fields) - n, len(fields) - n)
+        hint = None
+        # windows of n fields holding every printed value; failing that, holding all but the
+        # first or the last (one number printed too many, like the seed's (七)总计 row)
+        for drop in ((), (0,), (-1,)) if k else ((),):
+            keep = [f for j, f in enumerate(filled) if not any(j == (d % k) for d in drop)]
+            blanked = [c if i in keep else TCell("", c.source) for i, c in enumerate(fields)] if drop else fields
+            if keep:
+                lo, hi = max(0, keep[-1] - n + 1), min(keep[0], len(fields) - n)
+            else:
+                lo, hi = 0, len(fields) - n
             for s in range(lo, hi + 1):
-                cands.append(as_printed(fields[s:s + n]))
+                if s == header_at and not drop:
+                    hint = len(cands)
+                cands.append(_printed(blanked[s:s + n]))
+            if cands and not drop:
+                break
         how = "window"
-        if positions_lost and self._trailing_empties(fields, filled) or len(fields) < n:
+        if collapsed or len(fields) < n:
             how = "placement"
-            for pos in placements(k, n):
+            for pos in placements(min(k, n), n):
                 slots: list[Printed | None] = [None] * n
                 for p, i in zip(pos, filled):
                     slots[p] = Printed(fields[i].text, fields[i].source)
                 cands.append(slots)
-        return Reading(table, key, cands or [[None] * n], how)
+        return Reading(table, key, cands or [[None] * n], how, printed=k, hint=hint)
 
     @staticmethod
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
@@ -208,20 +257,60 @@ class TableReader:
                                     "values that satisfy the row's arithmetic", table=table, row=key,
                                     source=run.source)
             cands = [[None] * n]
-        return Reading(table, key, cands, "split")
+        if len(cands) == 1 and len(digits) > n:
+            self.report.add_finding("inferred_split", "warning",
+                                    f"{table}.{key}: digits {digits[:40]!r} run together; the only cut into "
+                                    f"{n} values that satisfies the row's arithmetic was used",
+                                    table=table, row=key, source=run.source)
+        return Reading(table, key, cands, "split", printed=n)
 
     # --- settling values ----------------------------------------------------------------
 
     def finish(self) -> list[Cell]:
         if self.appeals_values and ("appeals", "*") not in self.readings:
             self._appeals_block()
+        self._only_totals()
         vectors: dict[tuple[str, str], list[tuple]] = {}
         for rk, rd in self.readings.items():
+            hinted = rd.candidates[rd.hint] if rd.hint is not None else None
             vecs, keep = self._vectors(rd)
             rd.candidates = keep
+            rd.hint = None
+            if hinted is not None:
+                hv = tuple(_row_value(rd.table, self._columns(*rk), hinted, j) for j in range(len(hinted)))
+                rd.hint = vecs.index(hv) if hv in vecs else None
             vectors[rk] = vecs
         chosen = self._resolve(vectors)
         return self._cells(chosen)
+
+    def _only_totals(self) -> None:
+        """Section 三 printed with only its 总计 column (every row's values under 总计): the
+        applicant columns are not reported — unknown, not 0 (0 only beside a 总计 of 0)."""
+        apps = [rd for (t, _), rd in self.readings.items() if t == "applications"]
+        if not any(rd.printed for rd in apps):
+            return
+        under_total = bool(self.total_only) and all(self.total_only.values())  # by header position
+        # or by counts: no row prints more than its 总计 (the copied (七)总计 row may repeat it),
+        # and each can be read with every applicant column blank
+        by_count = all(
+            (rd.printed <= 1 or (rd.row == "total_processed" and rd.printed == 2))
+            and any(all(p is None or not p.raw for p in cand[:-1]) for cand in rd.candidates)
+            for rd in apps)
+        if not (under_total or by_count):
+            return
+        self.only_totals = True
+        for (table, row), rd in self.readings.items():
+            if table != "applications":
+                continue
+            cols = self._columns(table, row)
+            last = next((p for cand in rd.candidates for p in reversed(cand) if p is not None and p.raw), None)
+            parts: list[Printed | None] = [None for _ in cols[:-1]]
+            rd.candidates = [parts + [last]]
+            rd.how, rd.hint = "positional", None
+            rd.printed = 1 if last else 0
+        self.report.add_finding("parts_omitted", "warning",
+                                "applications: only the 总计 column is printed; applicant columns beside a "
+                                "non-zero 总计 are unknown", table="applications")
 
     def _appeals_block(self) -> None:
         """Section 四 printed as one data row of 15 values (groups × outcomes)."""
@@ -232,20 +321,46 @@ class TableReader:
         if len(vals) == 1 and vals[0].source.get("run"):
             rd = self._split("appeals", "*", vals[0], n)
         else:
-            rd = self._read("appeals", "*", vals, n, False)
+            hx = getattr(self, "appeals_hint_x", None)
+            at = None if hx is None else hx - getattr(self, "appeals_offset", 0)
+            rd = self._read("appeals", "*", vals, n, getattr(self, "appeals_lost", False), at)
+        # keep the readings whose every group adds up (or, failing that, none breaks): the groups
+        # share one printed sequence, so they are filtered together before being fanned out
+        cols = tuple(outcomes)
+        w = len(outcomes)
+
+        def fit(cand: list[Printed | None]) -> int:
+            worst = 2
+            for gi in range(len(groups)):
+                part = cand[gi * w:(gi + 1) * w]
+                vec = [_row_value("appeals", cols, part, j) for j in range(w)]
+                if any(v is None for v in vec):
+                    worst = min(worst, 1)
+                elif abs(vec[-1] - sum(vec[:-1])) > 1e-6:
+                    return 0
+            return worst
+
+        if len(rd.candidates) > 1:
+            scored = [(fit(c), c) for c in rd.candidates]
+            best = max(f for f, _ in scored)
+            hinted = rd.candidates[rd.hint] if rd.hint is not None else None
+            rd.candidates = [c for f, c in scored if f == best]
+            rd.hint = next((i for i, c in enumerate(rd.candidates) if c is hinted), None)
         # fan the 15-wide reading out into one reading per group
         for gi, g in enumerate(groups):
             if ("appeals", g) in self.readings:
                 continue
             seg = slice(gi * len(outcomes), (gi + 1) * len(outcomes))
-            cands, seen = [], set()
-            for cand in rd.candidates:
+            cands, seen, hint = [], {}, None
+            for ci, cand in enumerate(rd.candidates):
                 part = cand[seg]
                 sig = tuple(p.raw if p else None for p in part)
                 if sig not in seen:
-                    seen.add(sig)
+                    seen[sig] = len(cands)
                     cands.append(part)
-            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, rd.extra if gi == 0 else 0)
+                if ci == rd.hint:
+                    hint = seen[sig]
+            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint)
 
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
@@ -282,45 +397,98 @@ class TableReader:
                 options = sorted({s[app_amb.index(rk)] for s in solutions}, key=vecs.index)
             else:
                 options = vecs
+            rd = self.readings[rk]
+            by = "the only reading consistent with the table's arithmetic"
+            if len(options) > 1 and rd.hint is not None and vecs[rd.hint] in options:
+                options, by = [vecs[rd.hint]], "the reading that puts the values under their headers"
             if len(options) == 1:
                 chosen[rk] = vecs.index(options[0])
-                rd = self.readings[rk]
                 self.report.add_finding(
-                    "split_inferred", "warning",
-                    f"{rk[0]}.{rk[1]}: printed positions ambiguous ({rd.how}); the only reading "
-                    "consistent with the table's arithmetic was used", table=rk[0], row=rk[1],
-                    readings=len(vecs))
+                    "inferred_split" if rd.how == "split" else "inferred_position", "warning",
+                    f"{rk[0]}.{rk[1]}: printed positions ambiguous ({rd.how}); {by} was used",
+                    table=rk[0], row=rk[1], readings=len(vecs))
             else:
                 chosen[rk] = options  # settle per column below
         return chosen
 
     def _solve_applications(self, vectors: dict, amb: list[tuple[str, str]]) -> list[list[tuple]]:
-        cols = list(self._columns("applications", "new_received"))
+        """Readings of the ambiguous section 三 rows that satisfy the column identities
+        ((七)总计 = sum of results; 一 + 二 = (七) + 四), by depth-first search with bounds."""
         rows = [r.key for r in self.tpl.rows["applications"]]
         results = rows[rows.index("granted"):rows.index("total_processed")]
+        balance = ("new_received", "carried_over", "total_processed", "carried_forward")
+        ncol = len(self._columns("applications", "new_received"))
         fixed = {rk[1]: v[0] for rk, v in vectors.items() if rk[0] == "applications" and len(v) == 1}
-        amb_rows = [rk[1] for rk in amb]
+        order = sorted((rk[1] for rk in amb), key=lambda r: (r not in balance, rows.index(r)))
+        cands = {r: vectors[("applications", r)] for r in order}
+        res_order = [r for r in order if r in results]
+        known = lambda v: v is not None  # noqa: E731
+        # bounds on what the not-yet-chosen result rows can still add, per column
+        lo = [[0.0] * ncol for _ in range(len(res_order) + 1)]
+        hi = [[0.0] * ncol for _ in range(len(res_order) + 1)]
+        for i in range(len(res_order) - 1, -1, -1):
+            for c in range(ncol):
+                col = [v[c] for v in cands[res_order[i]]]
+                lo[i][c] = lo[i + 1][c] + (min(x for x in col if known(x)) if any(map(known, col)) else 0)
+                hi[i][c] = hi[i + 1][c] + (max(x for x in col if known(x)) if all(map(known, col)) else float("inf"))
+        base = [0.0] * ncol
+        base_known = [True] * ncol
+        for r in results:
+            if r in fixed:
+                for c in range(ncol):
+                    if known(fixed[r][c]):
+                        base[c] += fixed[r][c]
+                    else:
+                        base_known[c] = False
+        grid: dict[str, tuple] = dict(fixed)
+        sols: list[list[tuple]] = []
+        nodes = 0
 
-        def grid(chosen: list[tuple]) -> dict[str, tuple]:
-            g = dict(fixed)
-            g.update(zip(amb_rows, chosen))
-            return g
-
-        def ok(chosen: list[tuple]) -> bool:
-            g = grid(chosen)
-            for j in range(len(cols)):
-                tp = g.get("total_processed")
-                parts = [g[r][j] for r in results if r in g]
-                if tp is not None and tp[j] is not None and len(parts) == len(results) \
-                        and None not in parts and abs(tp[j] - sum(parts)) > 1e-6:
+        def balance_ok() -> bool:
+            if not all(b in grid for b in balance):
+                return True
+            for c in range(ncol):
+                v = [grid[b][c] for b in balance]
+                if all(map(known, v)) and abs(v[0] + v[1] - v[2] - v[3]) > 1e-6:
                     return False
-                bal = [g.get(r) for r in ("new_received", "carried_over", "total_processed", "carried_forward")]
-                if all(b is not None and b[j] is not None for b in bal):
-                    if abs(bal[0][j] + bal[1][j] - bal[2][j] - bal[3][j]) > 1e-6:
-                        return False
             return True
 
-        sols, _exhausted = search([vectors[rk] for rk in amb], ok)
+        def sums_ok(done: int, partial: list[float], complete: bool) -> bool:
+            tp = grid.get("total_processed")
+            if tp is None:
+                return True
+            for c in range(ncol):
+                if not known(tp[c]) or not base_known[c] or partial[c] != partial[c]:
+                    continue
+                have = base[c] + partial[c]
+                if complete and abs(have - tp[c]) > 1e-6:
+                    return False
+                if have + lo[done][c] > tp[c] + 1e-6 or have + hi[done][c] < tp[c] - 1e-6:
+                    return False
+            return True
+
+        def rec(i: int, done: int, partial: list[float]) -> None:
+            nonlocal nodes
+            nodes += 1
+            if nodes > 200_000 or len(sols) >= 64:
+                return
+            if i == len(order):
+                if sums_ok(done, partial, True):
+                    sols.append([grid[r] for r in (rk[1] for rk in amb)])
+                return
+            r = order[i]
+            for v in cands[r]:
+                grid[r] = v
+                if r in balance:
+                    if balance_ok() and (r != "total_processed" or sums_ok(done, partial, False)):
+                        rec(i + 1, done, partial)
+                else:
+                    nxt = [p + x if known(x) else float("nan") for p, x in zip(partial, v)]
+                    if sums_ok(done + 1, nxt, False):
+                        rec(i + 1, done + 1, nxt)
+            del grid[r]
+
+        rec(0, 0, [0.0] * ncol)
         return sols
 
     # --- cells ----------------------------------------------------------------------------
@@ -331,11 +499,12 @@ class TableReader:
         for (table, row), pick in chosen.items():
             rd = self.readings[(table, row)]
             cols = self._columns(table, row)
-            if rd.extra and pick is not None:
-                self.report.add_finding("extra_cells", "info",
-                                        f"{table}.{row}: {rd.extra} more value(s) printed than the "
-                                        f"template has columns; the {'leftmost' if pick == 1 else 'rightmost'} "
-                                        f"{len(cols)} kept", table=table, row=row)
+            if not isinstance(pick, list):
+                kept = sum(1 for p in rd.candidates[pick] if p is not None and p.raw)
+                if rd.printed > kept and rd.how != "split":
+                    self.report.add_finding("extra_cells", "info",
+                                            f"{table}.{row}: {rd.printed - kept} more value(s) printed than "
+                                            f"the template has columns; dropped", table=table, row=row)
             for j, col in enumerate(cols):
                 if isinstance(pick, list):  # ambiguous: settle a column only if every reading agrees
                     vals = {v[j] for v in pick}
@@ -344,7 +513,7 @@ class TableReader:
                         printed = rd.candidates[vecs.index(pick[0])][j]
                     else:
                         self.report.add_finding(
-                            "split_uncertain", "warning",
+                            "uncertain_split" if rd.how == "split" else "uncertain_position", "warning",
                             f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
                             f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
                             table=table, row=row, column=col)
@@ -376,14 +545,13 @@ class TableReader:
         rows = [r.key for r in self.tpl.rows.get("applications", [])]
         results = rows[rows.index("granted"):rows.index("total_processed")] if rows else []
         app_parts = [c.key for c in self.tpl.columns.get("applications", []) if c.key != "total"]
-        # a table printed with only its 总计 column filled: the blank parts are unknown, not 0
-        part_cells = [c for c in cells.values() if c.table == "applications" and c.column != "total"]
-        if part_cells and all(c.raw == "" for c in part_cells) and any(
-                c.value for c in cells.values() if c.table == "applications" and c.column == "total"):
-            self.report.add_finding("parts_omitted", "warning",
-                                    "applications: only the 总计 column is printed; the applicant "
-                                    "columns are left unknown", table="applications")
+        if self.only_totals:  # applicant columns not printed: unknown, unless their 总计 is 0
+            omitted = [b for b in blanks if b.table == "applications" and b.column != "total"]
             blanks = [b for b in blanks if not (b.table == "applications" and b.column != "total")]
+            for b in omitted:
+                t = cells.get(("applications", b.row, "total"))
+                if t is not None and t.value == 0:
+                    b.value, b.imputed = 0, True
 
         def parts_of(c: Cell) -> list[Key]:
             if c.table == "applications" and c.column == "total":

@@ -35,10 +35,10 @@ def decode(data: bytes, report: Report, charset: str | None = None) -> str:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return _lossy(data[len(bom):].decode(enc, errors="replace"), enc, report)
-    head = data[:64]
-    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):  # UTF-16 without BOM
-        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
-        return _lossy(data.decode(enc, errors="replace"), enc, report)
+    if b"\x00" in data[:4096] and len(data) % 2 == 0:  # UTF-16 without BOM (no other text has NULs)
+        enc = max(("utf-16-le", "utf-16-be"), key=lambda e: _cjk_share(data[:4096].decode(e, errors="replace")))
+        if _cjk_share(data[:4096].decode(enc, errors="replace")) > 0.3:
+            return _lossy(data.decode(enc, errors="replace"), enc, report)
     tried: list[str] = []
     for enc in (charset, "utf-8", "gb18030"):
         if not enc or enc in tried:
@@ -54,6 +54,12 @@ def decode(data: bytes, report: Report, charset: str | None = None) -> str:
                        f"text is not valid in {', '.join(tried)}; {best.count(chr(0xFFFD))} "
                        "undecodable bytes replaced", tried=tried)
     return best
+
+
+def _cjk_share(text: str) -> float:
+    """How much of a text reads as Chinese, ASCII or common punctuation (vs. mojibake)."""
+    good = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or " " <= ch <= "~" or ch in "\n\r\t，。、；：（）“”")
+    return good / max(1, len(text))
 
 
 def _lossy(text: str, enc: str, report: Report) -> str:
@@ -80,15 +86,6 @@ def _kind(line: str) -> str:
 
 def _cells(fields: list[str], line_no: int) -> list[TCell]:
     return [TCell(f.strip(), {"line": line_no, "field": k}) for k, f in enumerate(fields)]
-
-
-def _pipe_fields(line: str) -> list[str]:
-    s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|") and not s.endswith("\\|"):
-        s = s[:-1]
-    return s.split("|")
 
 
 def _run_row(line: str) -> tuple[str, str] | None:
@@ -142,6 +139,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             s = _EMPH.sub("", _LIST.sub("", lines[i])).strip()
             blocks.append(Para(s, {"line": i + 1}))
             i += 1
+    _mark_collapsed(blocks)
     return blocks
 
 
@@ -151,16 +149,16 @@ def _next_kind(kinds: list[str], i: int) -> str | None:
 
 def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, blocks: list[Block]) -> int:
     """Consecutive tab (or pipe) rows; blank lines inside a table are skipped."""
-    rows: list[list[TCell]] = []
+    at: list[int] = []  # line indexes of the rows
     start = i
     n = len(lines)
+    markdown = False
     while i < n:
         if kinds[i] == kind:
             if kind == "pipe" and _SEPARATOR.match(lines[i]):
-                i += 1
-                continue
-            fields = lines[i].split("\t") if kind == "tab" else _pipe_fields(lines[i])
-            rows.append(_cells(fields, i + 1))
+                markdown = True
+            else:
+                at.append(i)
             i += 1
         elif kinds[i] == "blank":
             j = i
@@ -172,8 +170,38 @@ def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, bloc
                 break
         else:
             break
-    blocks.append(Table(rows, {"line": start + 1}))
+    raw = [lines[j].strip() for j in at]
+    # a bordered table ("| a | b |") has every row inside bars; otherwise a leading or trailing
+    # bar is an empty first or last cell
+    bordered = kind == "pipe" and all(r.startswith("|") and r.endswith("|") and len(r) > 1 for r in raw)
+    rows = []
+    for j, r in zip(at, raw):
+        if kind == "tab":
+            fields = lines[j].split("\t")
+        else:
+            fields = (r[1:-1] if bordered else r).split("|")
+        rows.append(_cells(fields, j + 1))
+    source: dict = {"line": start + 1, "delimiters": "markdown" if markdown else kind}
+    if kind == "pipe" and not markdown:
+        source["bare_runs"] = any(r.endswith("||") for r in raw)
+    blocks.append(Table(rows, source))
     return i
+
+
+def _mark_collapsed(blocks: list[Block]) -> None:
+    """Empty cells pushed to the end of every row ("a|3|3|||"): some pipe row ends in a bare
+    `||` run and no pipe row anywhere has an empty cell between two printed ones. Then every
+    pipe table of the document has lost its positions."""
+    pipes = [b for b in blocks if isinstance(b, Table) and b.source.get("delimiters") == "pipe"]
+    if not any(b.source.get("bare_runs") for b in pipes):
+        return
+    for b in pipes:
+        for row in b.rows:
+            filled = [j for j, c in enumerate(row) if c.text]
+            if filled and len(filled) != filled[-1] - filled[0] + 1:
+                return
+    for b in pipes:
+        b.source["positions"] = "lost"
 
 
 def _cell_per_line_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) -> int:

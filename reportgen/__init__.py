@@ -15,7 +15,9 @@ total over non-zero parts → None). Facts are the figures the narrative states.
   template  "2021" | "2019" | "pre2019" (narrative only, its own headings, figures in sentences)
   level     township | county | city | province | ministry (sizes the numbers)
   breaks    "<identity>:<row or column key>" — printed arithmetic wrong there (see numbers.apply_breaks):
-            appeals_group_total:<group>, results_sum:<column>, row_total:<row>, balance_per_column:<column>
+            appeals_group_total:<group>, results_sum:<column>, row_total:<row>, balance_per_column:<column>;
+            narrative:<fact> — the narrative states requests_received / requests_answered / reviews /
+            lawsuits off by 1–5 from the table
   blanks    none | zeros_blank (0 printed empty) | total_blank (applications 总计 column empty)
             | only_totals (only the 总计 column printed) | table_blank (all numbers 0, printed empty)
   printing  how numbers are printed: na ("/", "-", "—", "无" for not applicable), units ("3件",
@@ -32,7 +34,9 @@ Rendering options (`deviations`, a tuple of names; both renderers unless marked)
   truncated      the copy ends inside section 三 (after 4.保护第三方合法权益)
   five_parts     the preamble promises six parts, the document has five (part 六 missing)
   broken_dates   preamble dates "201911日", "202020年"
+  variant_labels other wordings of labels and headings (合计 for 总计, 法人或者其他组织, …)
   split_headers  (text) two-line headers broken into two printed rows
+  page_breaks    (text) section 三 crosses a page: "- 2 -" and the header rows again
   stats_table    (pre2019) the appended 《政府信息公开情况统计表》 with indicator rows and units
   shifted_spans  (HTML) data labels span one grid column less than their headers, values one more
   layout_tables  (HTML) the body wrapped in layout tables
@@ -48,7 +52,10 @@ word (Word export), cms_nested (p/span/font soup), split_tables (one logical tab
 report body for embedding in mock portal pages; `encoding` ("utf-8", "gbk", "gb18030") is
 declared only in <meta>.
 
-`python -m reportgen.corpus DIR` writes the fixture corpus (documents + expected JSON).
+Modules: agencies (invented publishers), numbers (values, breaks, printing), narrative (text and
+facts), generate, layout (the printed table grids), outline (the document as blocks), text and
+html (renderers), settle + expected (what a parser can know from one rendering), corpus (the
+fixture builder: `python -m reportgen.corpus DIR` writes documents + expected JSON).
 """
 from .agencies import Agency, agencies
 from .generate import TEMPLATES, generate

@@ -70,7 +70,7 @@ def agency(rng: random.Random, level: str | None = None, province: str | None = 
         name = county + (rng.choice(_DEPARTMENTS) if rng.random() < 0.5 else "人民政府")
         return Agency(name, level, province, city, county, code)
     town = _place(rng)
-    name = town + ("镇人民政府" if rng.random() < 0.6 else "街道办事处")
+    name = town + rng.choices(("镇人民政府", "乡人民政府", "街道办事处"), weights=(6, 1, 3))[0]
     return Agency(name, level, province, city, county, code + f"{rng.randint(1, 30):03d}")
 
 

@@ -55,14 +55,20 @@ DOCS: tuple[Doc, ...] = (
       "city", deviations=("traditional",)),
     D("t12_trailing_pipes_full", "2021", 112, "text", "trailing_pipes",
       "trailing |-runs but every value printed: nothing lost", "county"),
-    D("t13_trailing_pipes_lost", "2021", 113, "text", "trailing_pipes",
-      "zeros printed blank and blanks collapsed to the end: positions lost; a row's 总计 (its last, "
-      "non-blank whenever a part is non-zero) is known, its parts are null", "township", blanks="zeros_blank"),
-    D("t14_nodelim_township", "2021", 114, "text", "nodelim",
-      "digits of adjacent cells run together; rows with one split under the row identity are known, "
-      "others null + uncertain_split", "township"),
-    D("t15_nodelim_county", "2019", 115, "text", "nodelim",
-      "digits run together with larger numbers: several rows split more than one way", "county"),
+    D("t13_trailing_pipes_lost", "2021", 103, "text", "trailing_pipes",
+      "zeros printed blank and blanks collapsed to the end of each row, so the printed values no longer sit "
+      "under their columns. Each row's readings are the placements of its values (order kept, blanks 0) "
+      "that satisfy the row total; a cell is known when every combination of readings satisfying all "
+      "identities (row totals, appeals totals, results sum and balance per column) agrees on it, "
+      "otherwise null + uncertain_position (reportgen.settle)", "township", blanks="zeros_blank"),
+    D("t14_nodelim_township", "2021", 103, "text", "nodelim",
+      "digits of adjacent cells run together. A row's readings are its cuts into numbers without leading "
+      "zeros that satisfy the row total; a cell is known when every combination of readings satisfying all "
+      "identities agrees on it (here all of section 三), otherwise null + uncertain_split: rows of section 二 "
+      "have no identity, so those that cut several ways are null (reportgen.settle)", "township"),
+    D("t15_nodelim_county_signs", "2019", 101, "text", "nodelim",
+      "digits and signs (本年增/减 -2) run together: section 二 unknown, section 三 settled by the identities",
+      "county"),
     D("t16_vertical_2021", "2021", 116, "text", "vertical_headers", "headers printed one character per line", "city"),
     D("t17_vertical_2019_no_np", "2019", 117, "text", "vertical_headers", "vertical headers and the 自然人 header missing",
       "county", deviations=("no_natural_person_header",)),
@@ -113,6 +119,31 @@ DOCS: tuple[Doc, ...] = (
     D("t39_markdown_break_balance", "2021", 139, "text", "markdown",
       "printed error: 结转下年度 (自然人) off, so 一+二 ≠ （七）+四 in that column", "city",
       breaks=("balance_per_column:natural_person",)),
+    D("t41_nodelim_city_unsettled", "2021", 129, "text", "nodelim",
+      "digits run together where even all identities together leave some applicant cells open "
+      "(two readings of 二、上年结转 and 四、结转 balance each other): those are null + uncertain_split (see t14)",
+      "city"),
+    D("t42_trailing_pipes_2019", "2019", 105, "text", "trailing_pipes",
+      "blank zeros collapsed to the end of rows: the identities settle most of section 三 and the appeals "
+      "totals; cells whose readings disagree are null + uncertain_position (see t13)", "county",
+      blanks="zeros_blank"),
+    D("t43_tabs_gbk", "2021", 143, "text", "tabs", "a plain-text copy saved in GBK", "county", encoding="gbk"),
+    D("t44_pre2019_in_2019", "pre2019", 144, "text", "pipes",
+      "a 2019 report (the trial year) still in the old free layout: template from labels, not year",
+      "county", 2019),
+    D("t45_pipes_narrative_mismatch", "2021", 145, "text", "pipes",
+      "the narrative's 收到申请 count disagrees with the table's 一、本年新收 总计 (fact_mismatch)", "city",
+      breaks=("narrative:requests_received",)),
+    D("t46_tabs_everything_2019", "2019", 146, "text", "tabs",
+      "half-width, traditional, stray spaces, bracket notes, split headers, units and signs at once",
+      "city", printing=("units", "signs"),
+      deviations=("halfwidth", "traditional", "label_spaces", "bracket_notes", "split_headers")),
+    D("t47_pipes_page_break_variants", "2021", 147, "text", "pipes",
+      "section 三 crosses a page (- 2 -, header rows repeated, spanned labels printed again); "
+      "合计 for 总计, 法人或者其他组织, variant part headings", "county",
+      deviations=("page_breaks", "variant_labels")),
+    D("t48_tabs_page_break_2019", "2019", 148, "text", "tabs", "a page break inside section 三 of a 2019 table",
+      "city", deviations=("page_breaks",)),
     D("t40_tabs_ministry_big", "2021", 140, "text", "tabs", "a ministry: large numbers, thousands separators",
       "ministry", printing=("thousands",)),
     # --- HTML ------------------------------------------------------------------------------
@@ -158,6 +189,13 @@ DOCS: tuple[Doc, ...] = (
       "county", deviations=("five_parts", "broken_dates")),
     D("h21_word_2019_zeros_blank", "2019", 221, "html", "word", "Word export with zeros as empty cells", "township",
       blanks="zeros_blank"),
+    D("h23_fragment_2021", "2021", 223, "html", "fragment",
+      "only the report body (as embedded in mock portal pages): no chrome, no <html>", "county"),
+    D("h24_govcn_narrative_mismatch", "2021", 224, "html", "govcn",
+      "narrative says more 行政复议 than the table (fact_mismatch)", "province",
+      breaks=("narrative:reviews",)),
+    D("h25_trs_variant_labels_2019", "2019", 225, "html", "trs", "合计 / 法人或者其他组织 / variant headings",
+      "province", deviations=("variant_labels",)),
     D("h22_trs_no_np_header", "2021", 222, "html", "trs", "自然人 header missing; br in labels", "county",
       deviations=("no_natural_person_header", "br_labels")),
 )
@@ -169,12 +207,14 @@ def render(doc: Doc) -> tuple[str, bytes, str, dict]:
                  blanks=doc.blanks, printing=doc.printing)
     if doc.renderer == "text":
         ext, mt = (".md", "text/markdown") if doc.style == "markdown" else (".txt", "text/plain")
-        data = render_text(r, doc.style, doc.deviations).encode("utf-8")
+        data = render_text(r, doc.style, doc.deviations).encode(doc.encoding)
     else:
         ext, mt = ".html", "text/html"
-        data = render_html(r, doc.style, encoding=doc.encoding, deviations=doc.deviations)
+        fragment = doc.style == "fragment"  # a body for embedding, marked up like a TRS page
+        data = render_html(r, "trs" if fragment else doc.style, encoding=doc.encoding, fragment=fragment,
+                           deviations=doc.deviations)
     name = doc.name + ext
-    exp = expected(r, name, mt, doc.renderer, doc.style, doc.deviations, doc.blanks, doc.comment)
+    exp = expected(r, name, mt, doc.renderer, doc.style, doc.deviations, doc.blanks, doc.breaks, doc.comment)
     return name, data, mt, exp
 
 

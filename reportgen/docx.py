@@ -10,6 +10,7 @@ Options reproduce what real Word documents do:
 - `nested`: section 四's table sits in a cell of an outer layout table under a caption row;
 - `textbox`: the title is drawn in a text box (`wps:txbx`, plus the VML fallback copy Word writes);
 - `headings`: part headings carry Word heading styles instead of plain paragraphs;
+- `borders=False`: the tables are printed without rulings (their PDFs have no grid lines);
 - `deviations`: label deviations of reportgen.layout (e.g. "bracket_notes", "truncated").
 
 `render_docx(report) -> bytes`. PDF and DOC versions come from LibreOffice
@@ -38,7 +39,7 @@ _WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
 
 
 def render_docx(report: Report, *, nested: bool = False, textbox: bool = False, headings: bool = False,
-                deviations: tuple[str, ...] | frozenset[str] = ()) -> bytes:
+                borders: bool = True, deviations: tuple[str, ...] | frozenset[str] = ()) -> bytes:
     dev = frozenset(deviations)
     doc = Document()
     _setup(doc)
@@ -66,7 +67,7 @@ def render_docx(report: Report, *, nested: bool = False, textbox: bool = False, 
         pt = tables.get(keys.get(s.number, "")) if report.template != "pre2019" else None
         if pt is not None:
             target = _nest(doc, heading) if nested and pt.table == "appeals" else doc.add_table(rows=0, cols=0)
-            _table(target, pt)
+            _table(target, pt, borders)
         if "truncated" in dev and keys.get(s.number) == "applications":
             break
     out = io.BytesIO()
@@ -170,9 +171,9 @@ def _origins(pt: PrintedTable) -> dict[tuple[int, int], tuple[GCell, int, int]]:
     return slots
 
 
-def _table(table, pt: PrintedTable) -> None:
+def _table(table, pt: PrintedTable, borders: bool) -> None:
     tbl = table._tbl
-    table.style = "Table Grid"
+    table.style = "Table Grid" if borders else None
     available = TEXT_WIDTH - (600 if pt.table == "appeals" else 0)  # room for a layout table's margins
     for w in _widths(pt, available):  # LibreOffice lays the table out from the grid
         col = OxmlElement("w:gridCol")

@@ -10,6 +10,9 @@ from . import narrative, numbers
 from .agencies import Agency, agency as invent_agency
 
 TEMPLATES = ("2021", "2019", "pre2019")
+# Title wordings seen on portals, most common first.
+TITLES = ("{name}{year}年政府信息公开工作年度报告", "{name}{year}年度政府信息公开工作年度报告",
+          "{name}{year}年政府信息公开年度报告", "{name}{year}年政府信息公开工作报告")
 
 
 def generate(seed: int, template: str = "2021", year: int | None = None,
@@ -31,8 +34,8 @@ def generate(seed: int, template: str = "2021", year: int | None = None,
         year = rng.randint(2021, 2024) if template == "2021" else (
             rng.choice((2019, 2020)) if template == "2019" else rng.randint(2008, 2018))
     pr = frozenset(printing)
-    report = Report(title=f"{ag.name}{year}年政府信息公开工作年度报告", agency=ag.name, year=year,
-                    template=template, status="ok")
+    title = rng.choices(TITLES, weights=(12, 3, 2, 1))[0].format(name=ag.name, year=year)
+    report = Report(title=title, agency=ag.name, year=year, template=template, status="ok")
     if template == "pre2019":
         if breaks or blanks != "none":
             raise ValueError("pre2019 reports have no tables: breaks and blanks do not apply")
@@ -61,7 +64,12 @@ def generate(seed: int, template: str = "2021", year: int | None = None,
                               v[("appeals", groups[0], "total")] or 0,  # type: ignore[arg-type]
                               sum(v[("appeals", g, "total")] or 0 for g in groups[1:]),  # type: ignore[misc]
                               approx="approx" in pr)
-    numbers.apply_breaks(rng, tpl, v, tuple(breaks))
+    told = tuple(b.partition(":")[2] for b in breaks if b.startswith("narrative:"))
+    for key in told:  # the narrative states a figure the table does not print
+        if key not in narrative.TABLE_FACTS:
+            raise ValueError(f"unknown break narrative:{key}; expected one of {narrative.TABLE_FACTS}")
+        f[key] += rng.randint(1, 5)
+    numbers.apply_breaks(rng, tpl, v, tuple(b for b in breaks if not b.startswith("narrative:")))
     report.cells = [Cell(t, r, c, x, raw) for (t, r, c), x, raw in numbers.printed(tpl, v, blanks, pr, approx_key)]
-    report.sections, report.facts = narrative.six_parts(rng, ag, year, f, "approx" in pr)
+    report.sections, report.facts = narrative.six_parts(rng, ag, year, f, "approx" in pr, frozenset(told))
     return report

@@ -11,19 +11,21 @@ import hashlib
 from html import escape
 
 from parsers.model import Report
-from parsers.spec import sections as spec_sections
 
-from . import layout, narrative
+from . import layout
 from .layout import GCell, PrintedTable
+from .outline import outline
 
 HTML_STYLES = ("trs", "hanweb", "gkmlpt", "govcn", "word", "cms_nested", "split_tables", "table_images")
 DEVIATIONS = frozenset({"traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
                         "extra_row", "truncated", "five_parts", "broken_dates", "stats_table",
-                        "shifted_spans", "layout_tables", "br_labels", "nbsp"})
+                        "shifted_spans", "layout_tables", "br_labels", "nbsp", "variant_labels"})
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 
 # The flavour of body markup and the chrome each style uses.
-_FLAVOUR = {"trs": "plain", "hanweb": "plain", "gkmlpt": "plain", "govcn": "plain", "word": "word",
+# plain: editor HTML · legacy: IE-era upper-case tags, unquoted attributes · th: <thead>/<th>
+# headers · word: Word's export · nested: p/span/font soup.
+_FLAVOUR = {"trs": "plain", "hanweb": "legacy", "gkmlpt": "th", "govcn": "plain", "word": "word",
             "cms_nested": "nested", "split_tables": "plain", "table_images": "plain"}
 _CHROME = {"trs": "trs", "hanweb": "hanweb", "gkmlpt": "gkmlpt", "govcn": "govcn", "word": "word",
            "cms_nested": "hanweb", "split_tables": "trs", "table_images": "trs"}
@@ -53,6 +55,11 @@ def _cell(c: GCell, flavour: str, dev: frozenset[str]) -> str:
         inner = (f'<p style="text-align:center;line-height:1.5em;"><span style="font-size:14px;">'
                  f'<font face="宋体">{text}</font></span></p>')
         return f'<{tag}{span} valign="middle" style="border:1px solid #000;">{inner}</{tag}>'
+    if flavour == "legacy":
+        span = span.replace('rowspan="', "rowSpan=").replace('colspan="', "colSpan=").replace('"', "")
+        return f"<TD{span} vAlign=center{' align=center' if c.kind != 'label' else ''}>{text}</TD>"
+    if flavour == "th" and c.kind in ("head", "note"):
+        tag = "th"
     align = ' align="center"' if c.kind != "label" else ""
     return f"<{tag}{span}{align}>{text}</{tag}>"
 
@@ -64,9 +71,19 @@ def _table(pt: PrintedTable, flavour: str, dev: frozenset[str]) -> str:
                  "mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm 5.4pt'>")
         rows = [f"<tr style='mso-yfti-irow:{i};height:20.0pt'>" + "".join(_cell(c, flavour, dev) for c in row) + "</tr>"
                 for i, row in enumerate(pt.rows)]
+        # Word closes a merged table with a row of zero-height spacer cells, one per grid column
+        rows.append("<![if !supportMisalignedColumns]><tr height=0>"
+                    + "<td width=60 style='border:none'></td>" * pt.width + "</tr><![endif]>")
+    elif flavour == "legacy":
+        rows = ["<TR>" + "".join(_cell(c, flavour, dev) for c in row) + "</TR>" for row in pt.rows]
+        return "<TABLE cellSpacing=0 cellPadding=0 width=600 border=1>\n<TBODY>" + "\n".join(rows) + "</TBODY></TABLE>"
     else:
         open_ = '<table border="1" cellspacing="0" cellpadding="0" width="100%" style="border-collapse:collapse;">'
         rows = ["<tr>" + "".join(_cell(c, flavour, dev) for c in row) + "</tr>" for row in pt.rows]
+        if flavour == "th" and pt.header_rows:
+            head, body = rows[:pt.header_rows], rows[pt.header_rows:]
+            return (open_ + "<thead>" + "\n".join(head) + "</thead><tbody>" + "\n".join(body)
+                    + "</tbody></table>")
     return open_ + "<tbody>" + "\n".join(rows) + "</tbody></table>"
 
 
@@ -131,28 +148,18 @@ def _split_parts(pt: PrintedTable) -> list[PrintedTable]:
 def body(report: Report, style: str, dev: frozenset[str]) -> str:
     """Title, preamble, parts and tables: the report itself, without any site chrome."""
     flavour = _FLAVOUR[style]
-    out = [f'<h1 style="text-align:center;">{escape(report.title)}</h1>' if flavour != "word" else
-           f"<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:22.0pt;"
-           f"font-family:方正小标宋简体'>{escape(report.title)}</span></b></p>"]
-    sections = report.sections
-    out.append(_para(narrative.preamble(report.agency, report.year or 0,
-                                        len(sections) if report.template == "pre2019" else 6, "broken_dates" in dev),
-                     flavour))
-    tables = {t.table: t for t in layout.tables(report, dev)}
-    keys = {s["number"]: s["key"] for s in spec_sections()}
-    if "five_parts" in dev:
-        sections = sections[:5]
-    for s in sections:
-        out.append(_heading(f"{narrative.NUMERALS[s.number - 1]}、{s.heading}", flavour))
-        out += [_para(p, flavour) for p in s.text.split("\n") if p]
-        table = tables.get(keys.get(s.number, "")) if report.template != "pre2019" else None
-        if table is not None:
-            out.append(_tables_html([table], style, flavour, dev, report))
-        if "truncated" in dev and keys.get(s.number) == "applications":
-            break
-    if report.template == "pre2019" and "stats_table" in dev:
-        out.append(_heading(f"附件：{layout.STATS_TITLE}", flavour))
-        out.append(_tables_html([layout.stats_table(report, dev)], style, flavour, dev, report))
+    out: list[str] = []
+    for kind, item in outline(report, dev):
+        if isinstance(item, PrintedTable):
+            out.append(_tables_html([item], style, flavour, dev, report))
+        elif kind == "title":
+            out.append(f'<h1 style="text-align:center;">{escape(item)}</h1>' if flavour != "word" else
+                       f"<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:22.0pt;"
+                       f"font-family:方正小标宋简体'>{escape(item)}</span></b></p>")
+        elif kind == "heading":
+            out.append(_heading(item, flavour))
+        else:
+            out.append(_para(item, flavour))
     html = "\n".join(out)
     if "layout_tables" in dev:
         html = ('<table width="100%" border="0" cellspacing="0" cellpadding="0"><tr><td>'
@@ -203,13 +210,16 @@ def _page(report: Report, chrome: str, body_html: str, charset: str) -> str:
                 f'<meta name="ContentSource" content="{escape(report.agency)}">')
         main = (f'{_top_nav()}{crumbs}{_meta_table(report, code)}<div class="article"><h2 class="art-title">{title}</h2>'
                 f'<div class="art-info">发布日期：{pub}　来源：{escape(report.agency)}　{_TOOLS}</div>'
-                f'<div class="TRS_Editor"><div class="Custom_UnionStyle">{body_html}</div></div></div>')
+                '<div class="TRS_Editor"><style type="text/css">.TRS_Editor P{margin-top:0;margin-bottom:12px;'
+                'line-height:1.8;font-family:宋体;font-size:12pt;}.TRS_Editor TD{font-size:12pt;}</style>'
+                f'<div class="Custom_UnionStyle">{body_html}</div></div></div>')
     elif chrome == "hanweb":
         head = (f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
                 f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="{pub}">')
         main = (f'{_top_nav()}<table width="1000" align="center" cellpadding="0" cellspacing="0"><tr><td>{crumbs}</td></tr>'
                 f'<tr><td>{_meta_table(report, code)}</td></tr><tr><td class="title" align="center">{title}</td></tr>'
-                f'<tr><td>{_TOOLS}</td></tr><tr><td><div id="zoom">{body_html}</div></td></tr></table>')
+                f'<tr><td>{_TOOLS}</td></tr><tr><td><div id="zoom"><!--ZJEG_RSS.content.begin--><meta name="ContentStart">'
+                f'{body_html}<meta name="ContentEnd"><!--ZJEG_RSS.content.end--></div></td></tr></table>')
     elif chrome == "gkmlpt":
         head = f'<meta charset="{charset}"><meta name="ArticleTitle" content="{title}">'
         main = (f'<div class="header">{_top_nav()}</div>{crumbs}<div class="content-container">'

@@ -35,6 +35,10 @@ LONG_NOTES = {
     "amount_10k_yuan": "（保留4位小数）",
 }
 EXTRA_ROW = "其他主动公开文件"
+# Wordings some reports print instead of the template's (the `variant_labels` deviation).
+VARIANT_LABELS = {"总计": "合计", "法人或其他组织": "法人或者其他组织"}
+VARIANT_HEADINGS = {"政府信息公开行政复议、行政诉讼情况": "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
+                    "存在的主要问题及改进情况": "政府信息公开工作存在的主要问题及改进情况"}
 TRUNCATE_AFTER = "withheld_third_party_rights"  # a truncated copy ends inside section 三
 
 _TO_TRAD = str.maketrans({v: chr(k) for k, v in _TRAD.items() if chr(k) != v})
@@ -62,6 +66,8 @@ class PrintedTable:
 
 def _label_fn(deviations: frozenset[str]):
     def lab(text: str) -> str:
+        if "variant_labels" in deviations:
+            text = VARIANT_LABELS.get(text, text)
         if "traditional" in deviations:
             text = text.translate(_TO_TRAD)
         if "halfwidth" in deviations:
@@ -229,7 +235,7 @@ STATS_ROWS = (
     ("（一）收到申请数", "件", "requests_received"),
     ("（二）已答复申请数", "件", "requests_answered"),
     ("三、收费情况", "", None),
-    ("（一）实际收取的信息处理费总金额", "万元", "fees_collected"),
+    ("（一）实际收取的检索、复制、邮寄等费用总金额", "万元", "fees_collected"),
     ("四、行政复议和行政诉讼情况", "", None),
     ("（一）因政府信息公开申请行政复议数", "件", "reviews"),
     ("（二）因政府信息公开申请提起行政诉讼数", "件", "lawsuits"),
@@ -283,3 +289,10 @@ def split(pt: PrintedTable, at: int) -> tuple[PrintedTable, PrintedTable]:
         rest[0] = [c for _, c in sorted(carried + own, key=lambda t: t[0])]
     return (PrintedTable(pt.table, pt.width, first, pt.header_rows),
             PrintedTable(pt.table, pt.width, head + rest, pt.header_rows))
+
+
+def heading(number: int, text: str, deviations: frozenset[str]) -> str:
+    """A part's heading as printed: "一、总体情况" (or a variant wording)."""
+    if "variant_labels" in deviations:
+        text = VARIANT_HEADINGS.get(text, text)
+    return f"{'一二三四五六七八九十'[number - 1]}、{text}"

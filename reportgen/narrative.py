@@ -15,6 +15,8 @@ from parsers.spec import sections as spec_sections
 from .agencies import Agency
 
 NUMERALS = "一二三四五六七八九十"
+# Facts that restate a table total (narrative breaks may make them disagree).
+TABLE_FACTS = ("requests_received", "requests_answered", "reviews", "lawsuits")
 
 _OPENINGS = (
     "{year}年，{short}按照上级关于政务公开工作的部署，围绕中心工作推进政府信息公开，健全公开机制，"
@@ -59,14 +61,21 @@ _MEASURES = (
     "加强业务培训和工作交流，提高信息公开工作人员的履职能力。",
     "规范答复文书，加强与申请人的沟通，减少争议。",
 )
-_PRE2019_HEADINGS = (
-    ("overview", "概述"),
-    ("active", "主动公开政府信息的情况"),
-    ("applications", "依申请公开政府信息情况"),
-    ("fees", "政府信息公开的收费及减免情况"),
-    ("appeals", "因政府信息公开申请行政复议、提起行政诉讼的情况"),
-    ("problems", "政府信息公开工作存在的主要问题及改进措施"),
-    ("other", "其他需要报告的事项"),
+_PRE2019_HEADINGS = (  # two wordings seen over the years; the last part is often left out
+    (("overview", "概述"),
+     ("active", "主动公开政府信息的情况"),
+     ("applications", "依申请公开政府信息情况"),
+     ("fees", "政府信息公开的收费及减免情况"),
+     ("appeals", "因政府信息公开申请行政复议、提起行政诉讼的情况"),
+     ("problems", "政府信息公开工作存在的主要问题及改进措施"),
+     ("other", "其他需要报告的事项")),
+    (("overview", "基本情况"),
+     ("active", "主动公开政府信息情况"),
+     ("applications", "依申请公开政府信息和不予公开政府信息的情况"),
+     ("fees", "政府信息公开收费及减免情况"),
+     ("appeals", "因政府信息公开申请行政复议、提起行政诉讼情况"),
+     ("problems", "政府信息公开工作存在的主要问题和改进措施"),
+     ("other", "其他需要报告的事项")),
 )
 
 
@@ -84,7 +93,7 @@ def fact_values(rng: random.Random, level: str, requests: int, answered: int, re
 
 def _site(agency: Agency) -> str:
     s = agency.short
-    for suffix in ("镇", "街道", "县", "区", "市", "省"):
+    for suffix in ("镇", "乡", "街道", "县", "区", "市", "省"):
         if s.endswith(suffix):
             return s[-len(suffix):] + "政府" if suffix != "街道" else "街道"
     return "本单位"
@@ -118,10 +127,13 @@ def _fees(f: dict[str, int]) -> tuple[str, Fact]:
 
 
 def six_parts(rng: random.Random, agency: Agency, year: int, f: dict[str, int],
-              approx: bool) -> tuple[list[Section], list[Fact]]:
-    """The six parts of a 2019/2021-format report (parts 二–四 carry the tables)."""
-    keys = ("active_disclosure_total",) + (("requests_received",) if rng.random() < 0.7 else ()) + (
-        ("reviews",) if rng.random() < 0.5 else ())
+              approx: bool, stated: frozenset[str] = frozenset()) -> tuple[list[Section], list[Fact]]:
+    """The six parts of a 2019/2021-format report (parts 二–四 carry the tables); the facts in
+    `stated` are always stated, others by chance."""
+    said = lambda k, p: k in stated or rng.random() < p  # noqa: E731
+    keys = ("active_disclosure_total",) + (
+        ("requests_received",) if said("requests_received", 0.7) or "requests_answered" in stated else ()) + (
+        ("reviews",) if said("reviews", 0.5) or "lawsuits" in stated else ())
     sentences, facts = _facts_text(rng, agency, f, approx, keys)
     opening = rng.choice(_OPENINGS).format(year=year, short=agency.short)
     paras = [opening + "".join(sentences)]
@@ -150,8 +162,8 @@ def pre2019_parts(rng: random.Random, agency: Agency, year: int, f: dict[str, in
              Fact("requests_answered", f["requests_answered"], f"答复政府信息公开申请{f['requests_answered']}件"),
              Fact("reviews", f["reviews"], f"行政复议{f['reviews']}件"),
              Fact("lawsuits", f["lawsuits"], f"行政诉讼{f['lawsuits']}件")]
-    fee_text, fee = _fees(f)
-    facts.append(fee)
+    fee_text = f"本年度收取政府信息公开检索、复制、邮寄等费用{f['fees_collected']}元。"  # the 2007 regulations' fees
+    facts.append(Fact("fees_collected", f["fees_collected"], f"费用{f['fees_collected']}元"))
     texts = {
         "overview": rng.choice(_OPENINGS).format(year=year, short=agency.short)
         + "本年度报告根据《中华人民共和国政府信息公开条例》要求编制，数据统计期限为当年1月1日至12月31日。",
@@ -164,7 +176,8 @@ def pre2019_parts(rng: random.Random, agency: Agency, year: int, f: dict[str, in
         "problems": _PROBLEMS[rng.randrange(len(_PROBLEMS))] + "下一步，" + _MEASURES[rng.randrange(len(_MEASURES))],
         "other": "无。",
     }
-    headings = _PRE2019_HEADINGS if rng.random() < 0.7 else _PRE2019_HEADINGS[:-1]
+    headings = rng.choice(_PRE2019_HEADINGS)
+    headings = headings if rng.random() < 0.7 else headings[:-1]
     return [Section(i + 1, h, texts[k]) for i, (k, h) in enumerate(headings)], facts
 
 

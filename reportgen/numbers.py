@@ -8,8 +8,9 @@ for), `printed` (raw strings and the values a reader can take from them).
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
-from parsers.spec import Template
+from parsers.spec import Template, template
 
 Key = tuple[str, str, str]
 Num = int | float | None
@@ -41,6 +42,8 @@ _FULLWIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，
 def split(rng: random.Random, n: int, weights: list[float]) -> list[int]:
     """`n` units over len(weights) parts, roughly proportional, exact sum; small parts often 0."""
     out = [0] * len(weights)
+    if n <= 0:  # the common case: nothing to split
+        return out
     order = sorted(range(len(weights)), key=weights.__getitem__)  # largest part takes the rest
     left, wleft = n, float(sum(weights))
     for i in order[:-1]:
@@ -201,6 +204,11 @@ def _fmt(key: Key, x: Num, printing: frozenset[str], i: int) -> str:
     return text
 
 
+@lru_cache(maxsize=None)
+def _cell_keys(version: str) -> list[Key]:
+    return template(version).cell_keys()
+
+
 def printed(tpl: Template, v: dict[Key, Num], blanks: str, printing: frozenset[str],
             approx_key: Key | None) -> list[tuple[Key, Num, str]]:
     """(key, value as printed, raw) for every template cell, in printed order."""
@@ -209,10 +217,12 @@ def printed(tpl: Template, v: dict[Key, Num], blanks: str, printing: frozenset[s
     parts = [c.key for c in tpl.columns["applications"] if c.key != "total"]
     out: list[tuple[Key, Num, str]] = []
     n_na = 0
-    for i, key in enumerate(tpl.cell_keys()):
+    for i, key in enumerate(_cell_keys(tpl.version)):
         x = v[key]
         if x is None:  # not applicable: the four markers in turn
             raw, n_na = NA_MARKS[n_na % len(NA_MARKS)], n_na + 1
+        elif not printing and type(x) is int and key[2] != "amount_10k_yuan":
+            raw = str(x)  # the common case, kept fast (the archive bench generates 100,000 reports)
         else:
             raw = _fmt(key, x, printing, i)
         if key == approx_key:

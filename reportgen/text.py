@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from parsers.model import Report
-from parsers.spec import sections as spec_sections
 
-from . import layout, narrative
+from . import layout
 from .layout import GCell, PrintedTable
+from .outline import outline
 
 TEXT_STYLES = ("tabs", "pipes", "cell_per_line", "trailing_pipes", "nodelim", "vertical_headers", "markdown")
 DEVIATIONS = frozenset({"traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
-                        "extra_row", "truncated", "five_parts", "broken_dates", "split_headers", "stats_table"})
+                        "extra_row", "truncated", "five_parts", "broken_dates", "split_headers", "stats_table",
+                        "variant_labels", "page_breaks"})
+PAGE_BREAK_AFTER = "withheld_process_information"  # where section 三 crosses a page in `page_breaks`
 
 Slot = tuple[str, GCell | None, bool]  # (text, the cell covering this grid slot, is its top-left slot)
 
@@ -54,6 +56,9 @@ def _rows(pt: PrintedTable, style: str, split_headers: bool) -> list[str]:
                 texts[x + 1] = next(c.text for c in reversed(row) if c.key)
         else:
             texts = [c.text for c in row]
+        if style == "tabs" and pt.table == "applications" and row[0].kind == "label" and row[0].rowspan > 1 \
+                and y > pt.header_rows + 4 and row[0].text != pt.rows[pt.header_rows + 2][0].text:
+            texts = [texts[1], ""] + texts[2:]  # a later result group's label slips one field left, as copied
         lines = _halves(texts) if header and split_headers else [texts]
         for t in lines:
             if style == "tabs":
@@ -77,7 +82,16 @@ def _rows(pt: PrintedTable, style: str, split_headers: bool) -> list[str]:
 
 
 def table_text(pt: PrintedTable, style: str, deviations: frozenset[str]) -> str:
-    return "\n".join(_rows(pt, style, "split_headers" in deviations))
+    """A table flattened in `style`; with `page_breaks`, section 三 crosses a page: a page
+    number line, then the header rows printed again (as PDF copies of Word tables show)."""
+    split = "split_headers" in deviations
+    if "page_breaks" in deviations and pt.table == "applications":
+        at = next((y + 1 for y, row in enumerate(pt.rows) if any(c.key and c.key[1] == PAGE_BREAK_AFTER for c in row)),
+                  None)
+        if at is not None and at < len(pt.rows):
+            first, second = layout.split(pt, at)
+            return "\n".join(_rows(first, style, split) + ["", "- 2 -", ""] + _rows(second, style, split))
+    return "\n".join(_rows(pt, style, split))
 
 
 def render_text(report: Report, style: str = "tabs", deviations: tuple[str, ...] | frozenset[str] = ()) -> str:
@@ -88,24 +102,14 @@ def render_text(report: Report, style: str = "tabs", deviations: tuple[str, ...]
     if dev - DEVIATIONS:
         raise ValueError(f"unknown text deviations {sorted(dev - DEVIATIONS)}")
     md = style == "markdown"
-    h1, h2 = ("# ", "## ") if md else ("", "")
-    out = [h1 + report.title, ""]
-    sections = report.sections
-    out += [narrative.preamble(report.agency, report.year or 0, len(sections) if report.template == "pre2019" else 6,
-                               "broken_dates" in dev), ""]
-    tables = {t.table: t for t in layout.tables(report, dev)}
-    if "five_parts" in dev:
-        sections = sections[:5]
-    keys = {s["number"]: s["key"] for s in spec_sections()}
-    for s in sections:
-        out += [f"{h2}{narrative.NUMERALS[s.number - 1]}、{s.heading}", ""]
-        if s.text:
-            out += [s.text, ""]
-        table = tables.get(keys.get(s.number, "")) if report.template != "pre2019" else None
-        if table is not None:
-            out += [table_text(table, style, dev), ""]
-        if "truncated" in dev and keys.get(s.number) == "applications":
-            break
-    if report.template == "pre2019" and "stats_table" in dev:
-        out += [f"附件：{layout.STATS_TITLE}", "", table_text(layout.stats_table(report, dev), style, dev), ""]
+    out: list[str] = []
+    for kind, item in outline(report, dev):
+        if isinstance(item, PrintedTable):
+            out += [table_text(item, style, dev), ""]
+        elif kind == "title":
+            out += [("# " if md else "") + item, ""]
+        elif kind == "heading":
+            out += [("## " if md else "") + item, ""]
+        else:
+            out += [item, ""]
     return "\n".join(out)

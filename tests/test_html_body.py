@@ -87,3 +87,27 @@ def test_script_style_and_hidden_elements_dropped():
             '<p style="DISPLAY: none">隐藏</p><noscript>请启用脚本</noscript>' + BODY)
     bs, _ = blocks(page(body=body))
     assert not [p for p in paras(bs) if "隐藏" in p or "document" in p or "脚本" in p]
+
+
+def test_chrome_inside_the_container_is_dropped():
+    inner = ('<div class="bread">当前位置：首页 &gt; 年报</div><p>字体：【大 中 小】</p>' + BODY +
+             '<p>【我要打印】【关闭窗口】</p><p>分享到：</p><p>扫一扫在手机打开当前页</p>'
+             '<div class="share-box"><a>微信</a><a>微博</a></div><p>上一篇：青石县2021年报告</p>'
+             '<p>发布日期：2023-01-18　浏览次数：120</p>')
+    bs, _ = blocks(page(body=inner))
+    _body_only(bs)
+    assert not [p for p in paras(bs) if "微信" in p or "扫一扫" in p or "分享" in p or "上一篇" in p or "浏览" in p]
+
+
+def test_metadata_as_a_list_of_lines_is_dropped():
+    meta = ('<ul class="xxgk-info"><li>索引号：001/2023-00012</li><li>发布机构：青石县人民政府办公室</li>'
+            f"<li>名　　称：{TITLE}</li><li>成文日期：2023-01-18</li></ul>")
+    bs, _ = blocks(page(body=meta + BODY))
+    _body_only(bs)
+
+
+def test_known_container_without_the_report_loses_to_numbered_headings():
+    decoy = '<div class="zoom"><ul>' + "".join(f"<li><a>相关文章{i}：青石县政务公开工作动态</a></li>" for i in range(6)) + "</ul></div>"
+    html = page(container='<div class="main-text">').replace('<h1>', decoy + "<h1>")
+    bs, _ = blocks(html)
+    _body_only(bs)

@@ -88,3 +88,11 @@ def test_decode_names_and_unknown_charsets():
     assert (out, used) == ("规章", "utf-8") and "unknown" in problems[0]
     # meta is only read for HTML
     assert decode(b'<meta charset="gbk">abc', None, html=False)[1] == "utf-8"
+
+
+def test_utf16_with_and_without_bom():
+    html = page()
+    for data in (b"\xff\xfe" + html.encode("utf-16-le"), html.encode("utf-16-le"), html.encode("utf-16-be")):
+        bs, report = blocks(data)
+        _check(bs, report)
+        assert report.findings == []

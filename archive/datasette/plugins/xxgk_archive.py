@@ -9,7 +9,8 @@
   reports (one FTS lookup) that contain every term.
 - SQL functions xxgk_match, xxgk_snippet, xxgk_contains, xxgk_tokens for canned queries.
 - Template functions: `xxgk_matches(rows, search)` (per report on a search page, the first
-  section holding the terms with a highlighted snippet) and `xxgk_snippet(text, search)`.
+  section holding the terms with a highlighted snippet), `xxgk_snippet(text, search)` and
+  `xxgk_sections(report_id)` (a report's row page shows its text).
 - Snippet cells (text in 【】) are shown with <mark>.
 """
 from __future__ import annotations
@@ -78,5 +79,11 @@ def extra_template_vars(datasette, database):
                                          _highlight(search.snippet(s["text"], query)))
         return [first[r["id"]] for r in rows if r["id"] in first]
 
-    return {"xxgk_matches": xxgk_matches,
+    async def xxgk_sections(report_id):
+        """The parts of one report, in order (its row page shows their text)."""
+        db = datasette.get_database(database)
+        return (await db.execute("SELECT id, number, heading, text FROM sections WHERE report_id = ? "
+                                 "ORDER BY number, id", [report_id])).rows
+
+    return {"xxgk_matches": xxgk_matches, "xxgk_sections": xxgk_sections,
             "xxgk_snippet": lambda text, query: _highlight(search.snippet(text, query))}

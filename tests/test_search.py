@@ -1,0 +1,135 @@
+"""Chinese full-text search (archive/search.py): tokens, query rewriting, snippets, and exact
+precision and recall on archives built with the real loader."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from archive import search
+from archive.db import open_db
+from datasette_support import TERMS, build_archive, texts
+
+
+def test_index_tokens_are_bigrams_plus_the_last_character_of_each_run():
+    assert search.index_tokens("政务公开") == "政务 务公 公开 开"
+    assert search.index_tokens("复议，诉讼") == "复议 议 , 诉讼 讼"  # NFKC: full-width comma
+    assert search.index_tokens("共 2022件") == "共  2022 件"
+    # full-width letters and digits are normalized (NFKC)
+    assert search.index_tokens("ＡＢＣ１２３") == "ABC123"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("依申请公开", '"依申 申请 请公 公开"'),
+    ("复议", '"复议"'),
+    ("议", '"议" *'),
+    ("复议 诉讼", '"复议" AND "诉讼"'),
+    ('"政务 新媒体"', '"政务 务 新媒 媒体"'),
+    ("2022年", '"2022 年" *'),
+    ("公开abc", '"公开 开 abc"'),
+    ('say "hi', '"say" AND "hi"'),
+    ("，。", '""'),
+    ("", '""'),
+])
+def test_match_query(query, expected):
+    assert search.match_query(query) == expected
+
+
+def test_snippet_highlights_the_original_text():
+    text = "前面的文字很多很多很多很多。因政府信息公开被申请行政复议3件，其中复议维持2件。后面的文字"
+    s = search.snippet(text, "复议", width=6)
+    assert s == "…开被申请行政【复议】3件，其中【复议】…"
+    # normalization finds full-width text; the snippet shows it as printed
+    assert search.snippet("共有ＡＢＣ平台", "abc") == "共有【ＡＢＣ】平台"
+    assert search.snippet("没有匹配", "复议") == "没有匹配"
+    assert search.snippet(None, "复议") == ""
+
+
+def _memory_archive(texts_by_report: dict[int, list[str]]):
+    db = open_db(":memory:")
+    for rid, parts in texts_by_report.items():
+        db["reports"].insert({"id": rid, "sha256": f"h{rid}", "title": "", "agency": ""})
+        db["sections"].insert_all({"report_id": rid, "number": i + 1, "heading": "", "text": t}
+                                  for i, t in enumerate(parts))
+    search.refresh(db)
+    return db
+
+
+def _hits(db, query: str) -> set[int]:
+    sql = f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH ?"
+    return {r[0] for r in db.execute(sql, [search.match_query(query)]).fetchall()}
+
+
+def test_random_texts_match_exactly_the_substring_oracle():
+    """Any Han query of 1-5 characters finds exactly the texts that contain it."""
+    rng = random.Random(7)
+    alphabet = "复议诉讼公开依申请政务新媒体，。 a1Ｂ２\n"
+    corpus = {i: ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+                  for _ in range(rng.randint(1, 3))] for i in range(1, 301)}
+    db = _memory_archive(corpus)
+    han = alphabet[:13]
+    queries = list(TERMS) + ["".join(rng.choice(han) for _ in range(rng.randint(1, 5))) for _ in range(300)]
+    checked_nonempty = 0
+    for q in queries:
+        want = {i for i, parts in corpus.items() if any(q in p for p in parts)}
+        assert _hits(db, q) == want, q
+        checked_nonempty += bool(want) and len(want) < len(corpus)
+    assert checked_nonempty > 100  # the oracle is not trivially all or nothing
+
+
+def test_no_match_across_sections_or_punctuation():
+    db = _memory_archive({1: ["……依申", "请公开……"], 2: ["依申，请公开"], 3: ["依申请公开"]})
+    assert _hits(db, "依申请公开") == {3}
+    assert _hits(db, "依申") == {1, 2, 3}
+    assert _hits(db, "请公开") == {1, 2, 3}
+
+
+def test_refresh_follows_changes_and_deletes():
+    db = _memory_archive({1: ["行政复议"], 2: ["行政诉讼"]})
+    assert _hits(db, "复议") == {1}
+    db.execute("UPDATE sections SET text = '没有了' WHERE report_id = 1")
+    search.refresh(db, [1])
+    search.refresh(db, [1])  # idempotent
+    assert _hits(db, "复议") == set()
+    db.execute("DELETE FROM sections WHERE report_id = 2")
+    db.execute("DELETE FROM reports WHERE id = 2")  # the trigger forgets it
+    assert _hits(db, "诉讼") == set()
+    assert db.execute(f"SELECT count(*) FROM {search.FTS_TABLE}").fetchone()[0] == 1
+    db.execute(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}) VALUES ('integrity-check')")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    return build_archive(tmp_path_factory.mktemp("search") / "xxgk.db")
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_loaded_archive_precision_and_recall(archive, term):
+    reports, _ = texts(archive)
+    want = {rid for rid, text in reports.items() if term in text}
+    assert want and len(want) < len(reports), "fixture must have reports with and without the term"
+    db = open_db(archive)
+    try:
+        assert _hits(db, term) == want
+        # a full rebuild gives the same index
+        search.refresh(db)
+        assert _hits(db, term) == want
+    finally:
+        db.conn.close()
+
+
+def test_loaded_archive_has_near_misses(archive):
+    """The fixture really tests precision: texts with the characters but not the term."""
+    reports, _ = texts(archive)
+    assert any("复 议" in t and "复议" not in t for t in reports.values())
+    assert any("依申" in t and "请公开" in t and "依申请公开" not in t for t in reports.values())
+    assert any("政务新" in t and "政务新媒体" not in t for t in reports.values())
+
+
+def test_contains_reads_a_match_like_the_index():
+    assert search.contains("行政复议三件", "复议")
+    assert not search.contains("复 议", "复议")
+    assert search.contains("政务，新媒体", '"政务 新媒体"')
+    assert search.contains("共有ＡＢＣ平台与复议", "abc 复议")
+    assert not search.contains("共有ABC平台", "abc 复议")
+    assert not search.contains("任何文字", "，")

@@ -146,13 +146,16 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
 
 
 CHECKS = (carry_chain, in_force_chain, duplicates, parent_sums)
+CODES = ("carry_chain", "in_force_chain", "duplicate_report", "parent_sum")  # what run() owns
 
 
 def run(db: sqlite_utils.Database) -> dict[str, int]:
-    """Recompute every cross-report finding; write only what changed. Returns counts by code."""
+    """Recompute every cross-report finding of CODES; write only what changed (other
+    cross-report findings, e.g. the crawler's, are left alone). Returns counts by code."""
     want: list[tuple] = [f for check in CHECKS for f in check(db)]
     have = {tuple(r[1:]): r[0] for r in db.execute(
-        f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report'").fetchall()}
+        f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report' "
+        f"AND code IN ({', '.join('?' * len(CODES))})", CODES).fetchall()}
     want_set = set(want)
     with db.atomic():
         stale = [(fid,) for key, fid in have.items() if key not in want_set]

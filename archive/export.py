@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 
 import parsers
-from archive.keys import rows as key_rows
+from archive.keys import COLUMNS_EN, rows as key_rows
 from archive.schema import NUMBER, TABLES
 from archive.views import VIEWS
 
@@ -65,6 +65,8 @@ def _view_docs() -> dict[str, str]:
     docs["report_id"] = "Report (reports.id)"
     for k in key_rows():
         docs[f"{k['row_key']}__{k['column_key']}"] = f"{k['description_en']} ({k['label_zh']})"
+        if k["table_key"] == "applications":  # applications_rows: one column per applicant column
+            docs[k["column_key"]] = f"Requests from {COLUMNS_EN[k['column_key']]} ({k['column_label_zh']})"
     docs.update({"row_key": "Row key from the template (see keys)", "n_reports": "Number of reports",
                  "first_year": "First year with a report", "last_year": "Last year with a report",
                  "missing_years": "Years without a report between the first and the last",
@@ -90,8 +92,8 @@ def _resources(db: sqlite_utils.Database, data: Path) -> list[dict[str, Any]]:
     docs = _view_docs()
     for name, (_, doc) in VIEWS.items():
         cols, seen = _write_csv(db, name, data / f"{name}.csv")
-        # `<row>__<column>` pivots are cell values: numbers even when a column happens to be empty
-        fields = [{"name": c, "type": "number" if "__" in c else _inferred(seen[c]),
+        # pivoted cell values are numbers even when a column happens to be empty
+        fields = [{"name": c, "type": "number" if "__" in c or c in COLUMNS_EN else _inferred(seen[c]),
                    "description": docs.get(c, "")} for c in cols]
         out.append({"name": name, "path": f"data/{name}.csv", "profile": "tabular-data-resource",
                     "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
@@ -120,6 +122,7 @@ def _coverage(db: sqlite_utils.Database) -> dict[str, Any]:
 
 def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dict]) -> str:
     y0, y1 = cov["years"]
+    years = f"years {y0}–{y1}" if y0 is not None else "no year known"
     lines = [
         f"# {TITLE}", "", f"Version {version}, created {created}.", "",
         "## How to cite", "",
@@ -130,7 +133,7 @@ def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dic
         "Cite figures with their report (reports.id, url, sha256): every number in `cells` keeps the "
         "text it was read from (`raw`) and the captured document it came from (`captures`).", "",
         "## Coverage", "",
-        f"- {cov['reports']} reports from {cov['agencies']} agencies, years {y0}–{y1}",
+        f"- {cov['reports']} reports from {cov['agencies']} agencies, {years}",
         f"- {cov['sources']} sources, {cov['captures']} captured documents",
         "- reports by status: " + ", ".join(f"{s} {n}" for s, n in cov["by_status"]), "",
         "| year | reports | agencies |", "|---|---|---|",

@@ -32,11 +32,12 @@ META_KEYS = ("agency", "province", "level", "year", "url", "published_date", "so
 
 @dataclass
 class LoadResult:
-    capture_id: int
+    capture_id: int | None  # None only when the document could not be read (change "error")
     report_id: int | None
-    change: str  # new | unchanged | changed | capture_only
+    change: str  # new | unchanged | changed | capture_only | error
     status: str | None = None  # the report's parse status
     path: str | None = None
+    error: str | None = None
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def _write_report(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     return cur.lastrowid
 
 
-def _refresh_search(db: sqlite_utils.Database, report_ids: list[int]) -> None:
+def refresh_search(db: sqlite_utils.Database, report_ids: list[int] | None) -> None:
     # H7's search index lives in archive/search.py; until it exists there is nothing to refresh
     if importlib.util.find_spec("archive.search") is None:
         return
@@ -166,7 +167,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _parse(data: bytes, media_type: str | None, name: str) -> Report:
+def parse_safely(data: bytes, media_type: str | None, name: str) -> Report:
     try:
         return parsers.parse(data, media_type, name=name)
     except Exception as exc:  # parse() promises not to raise; a document is never lost if it does
@@ -195,8 +196,10 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
     if have_capture and not parse_it:
         return LoadResult(have_capture[0], have_report[0] if have_report and kind in PARSED_KINDS else None,
                           "unchanged", have_report[1] if have_report else None, path)
-    report = _parse(data, media_type, name) if parse_it else None  # slow and pure: outside the transaction
     source = get_source(db, source_id)
+    if source_id and source is None:
+        raise ValueError(f"unknown source id {source_id!r}: register it first (upsert_sources)")
+    report = parse_safely(data, media_type, name) if parse_it else None  # slow and pure: outside the transaction
     with db.atomic():
         if have_capture:
             capture_id = have_capture[0]
@@ -218,7 +221,7 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
                                [locator, digest]).fetchone()
         report_id = write_report(db, report, sha256=digest, capture_id=capture_id, source=source,
                                  meta=meta, url=url or meta.get("url"), published_date=published_date)
-        _refresh_search(db, [report_id])
+        refresh_search(db, [report_id])
     return LoadResult(capture_id, report_id, "changed" if seen_here else "new", report.status, path)
 
 
@@ -270,7 +273,7 @@ def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress:
             try:
                 results.append(load_file(db, f))
             except (OSError, ValueError) as exc:
-                results.append(LoadResult(0, None, "error", str(exc), str(f)))
+                results.append(LoadResult(None, None, "error", None, str(f), str(exc)))
             bar.advance(task)
     return results
 
@@ -332,7 +335,7 @@ def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes,
             for t, trows in derived.items():
                 _write_rows(db, t, trows)
             if search:
-                _refresh_search(db, [r[0] for r in reports])
+                refresh_search(db, [r[0] for r in reports])
             added += len(reports)
         buf.clear()
 

@@ -14,7 +14,7 @@ import sqlite_utils
 
 import parsers
 from archive.blobs import BlobError, read_capture
-from archive.load import _parse, _refresh_search, replace_derived, sha256
+from archive.load import parse_safely, refresh_search, replace_derived, sha256
 from archive.sources import get_source
 
 
@@ -61,13 +61,13 @@ def reparse(db: sqlite_utils.Database, data_dir: str | Path | None = None, *, fo
             except BlobError as exc:
                 result.unreadable[rep["id"]] = str(exc)
                 continue
-            report = _parse(data, cap["media_type"], Path(cap["path"] or cap["url"] or "").name)
+            report = parse_safely(data, cap["media_type"], Path(cap["path"] or cap["url"] or "").name)
             # what the loader knew besides the bytes: keep it as the fallback metadata
             meta = {k: rep[k] for k in ("agency", "province", "level", "year")}
             with db.atomic():
                 replace_derived(db, rep["id"], report, sha256=rep["sha256"], capture_id=rep["capture_id"],
                                 source=get_source(db, rep["source_id"]), meta=meta, url=rep["url"],
                                 published_date=rep["published_date"])
-                _refresh_search(db, [rep["id"]])
+                refresh_search(db, [rep["id"]])
             result.reparsed.append(rep["id"])
     return result

@@ -42,6 +42,7 @@ TOKENIZE = "unicode61 remove_diacritics 2"
 # a private-use character: a token for unicode61 that no query can contain (normalize drops it)
 SECTION_BREAK = "\ue000"
 SNIPPET_OPEN, SNIPPET_CLOSE, ELLIPSIS = "【", "】", "…"
+_OWN_BRACKETS = str.maketrans("【】", "〖〗")
 
 
 def normalize(text: str) -> str:
@@ -142,18 +143,20 @@ def snippet(text: str | None, query: str | None, width: int = 24) -> str:
             spans.append((origin[start], origin[start + len(t) - 1] + 1))
             start = norm.find(t, start + len(t))
     if not spans:
-        return text[: 2 * width] + (ELLIPSIS if len(text) > 2 * width else "")
+        return text[: 2 * width].translate(_OWN_BRACKETS) + (ELLIPSIS if len(text) > 2 * width else "")
     spans.sort()
     lo = max(0, spans[0][0] - width)
     hi = min(len(text), spans[0][1] + width)
     hi = max([hi] + [b for a, b in spans if a < hi])  # never cut a match in two
+    # the text's own 【】 become 〖〗, so that 【】 always mark a match (Datasette shows them as <mark>)
+    piece = lambda a, b: text[a:b].translate(_OWN_BRACKETS)  # noqa: E731
     out, pos = [ELLIPSIS if lo > 0 else ""], lo
     for a, b in spans:
         if a < pos or a >= hi:  # overlapping an earlier one, or outside the window
             continue
-        out += [text[pos:a], SNIPPET_OPEN, text[a:b], SNIPPET_CLOSE]
+        out += [piece(pos, a), SNIPPET_OPEN, piece(a, b), SNIPPET_CLOSE]
         pos = b
-    out += [text[pos:hi], ELLIPSIS if hi < len(text) else ""]
+    out += [piece(pos, hi), ELLIPSIS if hi < len(text) else ""]
     return "".join(out).replace("\n", " ")
 
 

@@ -96,12 +96,15 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
     for name in present:
         if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_"):
             tables[name] = {"hidden": True}
+    queries = spec["queries"]
+    if search.FTS_TABLE not in present:  # an archive that never had a report loaded
+        queries = {k: q for k, q in queries.items() if search.FTS_TABLE not in q["sql"]}
     dashboards = json.loads(json.dumps(spec["dashboards"], ensure_ascii=False).replace("{db}", db_name))
     top = {k: spec[k] for k in ("title", "description", "source", "license", "license_url")}
     return {
         **top,
         "extra_css_urls": [f"/{STATIC_MOUNT}/xxgk.css"],
-        "databases": {db_name: {**top, "tables": tables, "queries": spec["queries"]}},
+        "databases": {db_name: {**top, "tables": tables, "queries": queries}},
         "plugins": {"datasette-dashboards": dashboards},
     }
 

@@ -68,7 +68,7 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     """Create a fresh archive at `path` with `n` synthetic reports; returns timings (seconds)."""
     from archive import crosscheck as cross
     from archive.db import create_indexes, open_db
-    from archive.load import _refresh_search, load_reports
+    from archive.load import load_reports, refresh_search
 
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
@@ -87,7 +87,7 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     if search:
         t0 = time.perf_counter()
         with db.atomic():
-            _refresh_search(db, None)
+            refresh_search(db, None)
         stats["search_index_s"] = time.perf_counter() - t0
     if crosscheck:
         t0 = time.perf_counter()

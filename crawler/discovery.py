@@ -32,9 +32,10 @@ def is_companion(title: str) -> bool:
 
 
 def is_report_title(title: str) -> bool:
-    """An annual report's own title; companions (解读, 图解, 一图读懂, audio) are not."""
+    """An annual report's own title (it names its year); companions (解读, 图解, 一图读懂, audio)
+    and column names (部门政府信息公开年报) are not."""
     t = clean_title(title)
-    if not t or is_companion(t) or _NOT_REPORT.search(t.replace("信息公开目录", "")):
+    if not t or report_year(t) is None or is_companion(t) or _NOT_REPORT.search(t.replace("信息公开目录", "")):
         return False
     return bool(_REPORT.search(t)) and t.rstrip("）)】] ").endswith(("报告", "年报", "图片版", "超链版", "版"))
 

@@ -6,12 +6,19 @@ import time
 from datetime import datetime, timezone
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
 
+from tldextract import TLDExtract
+
 from .warc import WarcStore
+
+# Scrapy's cookie middleware would download the public-suffix list on first use; the snapshot
+# bundled with tldextract is enough, and a crawl must contact nothing but the portals it crawls.
+scrapy_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
 
 
 def _pairs(headers) -> list[tuple[str, str]]:

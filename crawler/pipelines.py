@@ -8,6 +8,7 @@ import logging
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from archive import crosscheck
 from archive.db import open_db
 from archive.load import load_document
 from archive.runs import finish_run, start_run
@@ -41,6 +42,7 @@ class ArchivePipeline:
         self.db = open_db(self.path)
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
+        self.crawler.stats.set_value("xxgk/run_ids", list(self.runs.values()))
 
     def process_item(self, item: Capture, spider=None) -> Capture:
         try:
@@ -66,9 +68,11 @@ class ArchivePipeline:
             got = self.reports[sid]
             counts.update(reports_new=got["new"], reports_changed=got["changed"],
                           reports_unchanged=got["unchanged"])
-            status = "finished" if counts["requests"] else "failed"
+            ignored = int(stats.get_value(f"xxgk/{sid}/ignored", 0))
+            status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
             finish_run(self.db, run_id, status=status, **counts)
             self.check_yield(sid, run_id, sum(got.values()))
+        crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.db.close()
 
     def check_yield(self, source_id: str, run_id: int, found: int) -> None:

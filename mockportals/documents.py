@@ -1,5 +1,6 @@
-"""Attachment bytes: PDF built from a report's text rendering (a real text layer in the
-standard Chinese font STSong-Light, so nothing is embedded and it builds in milliseconds),
+"""Attachment bytes: PDF built from a report's text rendering (ruled tables and a real text
+layer in the standard Chinese font STSong-Light, so nothing is embedded and it builds in
+milliseconds),
 DOC from a DOCX by LibreOffice (Kingsoft .wps files are the same binary format), OFD (the
 GB/T 33190 zip layout) and PNG (stand-in images for tables published as pictures)."""
 from __future__ import annotations
@@ -14,50 +15,107 @@ import zlib
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-_PAGE_W, _PAGE_H, _MARGIN, _SIZE, _LEADING = 595, 842, 50, 10, 15
+_PAGE_W, _PAGE_H, _MARGIN = 595, 842, 50
+_TEXT, _CELL, _PAD = 10.0, 7.0, 2.0   # narrative and table font sizes, cell padding (pt)
 
 
-def _width(text: str, size: float = _SIZE) -> float:
+def _width(text: str, size: float) -> float:
     return sum(size if ord(ch) > 127 else size / 2 for ch in text)
 
 
-def _wrap(line: str, limit: float) -> list[str]:
+def _wrap(text: str, limit: float, size: float) -> list[str]:
     out, cur = [], ""
-    for ch in line:
-        if _width(cur + ch) > limit:
+    for ch in text:
+        if cur and _width(cur + ch, size) > limit:
             out.append(cur)
             cur = ""
         cur += ch
     return [*out, cur]
 
 
-def _layout(lines: list[str]) -> list[list[tuple[float, str]]]:
-    """Each printed line as (x, text) runs: tab-separated fields become table-like columns."""
-    rows: list[list[tuple[float, str]]] = []
-    for line in lines:
-        fields = line.split("\t")
-        if len(fields) == 1:
-            rows += [[(_MARGIN, part)] for part in _wrap(line, _PAGE_W - 2 * _MARGIN)]
-            continue
-        x, runs = float(_MARGIN), []
-        for f in fields:
-            if f.strip():
-                runs.append((x, f.strip()))
-            x += max(_width(f.strip()), 12) + 10
-        rows.append(runs)
-    return rows
-
-
 def _hex(text: str) -> str:
     return "<" + text.encode("utf-16-be", "replace").hex().upper() + ">"
 
 
+def _column_widths(rows: list[list[str]], room: float) -> list[float]:
+    """Natural widths, the widest capped (water-filling) so that the table fits `room`."""
+    n = max(map(len, rows))
+    natural = [max((_width(r[k], _CELL) if k < len(r) else 0) for r in rows) + 2 * _PAD + 1 for k in range(n)]
+    natural = [max(w, 16.0) for w in natural]
+    if sum(natural) <= room:
+        return natural
+    lo, hi = 16.0, max(natural)
+    for _ in range(40):
+        cap = (lo + hi) / 2
+        lo, hi = (cap, hi) if sum(min(w, cap) for w in natural) < room else (lo, cap)
+    return [min(w, lo) for w in natural]
+
+
+class _Pages:
+    """Content streams for A4 pages, filled top-down."""
+
+    def __init__(self) -> None:
+        self.pages: list[list[str]] = []
+        self.new_page()
+
+    def new_page(self) -> None:
+        self.pages.append([])
+        self.y = _PAGE_H - _MARGIN
+
+    def room(self, height: float) -> None:
+        if self.y - height < _MARGIN:
+            self.new_page()
+
+    def text(self, x: float, y: float, size: float, text: str) -> None:
+        self.pages[-1].append(f"BT /F1 {size} Tf 1 0 0 1 {x:.1f} {y:.1f} Tm {_hex(text)} Tj ET")
+
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        self.pages[-1].append(f"{x1:.1f} {y1:.1f} m {x2:.1f} {y2:.1f} l S")
+
+    def paragraph(self, line: str) -> None:
+        for part in _wrap(line, _PAGE_W - 2 * _MARGIN, _TEXT):
+            self.room(_TEXT * 1.5)
+            self.y -= _TEXT * 1.5
+            self.text(_MARGIN, self.y, _TEXT, part)
+
+    def table(self, rows: list[list[str]]) -> None:
+        """A ruled table (what Word and WPS exports have): every field a cell, text wrapped."""
+        widths = _column_widths(rows, _PAGE_W - 2 * _MARGIN)
+        xs = [_MARGIN + sum(widths[:k]) for k in range(len(widths) + 1)]
+        self.y -= 4
+        for row in rows:
+            cells = [_wrap(row[k] if k < len(row) else "", widths[k] - 2 * _PAD, _CELL) for k in range(len(widths))]
+            height = max(map(len, cells)) * (_CELL + 2) + 2 * _PAD
+            if self.y - height < _MARGIN:
+                self.new_page()
+            top, bottom = self.y, self.y - height
+            self.line(xs[0], top, xs[-1], top)
+            self.line(xs[0], bottom, xs[-1], bottom)
+            for x in xs:
+                self.line(x, top, x, bottom)
+            for k, lines in enumerate(cells):
+                for i, part in enumerate(lines):
+                    if part:
+                        self.text(xs[k] + _PAD, top - _PAD - (i + 1) * (_CELL + 2) + 2, _CELL, part)
+            self.y = bottom
+        self.y -= 4
+
+
 def pdf_bytes(lines: list[str], title: str = "") -> bytes:
-    """A small, valid PDF whose text layer holds `lines` (tabs become column positions), with
-    page numbers printed as "- N -" at the bottom like Word exports."""
-    per_page = (_PAGE_H - 2 * _MARGIN) // _LEADING - 1
-    rows = _layout(lines) or [[]]
-    pages = [rows[i:i + per_page] for i in range(0, len(rows), per_page)]
+    """A small, valid PDF whose text layer holds `lines`: runs of tab-separated lines become
+    ruled tables, other lines wrapped paragraphs; "- N -" page numbers at the bottom."""
+    pages = _Pages()
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        if j > i:
+            pages.table([ln.split("\t") for ln in lines[i:j]])
+            i = j
+        else:
+            pages.paragraph(lines[i])
+            i += 1
     objs: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"",  # the page tree, filled in below
@@ -70,14 +128,10 @@ def pdf_bytes(lines: list[str], title: str = "") -> bytes:
         b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
     ]
     kids = []
-    for n, page in enumerate(pages, 1):
-        ops = ["BT", f"/F1 {_SIZE} Tf"]
-        y = _PAGE_H - _MARGIN
-        for runs in page:
-            ops += [f"1 0 0 1 {x:.1f} {y} Tm {_hex(t)} Tj" for x, t in runs]
-            y -= _LEADING
-        ops.append(f"1 0 0 1 {_PAGE_W / 2 - 12:.1f} {_MARGIN / 2} Tm {_hex(f'- {n} -')} Tj")
-        ops.append("ET")
+    for n, ops in enumerate(pages.pages, 1):
+        number = f"- {n} -"
+        ops = ["0.5 w", *ops,
+               f"BT /F1 {_TEXT} Tf 1 0 0 1 {(_PAGE_W - _width(number, _TEXT)) / 2:.1f} {_MARGIN / 2} Tm {_hex(number)} Tj ET"]
         stream = zlib.compress("\n".join(ops).encode("ascii"))
         objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {_PAGE_W} {_PAGE_H}]"
                     f" /Resources << /Font << /F1 3 0 R >> >> /Contents {len(objs) + 2} 0 R >>".encode())
@@ -85,8 +139,7 @@ def pdf_bytes(lines: list[str], title: str = "") -> bytes:
         objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objs[1] = ("<< /Type /Pages /Kids [" + " ".join(f"{k} 0 R" for k in kids)
                + f"] /Count {len(kids)} >>").encode()
-    info = f"<< /Title {_hex(title)} /Producer (xxgk mockportals) >>".encode()
-    objs.append(info)
+    objs.append(f"<< /Title {_hex(title)} /Producer (xxgk mockportals) >>".encode())
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objs, 1):

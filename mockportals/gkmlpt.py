@@ -13,10 +13,10 @@ from datetime import datetime
 from html import escape
 
 from mockportals.manifest import ManifestEntry, Source
-from mockportals.server import Request, Response
+from mockportals.server import Request, Response, not_found
 from mockportals.site import (Column, Site, article_tools, attachment, chrome_bottom, chrome_top,
                               companion_fragment, html_page, html_response, national_meta,
-                              not_found, report_fragment)
+                              report_fragment)
 
 JSON = "application/json;charset=UTF-8"
 

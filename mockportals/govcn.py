@@ -7,9 +7,9 @@ from datetime import datetime
 from html import escape
 
 from mockportals.manifest import ManifestEntry, Source
-from mockportals.server import Request, Response
+from mockportals.server import Request, Response, not_found
 from mockportals.site import (Column, Site, article_tools, chrome_bottom, chrome_top, companion_fragment,
-                              html_page, html_response, not_found, report_fragment)
+                              html_page, html_response, report_fragment)
 
 
 class GovcnSite(Site):

@@ -43,6 +43,11 @@ class ManifestEntry:
     @cached_property
     def report(self) -> Report | None:
         """The generated report (None for companions): the truth behind every number served."""
+        return self.generate()
+
+    def generate(self) -> Report | None:
+        """A fresh copy of `report`; the portals render from these so that serving 20,000 pages
+        does not keep 20,000 reports alive."""
         if self.kind != "report":
             return None
         from reportgen import generate

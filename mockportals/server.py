@@ -93,6 +93,7 @@ def make_handler(portal: str, route: Callable[[Request], Response],
                  log: list[LoggedRequest]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: crawlers reuse connections
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
         server_version = "MockPortal/1.0"
 
         def log_message(self, *args: object) -> None:  # the request log replaces stderr noise
@@ -161,5 +162,7 @@ class PortalServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever, which must be running
+            self.httpd.shutdown()
+            self._thread = None
         self.httpd.server_close()

@@ -2,6 +2,7 @@
 page chrome real portals wrap around a report, and the report renderings themselves."""
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Callable
 
 from mockportals import documents
 from mockportals.manifest import CST, COMPANIONS, ManifestEntry, Plan, Source, scaled, template_for
-from mockportals.server import HTML, Request, Response, not_found
+from mockportals.server import HTML, Request, Response
 
 SITE_EPOCH = datetime(2017, 1, 1, tzinfo=CST)
 MEDIA = {
@@ -27,7 +28,7 @@ MEDIA = {
 class LRU:
     """A bounded render cache: crawls touch each page about once, so keep memory flat."""
 
-    def __init__(self, size: int = 2048):
+    def __init__(self, size: int = 512):
         self.size, self._d, self._lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key: str, make: Callable[[], Response]) -> Response:
@@ -55,8 +56,8 @@ class Column:
     entries: list[ManifestEntry] = field(default_factory=list)
 
     def add(self, entry: ManifestEntry) -> None:
-        self.entries.append(entry)
-        self.entries.sort(key=lambda e: e.published, reverse=True)
+        """Keep newest first (ties in insertion order), as lists show them."""
+        bisect.insort_right(self.entries, entry, key=lambda e: -e.published.timestamp())
 
     def pages(self, size: int) -> list[list[ManifestEntry]]:
         return [self.entries[i:i + size] for i in range(0, len(self.entries), size)] or [[]]
@@ -101,12 +102,14 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def agencies(self, n: int, level: str | None = None, province: str | None = None) -> list[str]:
-        """`n` distinct invented agency names for this portal (scaled)."""
+    def agencies(self, n: int, level: str | None = None, province: str | None = None,
+                 fixed: bool = False) -> list[str]:
+        """`n` distinct invented agency names for this portal (times `scale` unless `fixed`);
+        the same arguments give the same names."""
         import random
         from reportgen.agencies import agency
         rng, names = random.Random(f"{self.seed}:{self.portal}:agencies"), []
-        want = scaled(n, self.scale)
+        want = n if fixed else scaled(n, self.scale)
         for _ in range(200 * want + 1000):
             name = agency(rng, level=level, province=province).name
             if name not in names:
@@ -117,7 +120,7 @@ class Site:
 
     def entry(self, column: Column, path: str, agency: str, year: int, published: datetime, *,
               kind: str = "report", fmt: str = "html", template: str | None = None,
-              companion: str = "", attachments: list[str] = (), expect: str | None = None,
+              companion: str = "", attachments: list[str] | None = None, expect: str | None = None,
               flags: tuple[str, ...] = (), title: str | None = None) -> ManifestEntry:
         if title is None:
             title = (COMPANIONS[companion].format(a=agency, y=year) if companion
@@ -125,7 +128,7 @@ class Site:
         e = ManifestEntry(
             portal=self.portal, url=self.url(path), kind=kind, agency=agency, year=year,
             template=template or template_for(year), fmt=fmt, title=title, published=published,
-            column=self.url(column.path), attachments=[self.url(a) for a in attachments],
+            column=self.url(column.path), attachments=[self.url(a) for a in attachments or ()],
             expect=expect or ("archived" if kind == "report" else "skipped"),
             flags=flags + ((companion,) if companion else ()), seed=self.plan.report_seed(),
         )
@@ -157,12 +160,12 @@ class Site:
 
 def report_fragment(e: ManifestEntry, style: str) -> str:
     from reportgen import render_html
-    return render_html(e.report, style=style, fragment=True).decode("utf-8")
+    return render_html(e.generate(), style=style, fragment=True).decode("utf-8")
 
 
 def report_lines(e: ManifestEntry) -> list[str]:
     from reportgen import render_text
-    return render_text(e.report, style="tabs").splitlines()
+    return render_text(e.generate(), style="tabs").splitlines()
 
 
 def companion_fragment(e: ManifestEntry, image_src: str = "") -> str:
@@ -185,7 +188,7 @@ def attachment(e: ManifestEntry, ext: str) -> Response:
         body = documents.ofd_bytes(report_lines(e), e.title)
     else:
         from reportgen.docx import render_docx
-        docx = render_docx(e.report)
+        docx = render_docx(e.generate())
         body = docx if ext == "docx" else documents.doc_bytes(docx)
     return Response(200, body, MEDIA[ext], modified=e.published)
 
@@ -231,5 +234,3 @@ def html_response(text: str, modified: datetime | None, encoding: str = "utf-8",
                   content_type: str = HTML, status: int = 200) -> Response:
     return Response(status, text.encode(encoding, "xmlcharrefreplace"), content_type, modified=modified)
 
-
-__all__ = ["Site", "Column", "LRU", "not_found", "SITE_EPOCH"]

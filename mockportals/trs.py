@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 from html import escape
+from urllib.parse import urlsplit
 
 from mockportals.manifest import ManifestEntry, Source
 from mockportals.server import Request, Response, not_found
@@ -31,6 +32,7 @@ class TrsSite(Site):
     encoding = "utf-8"
     years = range(2018, 2024)
     n_agencies = 5
+    note = ""
 
     def build(self) -> None:
         self.column = Column(self.column_path, self.column_name)
@@ -42,7 +44,7 @@ class TrsSite(Site):
             year = self.plan.rng.choice(self.years)
             self._add(agency, year, self.plan.published(year), companion="解读")
         self.sources.append(Source(self.portal, self.platform, self.url(self.column_path),
-                                   f"{self.site_name}{self.column_name}"))
+                                   f"{self.site_name}{self.column_name}", self.note))
 
     def add_report(self, agency: str, year: int, published: datetime) -> ManifestEntry:
         roll = self.plan.rng.random()
@@ -118,7 +120,7 @@ class TrsSite(Site):
         links = "".join(f'<p>附件：<a href="./{a.rsplit("/", 1)[1]}" target="_blank">{escape(e.title)}.pdf</a></p>'
                         for a in e.attachments)
         meta_table = (f'<table class="xxgk-meta"><tr><td>索引号：</td><td>{self.site_code}/{e.published:%Y}-'
-                      f'{zlib.crc32(e.url.encode()) % 100000:05d}</td><td>发布机构：</td><td>{escape(e.agency)}</td></tr>'
+                      f'{zlib.crc32(urlsplit(e.url).path.encode()) % 100000:05d}</td><td>发布机构：</td><td>{escape(e.agency)}</td></tr>'
                       f'<tr><td>发文日期：</td><td>{e.published:%Y-%m-%d}</td><td>主题分类：</td>'
                       '<td>政务公开</td></tr></table>')
         body = (chrome_top(self.site_name, [("/", "首页"), ("../../", "政府信息公开"), ("../", self.column_name)])
@@ -132,7 +134,8 @@ class TrsSite(Site):
 
 
 class TrsGbkSite(TrsSite):
-    """Older TRS: GBK bytes, charset only in <meta>, `.shtml`, `var countPage`, truncated list titles."""
+    """Older TRS: GBK bytes, charset only in <meta>, `.shtml`, `var countPage` (off by one: the
+    last page it promises answers 404), list titles cut short."""
     portal = "trs_gbk"
     site_name = "青峰县人民政府"
     site_code = "3607000002"
@@ -141,6 +144,7 @@ class TrsGbkSite(TrsSite):
     encoding = "gbk"
     years = range(2019, 2024)
     n_agencies = 3
+    note = "GBK declared only in <meta>; countPage one too many"
 
     def content_type(self) -> str:
         return "text/html"
@@ -154,5 +158,5 @@ class TrsGbkSite(TrsSite):
     def pager(self, count: int, current: int) -> str:
         return ('<div class="page" id="page_div"></div>\n<script language="JavaScript">\n'
                 f"var currentPage = {current};//所在页从0开始\nvar prevPage = currentPage-1//上一页\n"
-                f"var nextPage = currentPage+1//下一页\nvar countPage = {count}//共多少页\n"
+                f"var nextPage = currentPage+1//下一页\nvar countPage = {count + 1}//共多少页\n"
                 f'createPageHTML(countPage, currentPage, "index", "{self.ext}");\n</script>')

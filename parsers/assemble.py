@@ -22,9 +22,10 @@ MAX_PARA = 20_000  # characters kept of one paragraph
 DEADLINE_S = 5.0
 STANDARD_PARTS = 6
 
-_V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知")
-_V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项",
-          "政府集中采购", "采购项目数量", "其他对外管理服务事项")
+# label words of each version, whole and as the halves a header broken over two lines leaves
+_V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知", "本年制", "本年废", "现行有")
+_V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项", "政府集中采购",
+          "采购项目数量", "其他对外管理服务事项", "本年新制", "本年新公", "上一年项", "集中采购")
 # labels only the template's own tables print (a pre-2019 statistics table has 行政复议数 etc.)
 _TEMPLATE_WORDS = ("本年新收", "予以公开", "结转下年度", "第二十条", "结果维持", "尚未审结", "申请人情况",
                    "未经复议", "直接起诉")
@@ -119,9 +120,9 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     # header lines a text rendering left outside its table rows ("信息内容本年制发件数…")
     table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
-    # the 2019/2021 layout names its parts 三、收到和处理… 四、…行政复议、行政诉讼情况 (pre-2019
-    # reports have 7 parts, 行政复议 fifth)
-    standard_heads = any(h.standard in (1, 3, 4) and h.standard == h.number for h in headings)
+    # the 2019/2021 layout names its parts 一、总体情况 … 三、收到和处理…申请情况 (pre-2019 reports:
+    # 一、概述 … 三、依申请公开…)
+    standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings)
     if version is None:
         version = None if standard_heads else "pre2019"
         if standard_heads:
@@ -215,6 +216,10 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
         report.add_finding("sections_missing", "warning",
                            f"the report promises {promised} parts and prints {len(headings)}",
                            promised=promised, delivered=len(headings))
+        if not standard:  # pre-2019 parts are known only by the promise: the last ones are absent
+            for n in range(max(h.number for h in headings) + 1, promised + 1):
+                report.add_finding("section_missing", "warning", f"part {n} of the promised {promised} "
+                                   "is not printed", section=n)
     if version in ("2019", "2021"):
         tpl = template(version)
         have = {(c.table, c.row, c.column) for c in report.cells}
@@ -242,8 +247,10 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
             missing["cells"] = [".".join(k) for k in lost]
     elif version is None:
         missing["tables"] = list(TABLES)
+    if not headings:  # a title and nothing after it (a copy cut right after the title)
+        missing["sections"] = ["all"]
     if missing:
-        if missing_sections:
+        if missing_sections and "sections" not in missing:
             missing["sections"] = missing_sections
         report.status = "partial"
         report.add_finding("incomplete", "warning",

@@ -5,6 +5,8 @@ value None; a `total_omitted` finding carries the derived sum, and the identitie
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .model import Report
 from .spec import identities, template
 
@@ -12,46 +14,43 @@ Key = tuple[str, str, str]
 _TOL = 1e-6
 
 
-def _results_rows(rows: list[str]) -> list[str]:
-    """Rows from `granted` to the last other_* row (the parts of （七）总计)."""
-    start = rows.index("granted")
-    end = rows.index("total_processed")
-    return rows[start:end]
+@lru_cache(maxsize=None)
+def _shape(version: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                  frozenset[str]]:
+    """(applications rows, their columns, results rows, appeals groups, outcomes, identity ids)."""
+    tpl = template(version)
+    rows = tuple(r.key for r in tpl.rows["applications"])
+    cols = tuple(c.key for c in tpl.columns["applications"])
+    results = rows[rows.index("granted"):rows.index("total_processed")]  # the parts of （七）总计
+    groups = tuple(r.key for r in tpl.rows["appeals"])
+    outcomes = tuple(c.key for c in tpl.columns["appeals"] if c.key != "total")
+    return rows, cols, results, groups, outcomes, frozenset(i["id"] for i in identities())
 
 
 def check_identities(report: Report) -> None:
     """Append a finding for every identity that fails, and for every blank total."""
     if report.template not in ("2021", "2019"):
         return
-    tpl = template(report.template)
-    values: dict[Key, float | int | None] = {}
-    present: set[Key] = set()
-    for c in report.cells:
-        values[(c.table, c.row, c.column)] = c.value
-        present.add((c.table, c.row, c.column))
-
-    app_rows = [r.key for r in tpl.rows["applications"]]
-    app_cols = [c.key for c in tpl.columns["applications"]]
+    app_rows, app_cols, results, groups, outcomes, ids = _shape(report.template)
     parts_cols = [c for c in app_cols if c != "total"]
-    results = _results_rows(app_rows)
-    if not any(k[1] in results[-3:] and k[0] == "applications" for k in present) and \
+    values: dict[Key, float | int | None] = {(c.table, c.row, c.column): c.value for c in report.cells}
+    present = values.keys()
+    if not any(k[:2] == ("applications", r) for r in results[-3:] for k in present) and \
             any(k[:2] == ("applications", "other_handling") for k in present) and "other_handling" not in results:
         # a 2021 report printing 2019's single （六）其他处理 row in place of its three sub-rows
-        results = [r for r in results if not r.startswith("other_")] + ["other_handling"]
-    outcomes = [c.key for c in tpl.columns["appeals"] if c.key != "total"]
-    groups = [r.key for r in tpl.rows["appeals"]]
-
-    derived: dict[Key, float | int] = {}
+        results = tuple(r for r in results if not r.startswith("other_")) + ("other_handling",)
 
     def get(k: Key) -> float | int | None:
         v = values.get(k)
         return derived.get(k) if v is None else v
 
+    derived: dict[Key, float | int] = {}
+
     def derive(total: Key, parts: list[Key]) -> None:
-        if total not in present or values.get(total) is not None:
+        if total not in values or values[total] is not None:
             return
         nums = [get(p) for p in parts]
-        if any(n is None for n in nums):
+        if None in nums:
             return
         s = sum(nums)  # type: ignore[arg-type]
         derived[total] = s
@@ -70,26 +69,25 @@ def check_identities(report: Report) -> None:
         derive(("appeals", g, "total"), [("appeals", g, o) for o in outcomes])
 
     def check(ident: str, lhs: list[Key], rhs: list[Key], **where: str) -> None:
-        keys = lhs + rhs
-        if any(k not in present or get(k) is None for k in keys):
+        lv = [get(k) for k in lhs]
+        rv = [get(k) for k in rhs]
+        if None in lv or None in rv:  # a cell missing or unknown: nothing to check
             return
-        left = sum(get(k) for k in lhs)  # type: ignore[misc]
-        right = sum(get(k) for k in rhs)  # type: ignore[misc]
+        left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
         if abs(left - right) > _TOL:
+            keys = lhs + rhs
             report.add_finding(
                 "identity_break", "error",
-                f"{ident} fails at {' '.join(f'{k}={v}' for k, v in where.items())}: "
-                f"{left} ≠ {right}",
+                f"{ident} fails at {' '.join(f'{k}={v}' for k, v in where.items())}: {left} ≠ {right}",
                 identity=ident, left=left, right=right,
                 operands={f"{k[0]}.{k[1]}.{k[2]}": get(k) for k in keys}, **where,
             )
 
-    ids = {i["id"] for i in identities()}
     if "balance_per_column" in ids:
         for c in app_cols:
-            a = lambda r: ("applications", r, c)  # noqa: E731
-            check("balance_per_column", [a("new_received"), a("carried_over")],
-                  [a("total_processed"), a("carried_forward")], table="applications", column=c)
+            check("balance_per_column", [("applications", "new_received", c), ("applications", "carried_over", c)],
+                  [("applications", "total_processed", c), ("applications", "carried_forward", c)],
+                  table="applications", column=c)
     if "row_total" in ids:
         for r in app_rows:
             check("row_total", [("applications", r, "total")],
@@ -102,4 +100,3 @@ def check_identities(report: Report) -> None:
         for g in groups:
             check("appeals_group_total", [("appeals", g, "total")],
                   [("appeals", g, o) for o in outcomes], table="appeals", row=g)
-

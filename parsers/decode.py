@@ -16,11 +16,12 @@ from bs4.dammit import EncodingDetector
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # every GB name decodes as GB18030, the superset: GB2312-labelled pages routinely use GBK characters
-_GB = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn",
-       "csgb2312", "chinese", "x-euc-cn", "gb2312-80", "hz-gb-2312"}
+_GB = {"gb2312", "gbk", "gb18030"}
 # server defaults that say nothing about the page
-_WEAK = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1", "us-ascii", "ascii",
-         "windows-1252", "cp1252"}
+_WEAK = {"iso8859-1", "ascii", "cp1252"}
+# labels browsers know that Python's codec registry does not
+_ALIASES = {"x-gbk": "gbk", "windows-936": "gbk", "ms936": "gbk", "gb_2312-80": "gb2312", "gb_2312": "gb2312",
+            "csgb2312": "gb2312", "x-euc-cn": "gb2312"}
 
 
 def _canon(name: str | None) -> str | None:
@@ -28,14 +29,12 @@ def _canon(name: str | None) -> str | None:
     if not name:
         return None
     n = name.strip().strip("\"'").lower()
-    if n in _GB:
-        return "gb18030"
-    if n in _WEAK:
-        return "latin-1"
     try:
-        return codecs.lookup(n).name
-    except LookupError:
-        return None
+        codec = codecs.lookup(_ALIASES.get(n, n)).name
+        b"a".decode(codec)  # rejects codecs that are not text encodings (base64, rot13, zlib …)
+    except (LookupError, ValueError):
+        return None  # also UTF-16/32: such a label without a BOM is a lie (browsers read UTF-8)
+    return "gb18030" if codec in _GB else "latin-1" if codec in _WEAK else codec
 
 
 def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, list[str]]:
@@ -61,11 +60,11 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
 
     header = _canon(declared)
     if declared and header is None:
-        problems.append(f"declared charset {declared!r} is unknown; ignored")
+        problems.append(f"declared charset {declared!r} is unknown or unusable; ignored")
     meta_name = EncodingDetector.find_declared_encoding(data, is_html=True) if html else None
     meta = _canon(meta_name)
     if meta_name and meta is None:
-        problems.append(f"<meta> charset {meta_name!r} is unknown; ignored")
+        problems.append(f"<meta> charset {meta_name!r} is unknown or unusable; ignored")
 
     strong = [e for e in (header, meta) if e and e != "latin-1"]
     candidates = list(dict.fromkeys(["utf-8"] + strong + ["gb18030"]))

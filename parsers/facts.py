@@ -10,7 +10,7 @@ _CN_SMALL = {"零": 0, "〇": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 
              "八": 8, "九": 9, "十": 10}
 _NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十])\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
-_CLAUSE = re.compile(r"[^，,。；;：:]+")
+_CLAUSE = re.compile(r"(?:[^，,。；;：:]|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
 MAX_SCAN = 200_000  # characters of narrative scanned for facts
 MAX_SENTENCE = 400
 

@@ -1,15 +1,15 @@
 """HTML front end: a portal page → the report body as Para / Table / Image blocks in reading order.
 
 Portal pages wrap the report in site chrome (menus, breadcrumbs, the national metadata table
-索引号/发布机构…, print/close links, footers). The body is the best known CMS container
-(TRS, Hanweb, UCAP, Epoint, … — the one holding the most section headings), else the
-lowest common ancestor of the numbered section headings (or of the data tables), else the
-element holding the most paragraph text. Tables are emitted as printed (spans kept); layout
-tables are walked as containers so only the data tables inside them become Table blocks.
+索引号/发布机构…, print/close links, footers). The body is a known CMS container (TRS, Hanweb,
+UCAP, Epoint, …) when it holds a table or a numbered section heading, else the lowest common
+ancestor of the numbered section headings (or of the data tables), else the element holding the
+most paragraph text. Tables are emitted as printed (spans kept); layout tables are walked as
+containers so only the data tables inside them become Table blocks.
 
-The hot path is bare lxml (libxml2's HTML parser is as tolerant as a browser's for what
-portals serve, and a Python walk over the lxml tree is several times faster than building a
-BeautifulSoup tree); bs4 only finds the `<meta>` charset (see parsers.decode).
+The hot path is bare lxml: libxml2's HTML parser tolerates what portals serve, and a Python walk
+over its tree costs a fraction of building a BeautifulSoup tree (bench/parse_bench.py measures
+both); bs4 only finds the `<meta>` charset (see parsers.decode).
 """
 from __future__ import annotations
 
@@ -57,9 +57,8 @@ _BLOCK = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote section article main center address "
     "figure figcaption form fieldset hr tr td th tbody thead tfoot caption body html".split())
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_SKIP = frozenset("head title select option button input textarea iframe object embed map svg "
-                  "canvas audio video nav header footer aside".split())
-_STRIP = ("script", "style", "noscript", "template")
+_SKIP = frozenset("script style noscript template head title select option button input textarea iframe "
+                  "object embed map svg canvas audio video nav header footer aside".split())
 _CELL = ("td", "th")
 _CONTAINERS = frozenset("div td th body article section main center form li blockquote".split())
 
@@ -73,7 +72,9 @@ _CHROME_TEXT = re.compile(
     r"|^(?:发布机构|成文日期|主题分类|主题词|发文字号|公开方式|信息来源|生成日期|作者|文号|名\s*称|标\s*题|分\s*类"
     r"|发文机关|所属机构|有效性|公文种类|体裁分类|组配分类)\s*[:：]"
     r"|(?:索引号|来源|发布时间|发布日期|浏览次数|阅读次数|点击数|访问量)\s*[:：]")
-_CHROME_ATTR = re.compile(r"share|bread|crumb|print|position|location|fontsize|font-size", re.I)
+# class/id tokens of chrome boxes; whole tokens, since e.g. a print-area wrapper may hold the body
+_CHROME_TOKEN = re.compile(r".*(?:share|bread|crumb|fontsize|font-size|font_size).*|(?:btn[-_]?)?print(?:[-_]?btn)?"
+                           r"|position|location|dqwz|curpos|current-position")
 _META_TABLE = re.compile(r"发布机构|成文日期|主题分类|发文字号|发布日期|公开方式|生成日期")
 _TITLE_SPLIT = re.compile(r"\s*[-_|｜—–]+\s*")
 
@@ -166,12 +167,11 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     if len(anchors) < 2:
         if level == 1:
             return blocks  # a known container with real text, and no better candidate
-        anchors += [t for t in root.iter("table") if _is_data_table(t)]
+        anchors += _data_tables(root)  # the order does not matter to a common ancestor
     return _walk(_container(_common_ancestor(anchors)) if anchors else _most_text(root))
 
 
 def _walk(el: etree._Element) -> list[Block]:
-    etree.strip_elements(el, *_STRIP, with_tail=False)
     walker = _Walker()
     walker.walk(el)
     return walker.blocks
@@ -263,14 +263,16 @@ def _most_text(root: etree._Element) -> etree._Element:
 
 # --- tables ----------------------------------------------------------------------------------
 
-def _is_data_table(tbl: etree._Element) -> bool:
-    """A table of figures: no table inside it and at least one row of two cells or more."""
-    if tbl.find(".//table") is not None:
-        return False
-    return any(sum(1 for c in tr if c.tag in _CELL) >= 2 for tr in tbl.iter("tr"))
+def _data_tables(root: etree._Element) -> set[etree._Element]:
+    """The tables of figures under `root`: no table inside them, a row of two cells or more."""
+    tables = list(root.iter("table"))
+    layout = {a for t in tables for a in t.iterancestors("table")}  # cheaper than a search per table
+    return {t for t in tables
+            if t not in layout and any(sum(1 for c in tr if c.tag in _CELL) >= 2 for tr in t.iter("tr"))}
 
 
-def _span(value: str | None) -> int:
+def _count(value: str | None) -> int:
+    """A rowspan, colspan or width attribute as a count in 1…500 ("2", " 3", "2px"; else 1)."""
     if not value:
         return 1
     if value.isdecimal():
@@ -283,13 +285,18 @@ def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
     rows = []
     for tr in tbl.iter("tr"):
         in_head = tr.getparent().tag == "thead"
-        r = len(rows)
-        row = [
+        row = []
+        for cell in tr:
+            tag = cell.tag
+            if tag != "td" and tag != "th" or _hidden(cell):  # editors keep merged cells as hidden <td>s
+                continue
             # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
-            TCell(_clean(_STRING(cell) if len(cell) else cell.text or ""), {"table": index, "row": r, "col": c},
-                  _span(cell.get("rowspan")), _span(cell.get("colspan")), in_head or cell.tag == "th")
-            for c, cell in enumerate(x for x in tr if x.tag in _CELL)
-        ]
+            text = _STRING(cell) if len(cell) else cell.text or ""
+            rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
+            row.append(TCell(text if text.isdecimal() else _clean(text),
+                             {"table": index, "row": len(rows), "col": len(row)},
+                             1 if rowspan is None else _count(rowspan), 1 if colspan is None else _count(colspan),
+                             in_head or tag == "th"))
         if row:
             rows.append(row)
     return rows
@@ -304,13 +311,13 @@ def _is_metadata(rows: list[list[TCell]]) -> bool:
 # --- the walk ----------------------------------------------------------------------------
 
 def _hidden(el: etree._Element) -> bool:
-    style = el.get("style")
-    return el.get("hidden") is not None or bool(style) and "display:none" in style.replace(" ", "").lower()
+    style = el.get("style")  # inline styles only: what editors and Word write
+    return style is not None and "display:none" in style.replace(" ", "").lower()
 
 
 def _chrome(el: etree._Element) -> bool:
     attrs = (el.get("class") or "") + " " + (el.get("id") or "")
-    return attrs != " " and bool(_CHROME_ATTR.search(attrs))
+    return attrs != " " and any(_CHROME_TOKEN.fullmatch(t) for t in attrs.lower().split())
 
 
 class _Walker:
@@ -322,6 +329,7 @@ class _Walker:
         self.paras = 0
         self.tables = 0
         self.images = 0
+        self.data_tables: set[etree._Element] = set()
 
     def flush(self, heading: int | None = None) -> None:
         if not self.buf:
@@ -334,6 +342,7 @@ class _Walker:
 
     def walk(self, root: etree._Element) -> None:
         # iterative (iterwalk), not recursive: portal markup can nest deeper than Python's stack
+        self.data_tables = _data_tables(root)
         events = etree.iterwalk(root, events=("start", "end"))
         buf = self.buf
         for event, el in events:
@@ -370,7 +379,7 @@ class _Walker:
 
     def table(self, tbl: etree._Element) -> bool:
         """Emit a data table (True); False for a layout table, whose cells the walk enters."""
-        if not _is_data_table(tbl):
+        if tbl not in self.data_tables:
             return False  # a layout table (or a one-column box): its cells are containers
         rows = _table_rows(tbl, self.tables)
         if not _is_metadata(rows):
@@ -382,7 +391,7 @@ class _Walker:
 
     def image(self, img: etree._Element) -> None:
         src = (img.get("src") or img.get("data-src") or "").strip()
-        if not src or any(_span(img.get(a)) < 40 for a in ("width", "height") if img.get(a)):
+        if not src or any(_count(img.get(a)) < 40 for a in ("width", "height") if img.get(a)):
             return  # icons and spacers
         if src.startswith("data:"):
             src = src.split(",", 1)[0] + ",…"  # inline image data is not kept

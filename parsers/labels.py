@@ -31,6 +31,12 @@ def core(label: str) -> str:
     return _PUNCT.sub("", t)
 
 
+@lru_cache(maxsize=8192)
+def numbered(label: str) -> bool:
+    """Whether a label starts with its numbering ("（七）总计", "3.其他")."""
+    return bool(_NUMBERING.match(norm(label[:MAX_LABEL])))
+
+
 def similar(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 

@@ -39,6 +39,7 @@ _BARE_NO = re.compile(r"^\d{1,4}$")
 _SENTENCE_END = re.compile(r"[。；;！？]$")
 # a line opening a part or item ("二、…", "（三）…"): always starts a paragraph
 _OPENS = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分)")
+_ITEM = re.compile(r"^\d{1,2}[.．、]\D")  # "2.重复申请": a numbered row label
 _THIN = 2.5  # a rectangle thinner than this (pt) is a ruling line
 
 
@@ -74,8 +75,8 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
     deadline = time.monotonic() + limits.parse_seconds
     items: list[tuple[str, Any]] = []  # ("line", dict) | ("table", Table) in reading order
     spans: dict[int, tuple[float, float]] = {}  # id(TCell) → its x extent on the page
-    chars_seen = 0
-    blank_pages: list[int] = []
+    scanned_pages = 0  # pages that are pictures (a signature page with a seal may be one too)
+    picture_pages: list[int] = []  # pictures without any text: parts of the report need OCR
     read = 0
     for pno in range(1, min(n_pages, limits.max_pages) + 1):
         if time.monotonic() > deadline:
@@ -87,6 +88,9 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
         page = pdf.pages[pno - 1]
         try:
             page_items, n_chars = _page_items(page, pno, spans)
+            picture = bool(page.images)
+            # a scanned page: no text, or a few characters (a stamped page number) over a picture
+            scanned = n_chars == 0 or (n_chars < 20 and picture)
         except Exception as exc:  # one unreadable page does not lose the others
             report.add_finding("page_unreadable", "warning", f"page {pno}: {type(exc).__name__}: {exc}"[:300],
                                page=pno)
@@ -95,23 +99,23 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
         finally:
             page.close()  # frees the page's parsed objects: memory stays flat on long documents
         read += 1
-        chars_seen += n_chars
-        if n_chars == 0:
-            blank_pages.append(pno)
+        scanned_pages += scanned
+        if n_chars == 0 and picture:
+            picture_pages.append(pno)
         items.extend(page_items)
     if n_pages > limits.max_pages:
         report.add_finding("page_limit", "warning",
                            f"document has {n_pages} pages; read the first {limits.max_pages}",
                            pages=n_pages, limit=limits.max_pages)
         report.status = "partial"
-    if read and chars_seen == 0:
+    if read and scanned_pages == read:
         report.status = "failed"
         report.add_finding("needs_ocr", "error",
                            f"no text layer on any of {read} pages (a scan or images only); kept for OCR")
         return []
-    if blank_pages and chars_seen:
-        report.add_finding("needs_ocr", "warning", f"pages without a text layer: {blank_pages}",
-                           pages=blank_pages)
+    if picture_pages:
+        report.add_finding("needs_ocr", "warning", f"pages that are pictures without a text layer: {picture_pages}",
+                           pages=picture_pages)
     return _blocks(items, spans)
 
 
@@ -319,7 +323,7 @@ def _blocks(items: list[tuple[str, Any]], spans: dict[int, tuple[float, float]])
             blocks.append(Para(para["text"], source={"page": para["page"]}, heading=para["heading"]))
             para = None
 
-    items = _unruled_tables(items)
+    items = _unruled_tables(_without_running_lines(items))
     prev: dict[str, Any] | None = None
     for kind, obj in items:
         if kind == "table":
@@ -337,6 +341,26 @@ def _blocks(items: list[tuple[str, Any]], spans: dict[int, tuple[float, float]])
         prev = ln
     flush()
     return _join_page_parts(blocks, spans)
+
+
+def _without_running_lines(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Drop running headers and footers: the same line first or last on most pages, in the
+    top or bottom tenth of the page (digits ignored: "洪泽区人民政府 2023-3" matches on every page)."""
+    pages: dict[int, list[dict]] = {}
+    for kind, obj in items:
+        if kind == "line":
+            pages.setdefault(obj["page"], []).append(obj)
+    if len(pages) < 3:
+        return items
+    key = lambda ln: re.sub(r"\d+", "#", ln["text"].replace(" ", ""))  # noqa: E731
+    edges: dict[str, int] = {}
+    margin = [ln for lines in pages.values() for ln in {id(x): x for x in (lines[0], lines[-1])}.values()
+              if ln["top"] < 0.1 * ln["page_height"] or ln["bottom"] > 0.9 * ln["page_height"]]
+    for ln in margin:
+        edges[key(ln)] = edges.get(key(ln), 0) + 1
+    running = {k for k, n in edges.items() if n * 2 > len(pages)}
+    at_edge = {id(ln) for ln in margin if key(ln) in running}
+    return [(kind, obj) for kind, obj in items if not (kind == "line" and id(obj) in at_edge)]
 
 
 def _row_fields(ln: dict) -> list[tuple[str, float, float]] | None:
@@ -378,16 +402,20 @@ def _unruled_tables(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         while out and out[-1][0] == "line" and _fragment(out[-1][1]) and len(head) < 8:
             head.insert(0, out.pop()[1])
         rows: list[list[list]] = []  # [text, x0, x1] per field
+        pending: list[dict] = []  # lines of their own (item headings): rows if more rows follow
         j = i
         while j < len(items) and items[j][0] == "line":
             ln = items[j][1]
             fields = _row_fields(ln)
             if fields:
+                rows += [[list(f) for f in p["fields"]] for p in pending]
+                pending.clear()
                 rows.append([[t, x0, x1] for t, x0, x1 in fields])
             elif rows and _fragment(ln):
                 above = items[j - 1][1]
-                if ln["top"] - above["bottom"] > 0.6 * ln["size"]:
-                    j += 1  # a line of its own (an item heading), not a wrapped label: no values
+                if pending or ln["top"] - above["bottom"] > 0.6 * ln["size"]:
+                    pending.append(ln)  # not a wrapped label: tight leading is what marks those
+                    j += 1
                     continue
                 for t, x0, x1 in ln["fields"]:
                     target = next((f for f in reversed(rows[-1]) if f[1] - 2 <= x0 <= f[2] + 2
@@ -402,6 +430,7 @@ def _unruled_tables(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
             table_rows = [[TCell(t, source={"page": page}) for t, _, _ in ln_fields]
                           for ln_fields in ([[list(f) for f in h["fields"]] for h in head] + rows)]
             out.append(("table", Table(table_rows, source={"page": page, "ruled": False})))
+            out.extend(("line", p) for p in pending)
         else:
             out.extend(("line", h) for h in head)
             out.extend(items[i:j])
@@ -492,8 +521,10 @@ def _mend_cut_row(last: list[TCell], cont: list[TCell], spans: dict[int, tuple[f
         return nums, empty, sum(bool(c.text) and not _numeric(c.text) for c in row)
 
     (ln, le, lt), (cn, ce, ct) = kind(last), kind(cont)
+    if _OPENS.match(_first_text(cont)) or _ITEM.match(_first_text(cont)):
+        return False  # the next page starts a new row ("（三）…", "2.…"), not the rest of one
     tail_of_label = cn == 0 and ct > 0 and ln > 0 and ce >= ln
-    head_of_label = ln == 0 and lt > 0 and le >= cn > 0 and not _OPENS.match(_first_text(cont))
+    head_of_label = ln == 0 and lt > 0 and le >= cn > 0
     if not (tail_of_label or head_of_label):
         return False
     for c in cont:

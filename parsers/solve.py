@@ -21,18 +21,24 @@ MAX_SOLUTIONS = 64
 _PIECE = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 
-def digit_splits(run: str, n: int, ok: Callable[[list], bool] | None = None,
-                 max_part: int = 9) -> list[list[str]]:
+def digit_splits(run: str, n: int, group: int | None = None, max_part: int = 9) -> list[list[str]]:
     """Ways to cut a run of printed numbers ("0017", "3-481", "0.0000") into n numbers.
 
-    A number has no leading zero, a sign only at its start, and no cut inside a decimal;
-    `ok` (given the numbers' values) filters by the row's arithmetic. Returns the pieces.
+    A number has no leading zero, a sign only at its start, and no cut inside a decimal.
+    `group`: the numbers come in groups of that size whose last is the sum of the others
+    (a row's 总计), checked as each group completes. Returns the pieces.
     """
     out: list[list[str]] = []
     if not run or len(run) > n * (max_part + 2) or not re.fullmatch(r"[\d.+\-]+", run):
         return out
     pieces: list[str] = []
     nodes = 0
+
+    def group_ok() -> bool:
+        if not group or len(pieces) % group:
+            return True
+        vals = [_num(p) for p in pieces[-group:]]
+        return abs(vals[-1] - sum(vals[:-1])) < 1e-9
 
     def rec(pos: int) -> None:
         nonlocal nodes
@@ -41,10 +47,10 @@ def digit_splits(run: str, n: int, ok: Callable[[list], bool] | None = None,
             return
         left = n - len(pieces)
         if left == 0:
-            if pos == len(run) and (ok is None or ok([_num(p) for p in pieces])):
+            if pos == len(run):
                 out.append(pieces.copy())
             return
-        if len(run) - pos < left:
+        if not (left <= len(run) - pos <= left * (max_part + 2)):
             return
         for end in range(pos + 1, min(len(run), pos + max_part + 1) + 1):
             piece = run[pos:end]
@@ -52,7 +58,8 @@ def digit_splits(run: str, n: int, ok: Callable[[list], bool] | None = None,
                 continue  # never cut in front of a decimal point
             if _PIECE.fullmatch(piece):
                 pieces.append(piece)
-                rec(end)
+                if group_ok():
+                    rec(end)
                 pieces.pop()
 
     rec(0)

@@ -10,13 +10,14 @@ arithmetic (solve.py) where counting is not enough.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .blocks import Table, TCell
-from .labels import _NUMBERING, column_matcher, core, group_cores, row_matcher
+from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
 from .solve import digit_splits, placements
-from .spec import TABLES, norm, template
+from .spec import TABLES, template
 from .values import parse_value
 
 Key = tuple[str, str, str]
@@ -63,6 +64,10 @@ def _header_cores(version: str) -> frozenset[str]:
 
 
 _HEADER_CORES: dict[str, frozenset[str]] = {}
+
+
+MISSING = Printed("", {"missing": True})  # a cell the document does not print at all (cut off)
+UNKNOWN = Printed("", {"unknown": True})  # printed, but unreadable where it is (digits that cannot be cut)
 
 
 def _printed(cells: list[TCell]) -> list[Printed | None]:
@@ -121,7 +126,7 @@ class TableReader:
         return None
 
     def _switch(self, texts: list[str]) -> None:
-        joined = norm("".join(texts))[:400]
+        joined = "".join(core(t) for t in texts if t and len(t) < 400)
         for table, words in _MARKERS:
             if any(w in joined for w in words):
                 self.current = table
@@ -191,7 +196,7 @@ class TableReader:
         if sum(1 for c in row if c.text) >= 4:
             return True
         for c in row:
-            if c.text and core(c.text) in self.header_cores and not _NUMBERING.match(norm(c.text)):
+            if c.text and core(c.text) in self.header_cores and not numbered(c.text):
                 return True
         return False
 
@@ -210,6 +215,13 @@ class TableReader:
         collapsed = positions_lost and self._trailing_empties(fields, filled)
         if len(fields) == n and not collapsed:
             return Reading(table, key, [_printed(fields)], printed=k)
+        if len(fields) < n and not positions_lost:
+            # a short row (a copy cut inside it): what is printed, from the first value or from
+            # under the first header; the rest is missing, not blank
+            start = header_at if header_at is not None and 0 <= header_at < len(fields) else \
+                (filled[0] if filled else 0)
+            got = _printed(fields[start:start + n])
+            return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
         cands: list[list[Printed | None]] = []
         hint = None
         # windows of n fields holding every printed value; failing that, holding all but the
@@ -228,7 +240,7 @@ class TableReader:
             if cands and not drop:
                 break
         how = "window"
-        if collapsed or len(fields) < n:
+        if collapsed or (positions_lost and len(fields) < n):
             how = "placement"
             for pos in placements(min(k, n), n):
                 slots: list[Printed | None] = [None] * n
@@ -243,21 +255,17 @@ class TableReader:
 
     def _split(self, table: str, key: str, run: TCell, n: int) -> Reading:
         """Digits of adjacent cells run together: every cut the row's arithmetic allows."""
-        check = None
-        if table == "applications":
-            check = lambda p: p[-1] == sum(p[:-1])  # noqa: E731
-        elif table == "appeals":
-            check = lambda p: all(p[g + 4] == sum(p[g:g + 4]) for g in range(0, len(p), 5))  # noqa: E731
+        group = {"applications": n, "appeals": 5}.get(table)
         digits = run.text
-        splits = digit_splits(digits, n, check)
+        splits = digit_splits(digits, n, group)
         cands = [[Printed(v, {**run.source, "part": j}) for j, v in enumerate(s)] for s in splits]
         if not cands:
-            self.report.add_finding("split_failed", "warning",
+            self.report.add_finding("uncertain_split", "warning",
                                     f"{table}.{key}: digits {digits[:40]!r} cannot be cut into {n} "
-                                    "values that satisfy the row's arithmetic", table=table, row=key,
-                                    source=run.source)
-            cands = [[None] * n]
-        if len(cands) == 1 and len(digits) > n:
+                                    "values that satisfy the row's arithmetic; left unknown",
+                                    table=table, row=key, source=run.source)
+            cands = [[UNKNOWN] * n]
+        elif len(cands) == 1 and len(digits) > n:
             self.report.add_finding("inferred_split", "warning",
                                     f"{table}.{key}: digits {digits[:40]!r} run together; the only cut into "
                                     f"{n} values that satisfies the row's arithmetic was used",
@@ -270,6 +278,8 @@ class TableReader:
         if self.appeals_values and ("appeals", "*") not in self.readings:
             self._appeals_block()
         self._only_totals()
+        if all(len(rd.candidates) == 1 for rd in self.readings.values()):
+            return self._cells({rk: 0 for rk in self.readings})  # the usual case: nothing to settle
         vectors: dict[tuple[str, str], list[tuple]] = {}
         for rk, rd in self.readings.items():
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
@@ -388,13 +398,11 @@ class TableReader:
         if not ambiguous:
             return chosen
         app_amb = [rk for rk in ambiguous if rk[0] == "applications"]
-        solutions: list[list[tuple]] = []
-        if app_amb:
-            solutions = self._solve_applications(vectors, app_amb)
+        consistent: dict[str, set[tuple]] = self._solve_applications(vectors, app_amb) if app_amb else {}
         for rk in ambiguous:
             vecs = vectors[rk]
-            if rk in app_amb and solutions:
-                options = sorted({s[app_amb.index(rk)] for s in solutions}, key=vecs.index)
+            if rk[0] == "applications" and consistent.get(rk[1]):
+                options = sorted(consistent[rk[1]], key=vecs.index)
             else:
                 options = vecs
             rd = self.readings[rk]
@@ -411,9 +419,11 @@ class TableReader:
                 chosen[rk] = options  # settle per column below
         return chosen
 
-    def _solve_applications(self, vectors: dict, amb: list[tuple[str, str]]) -> list[list[tuple]]:
-        """Readings of the ambiguous section 三 rows that satisfy the column identities
-        ((七)总计 = sum of results; 一 + 二 = (七) + 四), by depth-first search with bounds."""
+    def _solve_applications(self, vectors: dict, amb: list[tuple[str, str]]) -> dict[str, set[tuple]]:
+        """For each ambiguous section 三 row, the readings that take part in some reading of the
+        whole table satisfying the column identities ((七)总计 = sum of results; 一 + 二 = (七)
+        + 四): a depth-first search with bounds. Empty when the search could not finish (then
+        nothing is settled by it)."""
         rows = [r.key for r in self.tpl.rows["applications"]]
         results = rows[rows.index("granted"):rows.index("total_processed")]
         balance = ("new_received", "carried_over", "total_processed", "carried_forward")
@@ -441,8 +451,9 @@ class TableReader:
                     else:
                         base_known[c] = False
         grid: dict[str, tuple] = dict(fixed)
-        sols: list[list[tuple]] = []
+        seen: dict[str, set[tuple]] = {r: set() for r in order}
         nodes = 0
+        limit = 200_000
 
         def balance_ok() -> bool:
             if not all(b in grid for b in balance):
@@ -470,11 +481,12 @@ class TableReader:
         def rec(i: int, done: int, partial: list[float]) -> None:
             nonlocal nodes
             nodes += 1
-            if nodes > 200_000 or len(sols) >= 64:
+            if nodes > limit:
                 return
             if i == len(order):
                 if sums_ok(done, partial, True):
-                    sols.append([grid[r] for r in (rk[1] for rk in amb)])
+                    for r in order:
+                        seen[r].add(grid[r])
                 return
             r = order[i]
             for v in cands[r]:
@@ -489,7 +501,9 @@ class TableReader:
             del grid[r]
 
         rec(0, 0, [0.0] * ncol)
-        return sols
+        if nodes > limit:
+            return {}  # not exhaustive: the readings found prove nothing about the others
+        return seen
 
     # --- cells ----------------------------------------------------------------------------
 
@@ -521,8 +535,13 @@ class TableReader:
                         continue
                 else:
                     printed = rd.candidates[pick][j]
+                if printed is MISSING:
+                    continue
+                if printed is UNKNOWN:
+                    out[(table, row, col)] = Cell(table, row, col, None, "", False, {})
+                    continue
                 raw = printed.raw if printed else ""
-                src = dict(printed.source) if printed else {}
+                src = printed.source if printed else {}
                 v = parse_value(raw)
                 cell = Cell(table, row, col, v.value, raw, False, src)
                 if v.kind == "blank":
@@ -537,7 +556,7 @@ class TableReader:
                                             table=table, row=row, column=col, raw=raw)
                 out[(table, row, col)] = cell
         self._impute(out, blanks)
-        order = {k: i for i, k in enumerate(self.tpl.cell_keys())}
+        order = _order(self.version)
         return sorted(out.values(), key=lambda c: order.get((c.table, c.row, c.column), 1 << 30))
 
     def _impute(self, cells: dict[Key, Cell], blanks: list[Cell]) -> None:
@@ -574,10 +593,18 @@ class TableReader:
                 b.value, b.imputed = 0, True
 
 
+@lru_cache(maxsize=None)
+def _order(version: str) -> dict[Key, int]:
+    """Cells in printed order: the template's, then any variant row."""
+    return {k: i for i, k in enumerate(template(version).cell_keys())}
+
+
 def _row_value(table: str, cols: tuple[str, ...], cand: list[Printed | None], j: int) -> float | int | None:
     """A cell's value within one reading of its row (blank → 0, a blank total over non-zero
     parts → unknown), for comparing readings."""
     p = cand[j]
+    if p is MISSING or p is UNKNOWN:
+        return None
     v = parse_value(p.raw if p else "")
     if v.kind != "blank":
         return v.value

@@ -19,6 +19,7 @@ from .model import Report
 
 MAX_LINES = 200_000
 MAX_LINE = 20_000  # characters kept of one line
+MAX_TABLE_ROWS = 10_000  # a report prints ~100 table lines
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -47,7 +48,13 @@ def decode(data: bytes, report: Report, charset: str | None = None) -> str:
         try:
             return data.decode(enc)
         except (UnicodeDecodeError, LookupError):
-            continue
+            pass
+        if enc.replace("_", "-").lower() in ("utf-8", "utf8"):
+            # UTF-8 damaged in a few places (a copy cut inside a character, a flipped byte) is
+            # still UTF-8: GB18030 would read it "successfully" as nonsense
+            text = data.decode("utf-8", errors="replace")
+            if text.count("\ufffd") * 200 <= len(text):
+                return _lossy(text, "utf-8", report)
     best = min((data.decode(e, errors="replace") for e in ("utf-8", "gb18030")),
                key=lambda s: s.count("\ufffd"))
     report.add_finding("decode_lossy", "warning",
@@ -113,6 +120,11 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         return []
     lines = [ln[:MAX_LINE] for ln in lines]
     kinds = [_kind(ln) for ln in lines]
+    rows = sum(1 for k in kinds if k in ("tab", "pipe", "bar"))
+    if rows > MAX_TABLE_ROWS:
+        report.status = "failed"
+        report.add_finding("too_many_rows", "error", f"{rows} table lines; limit {MAX_TABLE_ROWS}")
+        return []
     blocks: list[Block] = []
     i, n = 0, len(lines)
     while i < n:
@@ -171,9 +183,10 @@ def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, bloc
         else:
             break
     raw = [lines[j].strip() for j in at]
-    # a bordered table ("| a | b |") has every row inside bars; otherwise a leading or trailing
-    # bar is an empty first or last cell
-    bordered = kind == "pipe" and all(r.startswith("|") and r.endswith("|") and len(r) > 1 for r in raw)
+    # a bordered table ("| a | b |") has every row inside bars, from the line's first column;
+    # otherwise a leading or trailing bar is an empty first or last cell (" | a | ")
+    bordered = kind == "pipe" and all(lines[j].startswith("|") and r.endswith("|") and len(r) > 1
+                                      for j, r in zip(at, raw))
     rows = []
     for j, r in zip(at, raw):
         if kind == "tab":

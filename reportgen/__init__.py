@@ -31,10 +31,11 @@ Rendering options (`deviations`, a tuple of names; both renderers unless marked)
   bracket_notes  long bracketed instructions in headers
   no_natural_person_header   the 自然人 header cell empty
   extra_row      a local 其他主动公开文件 row in section 二 (not a template row)
-  truncated      the copy ends inside section 三 (after 4.保护第三方合法权益)
-  five_parts     the preamble promises six parts, the document has five (part 六 missing)
+  truncated      the copy ends inside section 三 (after 4.保护第三方合法权益); 2019/2021 only
+  five_parts     the preamble promises six parts (pre2019: all of its parts); the last is missing
   broken_dates   preamble dates "201911日", "202020年"
   variant_labels other wordings of labels and headings (合计 for 总计, 法人或者其他组织, …)
+  indent         paragraphs and headings led by two ideographic spaces (　　一、总体情况)
   split_headers  (text) two-line headers broken into two printed rows
   page_breaks    (text) section 三 crosses a page: "- 2 -" and the header rows again
   stats_table    (pre2019) the appended 《政府信息公开情况统计表》 with indicator rows and units

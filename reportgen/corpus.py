@@ -7,13 +7,16 @@ reportgen.expected); it is the one way to regenerate the committed fixtures.
 from __future__ import annotations
 
 import json
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .agencies import LEVELS
 from .expected import expected
 from .generate import generate
 from .html import render_html
+from .numbers import BLANKS, PRINTING
 from .text import render_text
 
 
@@ -144,6 +147,40 @@ DOCS: tuple[Doc, ...] = (
       deviations=("page_breaks", "variant_labels")),
     D("t48_tabs_page_break_2019", "2019", 148, "text", "tabs", "a page break inside section 三 of a 2019 table",
       "city", deviations=("page_breaks",)),
+    D("t49_cell_per_line_split_notes", "2021", 149, "text", "cell_per_line",
+      "one cell per line with headers broken in two and long bracketed notes", "county",
+      deviations=("split_headers", "bracket_notes")),
+    D("t50_vertical_trad_2021", "2021", 150, "text", "vertical_headers",
+      "vertical headers in traditional characters, variant wordings", "city",
+      deviations=("traditional", "variant_labels")),
+    D("t51_nodelim_ministry_appeals", "2021", 417120, "text", "nodelim",
+      "a ministry's long appeals digit run (15 cells): the three group totals fix a single reading; "
+      "a local extra row in section 二", "ministry", deviations=("extra_row",)),
+    D("t52_nodelim_ministry_2019", "2019", 463705, "text", "nodelim",
+      "long digit runs where the appeals row reads several ways: null + uncertain_split, never 0",
+      "ministry", deviations=("label_spaces", "no_natural_person_header")),
+    D("t53_vertical_table_blank", "2021", 903106, "text", "vertical_headers",
+      "vertical headers over all-blank tables: a data line of bare pipes is 15 blank cells, all 0",
+      "county", blanks="table_blank"),
+    D("t54_nodelim_split_truncated", "2021", 287934, "text", "nodelim",
+      "digits run together, headers broken in two (本年制 / 发件数) and the copy cut inside section 三: "
+      "the template still shows in the row labels (行政规范性文件)", "county",
+      deviations=("split_headers", "truncated")),
+    D("t55_trailing_pipes_truncated", "2021", 409662, "text", "trailing_pipes",
+      "blank zeros collapsed in a copy cut inside section 三: without （七）总计 and 四、结转 no column "
+      "identity applies, so only each row's own total settles anything", "county",
+      deviations=("halfwidth", "label_spaces", "truncated"), blanks="zeros_blank"),
+    D("t56_trailing_pipes_many_readings", "2019", 491519, "text", "trailing_pipes",
+      "blank zeros collapsed where 126 readings satisfy every identity: 自然人 is 13 in some and 0 in "
+      "others, so it is null — a search that stops early must not settle it; page break, 自然人 header "
+      "missing, variant wordings", "county",
+      deviations=("no_natural_person_header", "page_breaks", "variant_labels"), blanks="zeros_blank"),
+    D("t57_tabs_indent", "2021", 157, "text", "tabs", "paragraphs and headings indented with 　　", "township",
+      deviations=("indent",)),
+    D("t58_markdown_only_totals_split", "2021", 508088, "text", "markdown",
+      "a ministry's Markdown table with only 总计 printed, headers broken in two and long bracketed "
+      "notes: the parts are unknown (parts_omitted), the totals read as printed", "ministry",
+      deviations=("bracket_notes", "broken_dates", "split_headers"), blanks="only_totals"),
     D("t40_tabs_ministry_big", "2021", 140, "text", "tabs", "a ministry: large numbers, thousands separators",
       "ministry", printing=("thousands",)),
     # --- HTML ------------------------------------------------------------------------------
@@ -196,9 +233,44 @@ DOCS: tuple[Doc, ...] = (
       breaks=("narrative:reviews",)),
     D("h25_trs_variant_labels_2019", "2019", 225, "html", "trs", "合计 / 法人或者其他组织 / variant headings",
       "province", deviations=("variant_labels",)),
+    D("h26_word_2019_printing", "2019", 226, "html", "word",
+      "Word export with 12190余, 1,234, +2 / 减4 and full-width digits", "city",
+      printing=("approx", "thousands", "signs", "fullwidth")),
+    D("h27_split_shifted_trad_gbk", "2021", 227, "html", "split_tables",
+      "split tables whose labels and values span different grid columns, traditional labels, GBK",
+      "county", deviations=("shifted_spans", "traditional"), encoding="gbk"),
+    D("h28_govcn_indent_nbsp", "2019", 228, "html", "govcn", "　　-indented paragraphs, &nbsp; in cells",
+      "county", deviations=("indent", "nbsp")),
     D("h22_trs_no_np_header", "2021", 222, "html", "trs", "自然人 header missing; br in labels", "county",
       deviations=("no_natural_person_header", "br_labels")),
 )
+
+
+def sweep(n: int, seed: int = 0) -> list[Doc]:
+    """`n` random corpus-style entries (template, level, style, up to three deviations, blanks,
+    printing), deterministic for `seed`: a wider, shallower net than DOCS, for tests."""
+    from .html import DEVIATIONS as HTML_DEV, HTML_STYLES
+    from .text import DEVIATIONS as TEXT_DEV, TEXT_STYLES
+
+    rng = random.Random(seed)
+    out: list[Doc] = []
+    for i in range(n):
+        tpl = rng.choice(("2021", "2019", "2021", "pre2019"))
+        renderer = rng.choice(("text", "html"))
+        styles, pool = (TEXT_STYLES, TEXT_DEV) if renderer == "text" else (HTML_STYLES, HTML_DEV)
+        style = rng.choice(styles)
+        # settling a lossy rendering of a big table is a large search: keep those small
+        level = rng.choice(("township", "county") if style == "trailing_pipes" else LEVELS)
+        pool = pool - {"truncated"} if tpl == "pre2019" else pool
+        deviations = tuple(sorted(rng.sample(sorted(pool), rng.randint(0, 3))))
+        blanks, printing = "none", ()
+        if tpl != "pre2019" and style != "nodelim" and rng.random() < 0.3:
+            blanks = "zeros_blank" if style == "trailing_pipes" else rng.choice(BLANKS[1:])
+        if tpl != "pre2019" and style not in ("nodelim", "trailing_pipes") and rng.random() < 0.3:
+            printing = tuple(sorted(rng.sample(PRINTING, 2)))
+        out.append(Doc(f"sweep{i:03d}_{tpl}_{style}", tpl, rng.randint(0, 10**6), renderer, style,
+                       "random combination", level, blanks=blanks, printing=printing, deviations=deviations))
+    return out
 
 
 def render(doc: Doc) -> tuple[str, bytes, str, dict]:

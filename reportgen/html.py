@@ -19,7 +19,7 @@ from .outline import outline
 HTML_STYLES = ("trs", "hanweb", "gkmlpt", "govcn", "word", "cms_nested", "split_tables", "table_images")
 DEVIATIONS = frozenset({"traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
                         "extra_row", "truncated", "five_parts", "broken_dates", "stats_table",
-                        "shifted_spans", "layout_tables", "br_labels", "nbsp", "variant_labels"})
+                        "shifted_spans", "layout_tables", "br_labels", "nbsp", "variant_labels", "indent"})
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 
 # The flavour of body markup and the chrome each style uses.
@@ -109,22 +109,18 @@ def _heading(text: str, flavour: str) -> str:
     return f'<p style="text-indent:2em;"><strong>{t}</strong></p>'
 
 
-def _img_name(report: Report, n: int) -> str:
-    h = hashlib.md5(report.title.encode()).hexdigest()[:10]
-    return f"./W0{report.year or 2000}0{n}{h}.png"
+def _img_src(report: Report, pt: PrintedTable) -> str:
+    """Where a table published as a picture lives: a TRS-style attachment name, one per table."""
+    h = hashlib.md5(f"{report.title}/{pt.table}".encode()).hexdigest()[:12]
+    return f"./W0{report.year or 2000}{h}.png"
 
 
-def _tables_html(tables: list[PrintedTable], style: str, flavour: str, dev: frozenset[str], report: Report) -> str:
+def _table_html(pt: PrintedTable, style: str, flavour: str, dev: frozenset[str], report: Report) -> str:
     if style == "table_images":
-        return "".join(f'<p style="text-align:center;"><img src="{_img_name(report, i + len(report.title))}" '
-                       f'width="600" border="0" alt="" /></p>' for i, _ in enumerate(tables))
-    parts: list[str] = []
-    for pt in tables:
-        if style == "split_tables" and pt.table in ("active", "applications"):
-            parts += [_table(p, flavour, dev) for p in _split_parts(pt)]
-        else:
-            parts.append(_table(pt, flavour, dev))
-    return "\n".join(parts)
+        return f'<p style="text-align:center;"><img src="{_img_src(report, pt)}" width="600" border="0" alt="" /></p>'
+    if style == "split_tables" and pt.table in ("active", "applications"):
+        return "\n".join(_table(p, flavour, dev) for p in _split_parts(pt))
+    return _table(pt, flavour, dev)
 
 
 def _split_parts(pt: PrintedTable) -> list[PrintedTable]:
@@ -151,7 +147,7 @@ def body(report: Report, style: str, dev: frozenset[str]) -> str:
     out: list[str] = []
     for kind, item in outline(report, dev):
         if isinstance(item, PrintedTable):
-            out.append(_tables_html([item], style, flavour, dev, report))
+            out.append(_table_html(item, style, flavour, dev, report))
         elif kind == "title":
             out.append(f'<h1 style="text-align:center;">{escape(item)}</h1>' if flavour != "word" else
                        f"<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:22.0pt;"

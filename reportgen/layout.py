@@ -141,7 +141,7 @@ def _applications(tpl: Template, values: dict[Key, str], lab, notes: dict[str, s
         return GCell(text, rowspan=2 if not c.group else 1, kind="head")
 
     grid: Grid = [
-        [GCell(NOTE, rowspan=3, colspan=3, kind="note"), GCell(lab(APPLICANTS), colspan=len(cols) - 1, kind="head"),
+        [GCell(lab(NOTE), rowspan=3, colspan=3, kind="note"), GCell(lab(APPLICANTS), colspan=len(cols) - 1, kind="head"),
          GCell(lab(cols[-1].label + notes.get(cols[-1].key, "")), rowspan=3, kind="head")],
         [head(c) for c in cols[:1]] + [GCell(lab(parts_groups[0].group), colspan=len(parts_groups), kind="head")],
         [head(c) for c in parts_groups],

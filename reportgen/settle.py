@@ -110,6 +110,15 @@ def _search(rows: list[str], cands: dict[str, list[tuple]], cols: list[str]) -> 
     return sols
 
 
+def _one_each(rows: list[str], cands: dict[str, list[tuple]]) -> list[tuple]:
+    """Readings where every row but one keeps its first candidate: enough to see which cells vary."""
+    first = tuple(cands[r][0] for r in rows)
+    out = [first]
+    for i, r in enumerate(rows):
+        out += [first[:i] + (v,) + first[i + 1:] for v in cands[r][1:]]
+    return out
+
+
 def settle(tables: list[PrintedTable], style: str, truth: dict[Key, object]) -> dict[Key, object]:
     """Cells left unknown by a lossy rendering → None (cells not listed are unaffected)."""
     unknown: dict[Key, object] = {}
@@ -133,7 +142,10 @@ def settle(tables: list[PrintedTable], style: str, truth: dict[Key, object]) -> 
                 if len({v[j] for v in cands}) > 1:
                     unknown[k] = None  # type: ignore[index]
     if app_rows and any(len(c) > 1 for c in app_cands.values()):
-        sols = _search(app_rows, app_cands, app_cols)
+        if "total_processed" in app_rows:
+            sols = _search(app_rows, app_cands, app_cols)
+        else:  # a truncated table: no column identity can be checked, each row stands alone
+            sols = [dict(zip(app_rows, combo)) for combo in _one_each(app_rows, app_cands)]
         for r in app_rows:
             for j, c in enumerate(app_cols):
                 if len({s[r][j] for s in sols}) > 1:

@@ -10,7 +10,7 @@ from .outline import outline
 TEXT_STYLES = ("tabs", "pipes", "cell_per_line", "trailing_pipes", "nodelim", "vertical_headers", "markdown")
 DEVIATIONS = frozenset({"traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
                         "extra_row", "truncated", "five_parts", "broken_dates", "split_headers", "stats_table",
-                        "variant_labels", "page_breaks"})
+                        "variant_labels", "indent", "page_breaks"})
 PAGE_BREAK_AFTER = "withheld_process_information"  # where section 三 crosses a page in `page_breaks`
 
 Slot = tuple[str, GCell | None, bool]  # (text, the cell covering this grid slot, is its top-left slot)

@@ -281,3 +281,31 @@ def test_cli_load_twice(tmp_path):
     assert "2 new" in first.output
     second = CliRunner().invoke(cli, ["load", str(folder), "--db", str(dbp), "--no-progress"])
     assert second.exit_code == 0 and "2 unchanged" in second.output
+
+
+def test_a_key_read_twice_keeps_the_first_value_and_says_so(db):
+    r = generate(seed=90, template="2021", year=2022)
+    first = r.cells[0]
+    r.cells.append(parsers.Cell(first.table, first.row, first.column, 999, "999"))
+    load_reports(db, [(r, b"doc-90", {"path": "/x/90.txt"})])
+    (rid,) = [x[0] for x in rows(db, "SELECT id FROM reports")]
+    assert db.execute("SELECT value FROM cells WHERE report_id = ? AND table_key = ? AND row_key = ? "
+                      "AND column_key = ?", [rid, first.table, first.row, first.column]).fetchone()[0] == first.value
+    (f,) = list(db.query("SELECT * FROM findings WHERE code = 'duplicate_cell'"))
+    assert (f["row_key"], json.loads(f["details"])["value"]) == (first.row, 999)
+
+
+def test_bad_sidecar_is_reported_and_the_rest_still_loads(db, tmp_path):
+    (tmp_path / "a.txt").write_bytes(doc(91))
+    (tmp_path / "a.txt.meta.json").write_text("{not json")
+    (tmp_path / "b.txt").write_bytes(doc(92))
+    res = load_paths(db, [tmp_path], progress=False)
+    assert [r.change for r in res] == ["error", "new"]
+    assert "a.txt.meta.json" in res[0].error and db["reports"].count == 1
+
+
+def test_unknown_source_is_a_clear_error_that_writes_nothing(db):
+    digest = content_digest(db)
+    with pytest.raises(ValueError, match="unknown source id 'nope'"):
+        load_document(db, doc(93), url="http://127.0.0.1/n", source_id="nope")
+    assert content_digest(db) == digest

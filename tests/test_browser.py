@@ -61,6 +61,8 @@ def test_search_facet_open_report_download_csv(served, browser, artifacts_dir):
     assert page.input_value("#_search") == "复议"
     assert _count(page) == len(matching)
     assert page.locator(".xxgk-matches mark").first.inner_text() == "复议"
+    snippets = page.locator(".xxgk-matches tbody tr")
+    assert snippets.count() == min(len(matching), 50) == page.locator(".xxgk-matches tbody tr:has(mark)").count()
     page.locator(".xxgk-matches").screenshot(path=str(artifacts_dir / "datasette_snippets.png"))
 
     # the year facet: first value listed

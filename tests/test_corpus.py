@@ -12,7 +12,7 @@ import pytest
 
 from parsers import parse
 from parsers.spec import template
-from reportgen.corpus import DOCS, build
+from reportgen.corpus import DOCS, build, render, sweep
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 DOCUMENTS = sorted(p for p in CORPUS.glob("*") if not p.name.endswith(".expected.json"))
@@ -71,3 +71,21 @@ def test_committed_corpus_is_the_builders_output(tmp_path: Path) -> None:
     stale = [n for n in built if built[n] != committed[n]]
     assert not stale, f"stale fixtures {stale}; regenerate: python -m reportgen.corpus tests/fixtures/corpus"
     assert len(DOCS) == len(DOCUMENTS)
+
+
+@pytest.mark.parametrize("doc", sweep(80, seed=2026), ids=lambda d: d.name)
+def test_generated_sweep(doc) -> None:
+    """Random combinations beyond the committed corpus, checked the same way (not committed:
+    regenerated from the seed each run)."""
+    name, data, media_type, exp = render(doc)
+    r = parse(data, media_type, name=name)
+    got = {(c.table, c.row, c.column): c.value for c in r.cells}
+    wrong = [(c["table"], c["row"], c["column"], c["value"], got.get((c["table"], c["row"], c["column"]), "missing"))
+             for c in exp["cells"]
+             if (c["table"], c["row"], c["column"]) not in got or not _same(got[(c["table"], c["row"], c["column"])], c["value"])]
+    assert not wrong, f"{doc}: {len(wrong)} cells differ: {wrong[:8]}"
+    assert (r.agency, r.year, r.template, r.status) == (exp["agency"], exp["year"], exp["template"], exp["status"])
+    assert {(f.key, f.value) for f in r.facts} == {(f["key"], f["value"]) for f in exp["facts"]}
+    assert {(f.identity, f.row or f.column) for f in r.findings if f.code == "identity_break"} == \
+        {(b["identity"], b.get("row") or b.get("column")) for b in exp["identity_breaks"]}
+    assert set(exp["findings"]) <= {f.code for f in r.findings}

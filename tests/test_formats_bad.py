@@ -24,14 +24,17 @@ def codes(report) -> set[str]:
     return {f.code for f in report.findings}
 
 
-def text_pdf(pages: int, words: str = "Page") -> bytes:
-    """A minimal valid PDF with one line of text per page."""
+def text_pdf(pages: int, words: str = "Page", picture: bool = False) -> bytes:
+    """A minimal valid PDF with one line of text per page (over a full-page picture)."""
     objs = ["<< /Type /Catalog /Pages 2 0 R >>", None,
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
     for i in range(pages):
-        stream = f"BT /F1 12 Tf 72 720 Td ({words} {i + 1} of the long document) Tj ET".encode()
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
+        image = "q 500 0 0 700 50 60 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q " if picture else ""
+        stream = f"{image}BT /F1 12 Tf 72 30 Td ({words}) Tj ET" if picture else \
+            f"BT /F1 12 Tf 72 720 Td ({words} {i + 1} of the long document) Tj ET"
+        stream = stream.encode("latin-1")
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode('latin-1')}\nendstream")
         content = len(objs)
         objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
                     f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>")
@@ -42,7 +45,7 @@ def text_pdf(pages: int, words: str = "Page") -> bytes:
     offsets = []
     for n, body in enumerate(objs, 1):
         offsets.append(out.tell())
-        out.write(f"{n} 0 obj\n{body}\nendobj\n".encode())
+        out.write(f"{n} 0 obj\n{body}\nendobj\n".encode("latin-1"))
     xref = out.tell()
     out.write(f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode())
     out.write("".join(f"{o:010d} 00000 n \n" for o in offsets).encode())
@@ -108,6 +111,12 @@ def test_image_only_pdf_needs_ocr():
     assert report.status == "failed"
     assert "needs_ocr" in codes(report)
     assert not report.cells and not report.sections
+
+
+def test_scan_with_stamped_page_numbers_needs_ocr():
+    """Scanners often stamp a text page number on the picture: still no usable text layer."""
+    report = parse(text_pdf(3, "- 1 -", picture=True), "application/pdf")
+    assert report.status == "failed" and "needs_ocr" in codes(report)
 
 
 def test_very_long_pdf_reads_up_to_the_page_limit():

@@ -76,11 +76,15 @@ def test_wps_goes_through_the_doc_path(corpus):
 
 
 def test_word_type_declared_for_other_formats(corpus):
-    """Portals serve DOCX and PDF as application/msword: each still reaches its reader."""
+    """Portals serve DOCX, PDF and Word-saved web pages as application/msword: each still
+    reaches its reader."""
     case = corpus["plain_2021"]
-    for fmt in ("docx", "pdf"):
-        report = parse(case.paths[fmt].read_bytes(), "application/msword")
-        assert len(report.cells) == len(case.truth.cells), fmt
+    docs = {fmt: case.paths[fmt].read_bytes() for fmt in ("docx", "pdf")}
+    docs["html"] = render_html(case.truth, style="word")
+    for fmt, data in docs.items():
+        report = parse(data, "application/msword")
+        got = {(c.table, c.row, c.column): c.value for c in report.cells}
+        assert all(got.get((c.table, c.row, c.column)) == c.value for c in case.truth.cells), fmt
 
 
 def test_pdf_page_numbers_and_repeated_headers(corpus):

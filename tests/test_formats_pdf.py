@@ -37,6 +37,16 @@ def test_values_on_the_next_page_join_their_label():
     assert [c.text for c in out[1].rows[0]] == ["行政事业性收费", "0"]
 
 
+def test_group_row_on_the_next_page_is_not_glued_to_the_last_row():
+    spans: dict = {}
+    part1 = Table([row("二、上年结转政府信息公开申请数量", "0", "0", page=2, spans=spans)], source={"page": 2})
+    part2 = Table([row("三、本年度办理结果", "", "", page=3, spans=spans),
+                   row("（一）予以公开", "1", "1", page=3, spans=spans)], source={"page": 3})
+    out = pdf._join_page_parts([part1, part2], spans)
+    assert out[0].rows[0][0].text == "二、上年结转政府信息公开申请数量"
+    assert [r[0].text for r in out[1].rows] == ["三、本年度办理结果", "（一）予以公开"]
+
+
 def test_complete_rows_on_both_sides_stay_apart():
     """hongze-2023: page 2 ends with an item row, page 3 starts with a header row."""
     spans: dict = {}
@@ -83,3 +93,17 @@ def test_text_backgrounds_are_not_tables():
     inside = [b for b in backgrounds if any(c[1] <= (b["top"] + b["bottom"]) / 2 <= c[3] for c in clusters)]
     assert inside == []
     assert all(pdf._thin(g) for g in grid) and not any(pdf._thin(b) for b in backgrounds)
+
+
+def test_running_headers_dropped():
+    def ln(text, page, top):
+        return ("line", {"text": text, "page": page, "top": top, "bottom": top + 10, "page_height": 842.0})
+
+    items = []
+    for p in (1, 2, 3, 4):
+        items += [ln(f"某某县人民政府办公室文件 {p}", p, 30), ln(f"正文第{p}页的内容", p, 100),
+                  ln(("一段落", "在页尾", "的话", "结束")[p - 1], p, 790)]
+    items.append(ln("只在中间出现的 1", 4, 400))
+    kept = [obj["text"] for _, obj in pdf._without_running_lines(items)]
+    assert not [t for t in kept if t.startswith("某某县人民政府办公室文件")]
+    assert len(kept) == 4 + 4 + 1

@@ -111,3 +111,10 @@ def test_known_container_without_the_report_loses_to_numbered_headings():
     html = page(container='<div class="main-text">').replace('<h1>', decoy + "<h1>")
     bs, _ = blocks(html)
     _body_only(bs)
+
+
+def test_print_area_wrapper_is_not_chrome():
+    html = page(container='<div class="TRS_Editor"><div id="printContent" class="print-area position-relative">')
+    html = html.replace('</div>\n<p class="tools">', '</div></div>\n<p class="tools">')
+    bs, _ = blocks(html)
+    _body_only(bs)

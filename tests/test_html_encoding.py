@@ -96,3 +96,9 @@ def test_utf16_with_and_without_bom():
         bs, report = blocks(data)
         _check(bs, report)
         assert report.findings == []
+
+
+def test_nonsense_and_non_text_charsets_do_not_crash():
+    for charset in ("rot13", "base64", "zlib", "utf-16", "x-unknown", ""):
+        bs, report = blocks(page(head=f'<meta charset="{charset}">'), charset=charset or None, encoding="gbk")
+        _check(bs, report)

@@ -111,3 +111,10 @@ def test_generated_report_tables_reach_the_blocks():
             assert not any("索引号" in c for c in cells), style
             assert isinstance(bs[0], Para) and bs[0].text == r.title and bs[0].heading == 1, style
             assert all(isinstance(b, (Para, Table, Image)) for b in bs)
+
+
+def test_hidden_cells_left_by_editors_are_not_printed():
+    bs = _tables('<table><tr><td colspan="2">信息内容</td><td style="display: none"></td><td>本年制发件数</td></tr>'
+                 "<tr><td>规章</td><td>（件）</td><td>3</td></tr></table>")
+    assert texts(tables(bs)[0]) == [["信息内容", "本年制发件数"], ["规章", "（件）", "3"]]
+    assert [c.source["col"] for c in tables(bs)[0].rows[0]] == [0, 1]

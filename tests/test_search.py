@@ -41,7 +41,9 @@ def test_snippet_highlights_the_original_text():
     assert s == "…开被申请行政【复议】3件，其中【复议】…"
     # normalization finds full-width text; the snippet shows it as printed
     assert search.snippet("共有ＡＢＣ平台", "abc") == "共有【ＡＢＣ】平台"
-    assert search.snippet("没有匹配", "复议") == "没有匹配"
+    assert search.snippet("没有匹配【】", "复议") == "没有匹配〖〗"
+    # 【】 always mean a match: the text's own become 〖〗
+    assert search.snippet("【政策解读】与复议", "复议") == "〖政策解读〗与【复议】"
     assert search.snippet(None, "复议") == ""
 
 

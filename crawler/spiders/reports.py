@@ -84,7 +84,8 @@ class ReportsSpider(scrapy.Spider):
         meta = response.meta
         role = meta.get("role", LISTING)
         adapter = adapter_for(meta.get("platform"))
-        reason = blocked_reason(response.status, response.body)
+        status = self.status_of(response)
+        reason = blocked_reason(status, response.body)
         if reason:
             self.count(meta, "blocked")
             yield self.capture(response, "blocked", reason=reason)
@@ -94,11 +95,11 @@ class ReportsSpider(scrapy.Spider):
             self.count(meta, "errors")
             yield self.capture(response, "error", reason="truncated body")
             return
-        if response.status >= 300:
-            if meta.get("optional") and response.status == 404:
+        if status >= 300:
+            if meta.get("optional") and status == 404:
                 return  # a pagination probe past the end
             self.count(meta, "errors")
-            yield self.capture(response, "error", reason=f"HTTP {response.status}")
+            yield self.capture(response, "error", reason=f"HTTP {status}")
             yield from self.fallback(response)
             return
         if role == DOCUMENT:
@@ -132,6 +133,15 @@ class ReportsSpider(scrapy.Spider):
                                   title=link.text or attachment_name(link.url))
             req.errback = self.failed
             yield req
+
+    @staticmethod
+    def status_of(response: Response) -> int:
+        """A browser that passed a JS challenge reports the challenge's status (412/202/521) for
+        the page it ended on; what counts is whether that page is real."""
+        if (response.meta.get("playwright") and response.status in (202, 412, 521)
+                and blocked_reason(200, response.body) is None and b"<a " in response.body):
+            return 200
+        return response.status
 
     @staticmethod
     def is_report_page(response: Response) -> bool:
@@ -177,5 +187,5 @@ class ReportsSpider(scrapy.Spider):
         ctype = response.headers.get(b"Content-Type")
         return Capture(url=response.url, source_id=response.meta.get("source"), kind=kind,
                        body=response.body, content_type=ctype.decode("latin-1") if ctype else None,
-                       http_status=response.status, fetched_at=cap.get("fetched_at"),
+                       http_status=ReportsSpider.status_of(response), fetched_at=cap.get("fetched_at"),
                        warc_file=cap.get("warc_file"), warc_offset=cap.get("warc_offset"), **kw)

@@ -31,7 +31,7 @@ def command(paths: tuple[Path, ...], db_path: Path | None, progress: bool) -> No
                + " · reports " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
     for r in results:
         if r.change == "error":
-            click.echo(f"  cannot load {r.path}: {r.status}", err=True)
+            click.echo(f"  cannot load {r.path}: {r.error}", err=True)
         elif r.status == "failed" and r.change in ("new", "changed"):
             click.echo(f"  parse failed (recorded with its findings): {r.path}", err=True)
     if cross:

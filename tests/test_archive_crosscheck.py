@@ -1,0 +1,168 @@
+"""Cross-report checks on documents built to trigger them (reportgen, rendered, parsed, loaded)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive import crosscheck
+from archive.db import content_digest, open_db
+from archive.load import load_document
+from archive.sources import upsert_sources
+from parsers import spec
+from reportgen import agencies, generate, render_text
+
+APP_COLS = [c.key for c in spec.template("2021").columns["applications"]]
+
+
+def set_row(report, row: str, values: dict[str, int]) -> None:
+    for c in report.cells:
+        if c.table == "applications" and c.row == row and c.column in values:
+            c.value, c.raw = values[c.column], str(values[c.column])
+
+
+def row_values(report, row: str) -> dict[str, int]:
+    return {c.column: c.value for c in report.cells if c.table == "applications" and c.row == row}
+
+
+def load(db, report, **kw):
+    return load_document(db, render_text(report).encode("utf-8"), media_type="text/plain", **kw)
+
+
+def cross(db, code=None):
+    sql = "SELECT * FROM findings WHERE scope = 'cross_report'" + (" AND code = ?" if code else "")
+    return list(db.query(sql + " ORDER BY id", [code] if code else []))
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_db(tmp_path / "x.db")
+
+
+@pytest.fixture(scope="module")
+def ag():
+    return agencies(3, 6)
+
+
+def test_carry_chain_names_both_reports_and_the_broken_column(db, ag):
+    last = generate(seed=1, template="2021", year=2021, agency=ag[0])
+    this = generate(seed=2, template="2021", year=2022, agency=ag[0])
+    chain = row_values(last, "carried_forward")
+    broken = dict(chain, natural_person=chain["natural_person"] + 3)
+    set_row(this, "carried_over", broken)
+    a, b = load(db, last), load(db, this)
+    counts = crosscheck.run(db)
+    found = cross(db, "carry_chain")
+    assert counts["carry_chain"] == len(found) == 1
+    f = found[0]
+    assert (f["subject_report_id"], f["other_report_id"]) == (b.report_id, a.report_id)
+    assert (f["table_key"], f["row_key"], f["column_key"]) == ("applications", "carried_over", "natural_person")
+    assert (f["agency"], f["year"], f["report_id"], f["identity"]) == (ag[0].name, 2022, None, "carry_chain")
+    d = json.loads(f["details"])
+    assert (d["this_year_value"], d["last_year_value"]) == (chain["natural_person"] + 3, chain["natural_person"])
+    assert str(a.report_id) in f["message"]
+
+
+def test_carry_chain_consistent_or_other_agency_gives_nothing(db, ag):
+    last = generate(seed=3, template="2019", year=2020, agency=ag[1])
+    this = generate(seed=4, template="2021", year=2021, agency=ag[1])
+    set_row(this, "carried_over", row_values(last, "carried_forward"))  # across template versions too
+    other = generate(seed=5, template="2021", year=2021, agency=ag[2])  # random numbers, other agency
+    for r in (last, this, other):
+        load(db, r)
+    crosscheck.run(db)
+    assert cross(db, "carry_chain") == []
+
+
+def test_every_broken_column_is_its_own_finding(db, ag):
+    last = generate(seed=6, template="2021", year=2022, agency=ag[3])
+    this = generate(seed=7, template="2021", year=2023, agency=ag[3])
+    chain = row_values(last, "carried_forward")
+    set_row(this, "carried_over", {c: v + 1 for c, v in chain.items()})
+    load(db, last), load(db, this)
+    crosscheck.run(db)
+    assert sorted(f["column_key"] for f in cross(db, "carry_chain")) == sorted(APP_COLS)
+
+
+def test_duplicate_reports_of_one_agency_year(db, ag):
+    one = load(db, generate(seed=8, template="2021", year=2022, agency=ag[4]), url="http://127.0.0.1/a")
+    two = load(db, generate(seed=9, template="2021", year=2022, agency=ag[4]), url="http://127.0.0.1/b")
+    same = load(db, generate(seed=8, template="2021", year=2022, agency=ag[4]), url="http://127.0.0.1/c")
+    assert same.report_id == one.report_id  # the same bytes again: one report, no duplicate
+    load(db, generate(seed=10, template="2021", year=2023, agency=ag[4]))  # another year
+    crosscheck.run(db)
+    (f,) = cross(db, "duplicate_report")
+    assert (f["subject_report_id"], f["other_report_id"], f["year"]) == (two.report_id, one.report_id, 2022)
+    assert json.loads(f["details"])["same_url"] is False
+
+
+def test_summary_report_against_the_sum_of_its_units(db, ag):
+    upsert_sources(db, [
+        {"id": "city", "name": "东桥市人民政府", "level": "city", "province": "贵州省"},
+        {"id": "u1", "name": "甲区人民政府", "level": "county", "province": "贵州省", "parent_id": "city"},
+        {"id": "u2", "name": "乙区人民政府", "level": "county", "province": "贵州省", "parent_id": "city"},
+        {"id": "elsewhere", "name": "丙县人民政府", "level": "county", "province": "贵州省"},
+    ])
+    summary = load(db, generate(seed=11, template="2021", year=2022, level="city"), source_id="city")
+    u1 = load(db, generate(seed=12, template="2021", year=2022, level="county"), source_id="u1")
+    u2 = load(db, generate(seed=13, template="2021", year=2022, level="county"), source_id="u2")
+    load(db, generate(seed=14, template="2021", year=2022, level="county"), source_id="elsewhere")
+    load(db, generate(seed=15, template="2021", year=2021, level="county"), source_id="u1")  # other year
+    crosscheck.run(db)
+    found = {json.loads(f["details"])["figure"]: f for f in cross(db, "parent_sum")}
+    units = list(db.query("SELECT * FROM reports WHERE id IN (?, ?)", [u1.report_id, u2.report_id]))
+    summ = db["reports"].get(summary.report_id)
+    for fig in crosscheck.PARENT_SUM_FIGURES:
+        total = sum(u[fig] for u in units)
+        if summ[fig] == total:
+            assert fig not in found
+            continue
+        f = found[fig]
+        d = json.loads(f["details"])
+        assert (f["severity"], f["subject_report_id"]) == ("info", summary.report_id)
+        assert (d["summary_value"], d["units_sum"]) == (summ[fig], total)
+        assert d["unit_report_ids"] == sorted([u1.report_id, u2.report_id])
+    assert "new_requests" in found  # invented numbers: the city's own figure is not its units' sum
+
+
+def test_in_force_chain_is_informational(db, ag):
+    last = generate(seed=16, template="2021", year=2021, agency=ag[5])
+    this = generate(seed=17, template="2021", year=2022, agency=ag[5])
+    load(db, last), load(db, this)
+    crosscheck.run(db)
+    want = {}
+    lv = {(c.row, c.column): c.value for c in last.cells if c.table == "active"}
+    tv = {(c.row, c.column): c.value for c in this.cells if c.table == "active"}
+    for row in ("regulations", "normative_documents"):
+        expected = lv[(row, "in_force")] + tv[(row, "issued")] - tv[(row, "repealed")]
+        if tv[(row, "in_force")] != expected:
+            want[row] = expected
+    got = {f["row_key"]: json.loads(f["details"])["expected"] for f in cross(db, "in_force_chain")}
+    assert got == want and all(f["severity"] == "info" for f in cross(db, "in_force_chain"))
+
+
+def test_recomputed_idempotently_and_stale_findings_go(db, ag):
+    last = generate(seed=18, template="2021", year=2021, agency=ag[0])
+    this = generate(seed=19, template="2021", year=2022, agency=ag[0])
+    chain = row_values(last, "carried_forward")
+    set_row(this, "carried_over", dict(chain, total=chain["total"] + 1))
+    load(db, last)
+    b = load(db, this)
+    first = crosscheck.run(db)
+    before, digest = db.conn.total_changes, content_digest(db)
+    assert crosscheck.run(db) == first
+    assert db.conn.total_changes == before and content_digest(db) == digest
+    # the archive changes (here: the cell is corrected in place) → the finding disappears
+    with db.atomic():
+        db.execute("UPDATE cells SET value = ? WHERE report_id = ? AND table_key = 'applications' "
+                   "AND row_key = 'carried_over' AND column_key = 'total'", [chain["total"], b.report_id])
+    crosscheck.run(db)
+    assert cross(db, "carry_chain") == []
+
+
+def test_other_cross_report_findings_are_left_alone(db):
+    with db.atomic():
+        db["findings"].insert({"code": "source_yield_dropped", "severity": "warning", "message": "m",
+                               "scope": "cross_report"})
+    crosscheck.run(db)
+    assert [f["code"] for f in cross(db)] == ["source_yield_dropped"]

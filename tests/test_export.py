@@ -1,0 +1,81 @@
+"""`xxgk export`: a versioned bundle that validates as a Frictionless Data Package."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import frictionless
+import pytest
+from click.testing import CliRunner
+
+from archive import crosscheck
+from archive.db import open_db
+from archive.export import export
+from archive.load import load_document
+from archive.schema import TABLES
+from archive.views import VIEWS
+from reportgen import agencies, generate, render_text
+from xxgk.cli import cli
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    path = tmp_path_factory.mktemp("exp") / "x.db"
+    db = open_db(path)
+    ag = agencies(9, 3)
+    for i, (tpl, year) in enumerate([("2019", 2020), ("2021", 2021), ("2021", 2022), ("pre2019", 2017)]):
+        r = generate(seed=100 + i, template=tpl, year=year, agency=ag[i % 2])
+        load_document(db, render_text(r).encode(), url=f"http://127.0.0.1/{i}.txt", media_type="text/plain")
+    load_document(db, b"garbage", url="http://127.0.0.1/bad.bin", media_type="application/x-bad")
+    crosscheck.run(db)
+    return path
+
+
+def test_bundle_files_checksums_and_counts(archive, tmp_path):
+    db = open_db(archive)
+    bundle = export(db, tmp_path, version="1.0.0")
+    assert bundle.name == "xxgk-archive-1.0.0"
+    names = {t.name for t in TABLES} | set(VIEWS)
+    assert {p.stem for p in (bundle / "data").glob("*.csv")} == names
+    for name in names:
+        with open(bundle / "data" / f"{name}.csv", encoding="utf-8", newline="") as fh:
+            assert sum(1 for _ in csv.reader(fh)) - 1 == db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
+    sums = dict(reversed(line.split("  ", 1)) for line in (bundle / "SHA256SUMS").read_text().splitlines())
+    files = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert set(sums) == files
+    for rel, digest in sums.items():
+        assert hashlib.sha256((bundle / rel).read_bytes()).hexdigest() == digest, rel
+    copy = open_db(bundle / "xxgk.db")  # the SQLite file is a full, readable archive
+    assert copy["reports"].count == db["reports"].count == 5
+    readme = (bundle / "README.md").read_text()
+    assert "How to cite" in readme and "1.0.0" in readme and "2017–2022" in readme
+    assert "2 agencies" in readme or "3 agencies" in readme
+    with pytest.raises(FileExistsError):
+        export(db, tmp_path, version="1.0.0")
+
+
+def test_datapackage_validates_with_frictionless(archive, tmp_path):
+    bundle = export(open_db(archive), tmp_path, version="v")
+    report = frictionless.validate(bundle / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:10]
+    pkg = json.loads((bundle / "datapackage.json").read_text())
+    res = {r["name"]: r for r in pkg["resources"]}
+    cells = {f["name"]: f for f in res["cells"]["schema"]["fields"]}
+    assert cells["value"]["type"] == "number" and cells["report_id"]["type"] == "integer"
+    assert res["cells"]["schema"]["primaryKey"] == ["report_id", "table_key", "row_key", "column_key"]
+    assert {"fields": ["report_id"], "reference": {"resource": "reports", "fields": ["id"]}} \
+        in res["cells"]["schema"]["foreignKeys"]
+    wide = {f["name"]: f for f in res["applications_wide"]["schema"]["fields"]}
+    # descriptions of wide columns come from the data dictionary (`keys`)
+    assert "一、本年新收政府信息公开申请数量" in wide["new_received__total"]["description"]
+    assert wide["new_received__total"]["type"] == "number"
+    assert all(f.get("description") for r in pkg["resources"] for f in r["schema"]["fields"])
+
+
+def test_cli_export(archive, tmp_path):
+    out = CliRunner().invoke(cli, ["export", str(tmp_path), "--db", str(archive), "--version", "t1"])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "xxgk-archive-t1" / "datapackage.json").is_file()
+    again = CliRunner().invoke(cli, ["export", str(tmp_path), "--db", str(archive), "--version", "t1"])
+    assert again.exit_code != 0 and "exists" in again.output

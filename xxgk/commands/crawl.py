@@ -1,0 +1,80 @@
+"""`xxgk crawl`: crawl registered sources (or an ad-hoc entry point) into the archive."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
+from crawler.spiders.reports import adhoc_source
+
+
+def _setting(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {v!r}", param_hint="-s")
+        out[name.strip()] = value
+    return out
+
+
+@click.command("crawl")
+@click.option("--source", "source_ids", multiple=True, help="Source id from the registry (repeatable).")
+@click.option("--province", help="Every source in this province (e.g. 浙江).")
+@click.option("--platform", type=click.Choice(PLATFORMS), help="Every source on this platform; with --url, the URL's platform.")
+@click.option("--level", help="Every source of this level (ministry, province, city, county, department, township).")
+@click.option("--all", "all_", is_flag=True, help="Every source in the registry.")
+@click.option("--url", help="An ad-hoc entry point (a column URL) instead of registry sources.")
+@click.option("--id", "adhoc_id", help="Source id for --url (default: derived from the URL).")
+@click.option("--name", default="", help="Source name for --url.")
+@click.option("--render", type=click.Choice(["http", "browser"]), default="http", show_default=True,
+              help="With --url: fetch through headless Chromium (JS challenges).")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=SOURCES_CSV,
+              show_default=True, help="Registry file to select sources from.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Archive database (default: <data dir>/xxgk.db).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+              show_default=True, envvar="XXGK_DATA", help="Where WARC files (warc/) and the database go.")
+@click.option("--delay", type=float, help="Seconds between requests to one host (DOWNLOAD_DELAY; default 1).")
+@click.option("--concurrency", type=int, help="Concurrent requests per host (default 2).")
+@click.option("--no-autothrottle", is_flag=True, help="Fixed delay instead of AutoThrottle.")
+@click.option("--user-agent", envvar="XXGK_USER_AGENT", help="User-Agent (include a contact URL).")
+@click.option("--timeout", type=float, help="Download timeout in seconds (default 30).")
+@click.option("-s", "--set", "settings_", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
+@click.option("--quiet", is_flag=True, help="No progress display; log warnings only.")
+def command(source_ids, province, platform, level, all_, url, adhoc_id, name, render, registry, db,
+            data_dir, delay, concurrency, no_autothrottle, user_agent, timeout, settings_, quiet) -> None:
+    """Crawl annual-report columns into the archive: raw WARC capture first, then parse and load.
+
+    Polite by default (robots.txt, AutoThrottle, 2 requests per host, retries with backoff).
+    Examples: `xxgk crawl --source zwgk-mwr-zfxxgkndbg`, `xxgk crawl --province 浙江 --platform hanweb`,
+    `xxgk crawl --url http://127.0.0.1:8000/col/col1229/index.html --platform hanweb`.
+    """
+    from crawler.run import crawl, summary
+
+    if url:
+        sources = [adhoc_source(url, platform or "generic", adhoc_id, name, render)]
+    elif source_ids or province or platform or level or all_:
+        try:
+            sources = select(load_sources(registry), ids=list(source_ids) or None, province=province,
+                             platform=platform, level=level)
+        except KeyError as e:
+            raise click.ClickException(str(e.args[0])) from e
+    else:
+        raise click.UsageError("choose what to crawl: --source ID, --province, --platform, --level, --all or --url")
+    if not sources:
+        raise click.ClickException("no source matches")
+    overrides = _setting(settings_)
+    for key, value in (("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency),
+                       ("USER_AGENT", user_agent), ("DOWNLOAD_TIMEOUT", timeout)):
+        if value is not None:
+            overrides.setdefault(key, value)
+    if no_autothrottle:
+        overrides.setdefault("AUTOTHROTTLE_ENABLED", False)
+    console = Console(stderr=True)
+    console.print(f"crawling {len(sources)} source(s) into {db or data_dir / 'xxgk.db'} (WARC: {data_dir / 'warc'})")
+    runs = crawl(sources, data_dir=data_dir, db=db, overrides=overrides, progress=not quiet, console=console)
+    Console().print(summary(runs))
+    if not runs:
+        raise click.ClickException("the crawl did not start (see the log above)")

@@ -118,7 +118,8 @@ def main() -> None:
             _report("search page (HTML + 5 facets)", page, 300)
             _report("facet page (HTML + 5 facets)", facets, 300)
             print("settings: " + ", ".join(f"{k}={v}" for k, v in SETTINGS.items())
-                  + "; immutable database; indexes on reports year/province/level/template/status")
+                  + "; immutable database, memory-mapped; indexes on reports year/province/level/"
+                    "template/status; search index reports_fts (one row per report)")
     finally:
         proc.terminate()
         try:

@@ -4,7 +4,8 @@
 `/gkmlpt/api/all/<cat>?page=N&sid=<SID>` as JSON {classify:{post_count}, articles:[…]}.
 Page 0 and page 1 are the same page; the second category answers 404 from page 2 on (its
 later articles are listed nowhere: "unlisted"). Some titles arrive `%uXXXX`-escaped.
-Details `/gkmlpt/content/<a>/<b>/post_<id>.html`; attachments under `/attachment/`.
+Details `/gkmlpt/content/<a>/<b>/post_<id>.html`; attachments under `/attachment/`. The tree's
+parent node lists nothing itself; a wrong SID gets a 400.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from mockportals.site import (Column, Site, article_tools, attachment, chrome_bo
                               report_fragment)
 
 JSON = "application/json;charset=UTF-8"
+ROOT = 2869  # the tree's parent node: a category holding no articles itself
 
 
 def percent_u(text: str) -> str:
@@ -82,8 +84,8 @@ class GkmlptSite(Site):
         return not_found()
 
     def index(self) -> Response:
-        tree = [{"id": 2869, "name": "政府信息公开", "parent": 0, "children": [
-            {"id": cat, "name": col.name, "parent": 2869, "children": []} for cat, col in self.cats.items()]}]
+        tree = [{"id": ROOT, "name": "政府信息公开", "parent": 0, "children": [
+            {"id": cat, "name": col.name, "parent": ROOT, "children": []} for cat, col in self.cats.items()]}]
         config = {"SID": self.sid, "SITE_NAME": self.site_name, "TREE": tree, "API": "/gkmlpt/api"}
         body = (chrome_top(self.site_name, [("/", "首页"), ("/gkmlpt/index", "政府信息公开目录")])
                 + '<div id="app"></div>\n<script type="text/javascript">\n'
@@ -101,7 +103,7 @@ class GkmlptSite(Site):
                 "attachment": [{"name": f"{e.title}.pdf", "url": a, "ext": "pdf"} for a in e.attachments]}
 
     def api(self, cat: int, req: Request) -> Response:
-        col = self.cats.get(cat)
+        col = self.cats.get(cat) or (Column(req.path, "政府信息公开") if cat == ROOT else None)
         if req.query.get("sid") != self.sid or col is None:
             return html_response(json.dumps({"code": 400, "msg": "参数错误"}, ensure_ascii=False), None,
                                  content_type=JSON, status=400)

@@ -71,6 +71,7 @@ class Site:
     portal = ""
     platform = ""
     site_name = ""
+    site_code = ""
     robots = "User-agent: *\nDisallow:\n"
 
     def __init__(self, base: str, seed: int, scale: float = 1.0, page_size: int = 10):
@@ -97,7 +98,16 @@ class Site:
     def route(self, req: Request) -> Response:
         if req.path == "/robots.txt":
             return Response(200, self.robots.encode(), "text/plain; charset=utf-8", modified=SITE_EPOCH)
+        if req.path in ("/", "/index.html"):
+            return self.home()
         return self.handle(req)
+
+    def home(self) -> Response:
+        """The portal's front page: links to its first entry point, as 政府信息公开 menus do."""
+        links = f'<a href="{escape(self.sources[0].url[len(self.base):])}">{escape(self.sources[0].name)}</a>'
+        body = chrome_top(self.site_name, [("/", "首页")]) + f'<div class="menu">{links}</div>' + chrome_bottom(
+            self.site_name, self.site_code)
+        return html_response(html_page(self.site_name, "", body), SITE_EPOCH)
 
     def url(self, path: str) -> str:
         return self.base + path

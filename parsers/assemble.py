@@ -56,12 +56,16 @@ def assemble(blocks: list[Block], report: Report) -> None:
 
 def detect_version(table_text: str) -> str | None:
     """The template version from table labels (never from the year); None if no template table."""
-    t = norm(table_text)
+    t = table_text
     s21 = sum(w in t for w in _V2021)
     s19 = sum(w in t for w in _V2019)
+    if not (s21 or s19):  # traditional characters, half-width brackets: compare normalized
+        t = norm(table_text)
+        s21 = sum(w in t for w in _V2021)
+        s19 = sum(w in t for w in _V2019)
     if s21 or s19:
         return "2021" if s21 >= s19 else "2019"
-    if any(w in t for w in _TEMPLATE_WORDS):
+    if any(w in t for w in _TEMPLATE_WORDS) or any(w in norm(t) for w in _TEMPLATE_WORDS):
         return "2019"  # the applications table without 2021's (六) sub-rows
     return None
 
@@ -145,8 +149,9 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
-    if report.agency:
-        report.agency = fuller_agency(report.agency, "\n".join(preamble)[:3000])
+    if report.agency:  # the paragraphs right after the title name the publisher in full, if anywhere
+        after = [p.text[:500] for _, p in paras[title_at + 1:title_at + 4]] if title_at is not None else []
+        report.agency = fuller_agency(report.agency, "\n".join(after))
 
     # year: the title's, else the body's; a disagreement is reported
     body_year = find_year("\n".join((texts[0] if texts else []) + preamble)[:4000]) if (texts or preamble) else None

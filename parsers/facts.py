@@ -11,6 +11,7 @@ _CN_SMALL = {"零": 0, "〇": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 
 _NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十])\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
 _CLAUSE = re.compile(r"(?:[^，,。；;：:]|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
+_HAS_NUMBER = re.compile(r"\d|[零〇一两二三四五六七八九十]\s*(?:件|条|起|次|篇)")
 MAX_SCAN = 200_000  # characters of narrative scanned for facts
 MAX_SENTENCE = 400
 
@@ -49,10 +50,12 @@ def find_facts(text: str) -> list[Fact]:
     found: dict[str, Fact] = {}
     for sm in _SENT.finditer(text[:MAX_SCAN]):
         sentence = sm.group(0).strip()[:MAX_SENTENCE]
-        if not re.search(r"\d|[一两二三四五六七八九十]\s*(?:件|条|起)", sentence):
+        if not _HAS_NUMBER.search(sentence):
             continue
         for cm in _CLAUSE.finditer(sentence):
             clause = cm.group(0)
+            if not _HAS_NUMBER.search(clause):
+                continue
             for key, pat in _PATTERNS:
                 m = pat.search(clause)
                 if m:
@@ -66,7 +69,10 @@ def find_facts(text: str) -> list[Fact]:
 
 def compare(report: Report) -> None:
     """A narrative figure that disagrees with the table is a finding."""
-    cells = {(c.table, c.row, c.column): c.value for c in report.cells}
+    wanted = {k for f in report.facts for k in _COMPARE.get(f.key, ())}
+    if not wanted:
+        return
+    cells = {k: c.value for c in report.cells if (k := (c.table, c.row, c.column)) in wanted}
     for f in report.facts:
         keys = _COMPARE.get(f.key)
         if not keys or any(cells.get(k) is None for k in keys):

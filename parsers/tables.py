@@ -151,7 +151,6 @@ class TableReader:
                     if col:
                         self.header_x.setdefault((self.current, col), x)
             return
-        self._switch(texts)
         hit: tuple[int, str, str] | None = None
         for i, c in enumerate(row):
             if c.text and not values[i]:
@@ -159,6 +158,7 @@ class TableReader:
                 if m:
                     hit = (i, *m)
         if hit is None:
+            self._switch(texts)
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
                 if not self.appeals_values:

@@ -19,13 +19,18 @@ def test_unclosed_tags_still_give_blocks():
     assert texts(tables(bs)[0]) == [["信息内容", "本年制发件数"], ["规章", "3"]]
 
 
-@pytest.mark.parametrize("marker", ["本年废止件数", "行政规范性文件</td><td>3", "三、收到和处理"])
-def test_truncated_page(marker):
+@pytest.mark.parametrize("marker, last_row", [
+    ("本年废", ["信息内容", "本年制发件数", "本年废"]),
+    ("<td>规章</td><td>0", ["规章", "0"]),
+    ("三、收到和处理", ["行政规范性文件", "3", "1", "12"]),
+])
+def test_truncated_page(marker, last_row):
     html = page()
-    data = html[: html.index(marker) + 3].encode("utf-8")
+    data = html[: html.index(marker) + len(marker)].encode("utf-8")
     bs, report = blocks(data)
     assert paras(bs)[0] == TITLE
     assert "一、总体情况" in paras(bs)
+    assert texts(tables(bs)[0])[-1] == last_row  # what was printed before the cut is kept
 
 
 def test_truncated_gbk_page_inside_a_character():

@@ -256,6 +256,8 @@ def test_gkmlpt_config_api_and_quirks(mp):
     assert sorted(seen) == sorted((e.url, e.title, e.agency) for e in listed)
     assert entries(mp, "gkmlpt", expect="unlisted")  # the 404 variant hides the rest
     assert api(2870, 1, s="000")[0] == 400
+    status, parent = api(config["TREE"][0]["id"], 1)  # the parent node lists nothing itself
+    assert status == 200 and parent["articles"] == []
     e = listed[0]
     assert '<div class="article-content">' in fetch(e.url)[2].decode()
 
@@ -313,6 +315,8 @@ def test_cookie_dance_521_521_200(mp):
 
 def test_robots_per_portal(mp):
     for name, url in mp.urls.items():
+        home = fetch(urljoin(url, "/"))[2].decode()
+        assert urlsplit(url).path in home  # the front page links the entry point
         robots = RobotFileParser()
         robots.parse(fetch(urljoin(url, "/robots.txt"))[2].decode().splitlines())
         for e in entries(mp, name):

@@ -7,6 +7,8 @@ unchanged archive changes nothing. Reports with status 'failed' take no part.
   结转下年度继续办理 (applications/carried_forward) of the same agency, per applicant column.
 - in_force_chain (2021 template, informational): 现行有效件数 this year = last year's
   + 本年制发 − 本年废止, for rules and normative documents.
+- published_le_total (2019 template, informational): 本年新公开数量 ≤ 对外公开总数量 for rules
+  and normative documents (listed with the cross-report checks in the template; it reads one report).
 - duplicate_report: an agency has more than one report (different content) for one year; each
   later one is paired with the first.
 - parent_sum (informational): a summary report against the sum of its units. A unit is a
@@ -94,6 +96,24 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     ]
 
 
+def published_le_total(db: sqlite_utils.Database) -> list[tuple]:
+    sql = """
+    SELECT a.id, a.agency, a.year, n.row_key, n.value, t.value
+    FROM reports a
+    CROSS JOIN cells n ON n.report_id = a.id AND n.table_key = 'active' AND n.column_key = 'new_published'
+    CROSS JOIN cells t ON t.report_id = a.id AND t.table_key = 'active' AND t.row_key = n.row_key
+         AND t.column_key = 'total_published'
+    WHERE a.status != 'failed' AND a.template = '2019' AND n.value > t.value
+    ORDER BY a.id, n.row_key"""
+    return [
+        _finding("published_le_total", "info",
+                 f"{agency or '?'} {year}: {row} newly published {_num(new)} > total published {_num(total)}",
+                 subject=rid, other=None, agency=agency, year=year, table="active", row=row,
+                 column="new_published", details={"new_published": _num(new), "total_published": _num(total)})
+        for rid, agency, year, row, new, total in db.execute(sql).fetchall()
+    ]
+
+
 def duplicates(db: sqlite_utils.Database) -> list[tuple]:
     sql = """
     SELECT r.id, first.id, r.agency, r.year, r.url, first.url
@@ -145,8 +165,8 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
     return out
 
 
-CHECKS = (carry_chain, in_force_chain, duplicates, parent_sums)
-CODES = ("carry_chain", "in_force_chain", "duplicate_report", "parent_sum")  # what run() owns
+CHECKS = (carry_chain, in_force_chain, published_le_total, duplicates, parent_sums)
+CODES = ("carry_chain", "in_force_chain", "published_le_total", "duplicate_report", "parent_sum")  # run() owns these
 
 
 def run(db: sqlite_utils.Database) -> dict[str, int]:

@@ -2,6 +2,7 @@
 up-to-date database writes nothing)."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -89,8 +90,6 @@ def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
 def content_digest(db: sqlite_utils.Database) -> str:
     """SHA-256 over every row of every table (in a stable order): equal digests, equal content.
     Used to prove that a load changed nothing or that a failed load left no trace."""
-    import hashlib
-
     h = hashlib.sha256()
     names = [r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]

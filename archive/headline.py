@@ -7,6 +7,8 @@ stated in the narrative (facts) where the meaning is the same.
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from parsers.model import Report
 
 Key = tuple[str, str, str]
@@ -42,6 +44,8 @@ SUMS: dict[str, list[list[Key]]] = {
     "fees_10k_yuan": [[("active", "fees", "amount_10k_yuan")]],
 }
 
+_KEY, _VALUE = attrgetter("table", "row", "column"), attrgetter("value")
+
 # narrative facts with the same meaning, used when the report has no such cells
 FACTS: dict[str, str] = {"new_requests": "requests_received", "reviews": "reviews", "lawsuits": "lawsuits"}
 
@@ -53,7 +57,7 @@ def _num(v: float | int | None) -> float | int | None:
 
 def headline(report: Report) -> dict[str, float | int | None]:
     """Headline column -> value (None where the report does not give it)."""
-    values: dict[Key, float | int | None] = {(c.table, c.row, c.column): c.value for c in report.cells}
+    values: dict[Key, float | int | None] = dict(zip(map(_KEY, report.cells), map(_VALUE, report.cells)))
     for f in report.findings:  # blank totals: the sum of their printed parts
         if f.code == "total_omitted" and f.table and (f.table, f.row, f.column) in values \
                 and values[(f.table, f.row, f.column)] is None:

@@ -13,6 +13,7 @@ import importlib.util
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -65,13 +66,18 @@ def _json(d: dict[str, Any]) -> str | None:
     return json.dumps(d, ensure_ascii=False, sort_keys=True) if d else None
 
 
+# attrgetter: the cells loop is the hot path of bulk loads
+_CELL_FIELDS = attrgetter("table", "row", "column", "value", "raw", "imputed", "source")
+_CELL_KEY = attrgetter("table", "row", "column")
+
+
 def derived_rows(report: Report, report_id: int) -> dict[str, list[tuple]]:
     """Rows of sections, cells, facts and findings for one report (tuples in DERIVED_COLUMNS order)."""
     findings = [(report_id, f.code, f.severity, f.message, f.identity, f.table, f.row, f.column,
                  _json(f.details), "report") for f in report.findings]
-    cells = [(report_id, c.table, c.row, c.column, c.value, c.raw, int(bool(c.imputed)),
-              _json(c.source) if c.source else "") for c in report.cells]
-    if len({r[1:4] for r in cells}) != len(cells):
+    cells = [(report_id, t, r, k, v, raw, 1 if imp else 0, _json(src) if src else "")
+             for t, r, k, v, raw, imp, src in map(_CELL_FIELDS, report.cells)]
+    if len(set(map(_CELL_KEY, report.cells))) != len(cells):
         # a parser slip must not lose the document: keep the first value of a key, say so
         first: dict[tuple, tuple] = {}
         for r in cells:
@@ -283,8 +289,8 @@ def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress:
 def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes, dict[str, Any]]],
                  batch: int = 2000, search: bool = True) -> int:
     """Insert many new reports fast: each item is (report, document bytes, meta with optional
-    url/path/source_id/published_date). Rows come from the same `report_rows` code as
-    `load_document`; ids are assigned here and rows go in with executemany, `batch` reports per
+    url/path/source_id/published_date/province/level). Rows come from the same `report_row` and
+    `derived_rows` code as `load_document`; ids are assigned here and rows go in with executemany, `batch` reports per
     transaction. Documents already archived are skipped. `search=False` leaves the search index
     to one `archive.search.refresh(db)` at the end. Returns how many reports were added.
 
@@ -301,15 +307,15 @@ def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes,
             captures, reports = [], []
             derived: dict[str, list[tuple]] = {t: [] for t in DERIVED_COLUMNS}
             source_ids = {m["source_id"] for _, _, m in buf if m.get("source_id")}
-            missing = source_ids - {r[0] for r in db.execute(
-                f"SELECT id FROM sources WHERE id IN ({', '.join('?' * len(source_ids))})", list(source_ids))}
+            sources = {r["id"]: r for r in db.query(
+                f"SELECT * FROM sources WHERE id IN ({', '.join('?' * len(source_ids))})", list(source_ids))}
+            missing = source_ids - set(sources)
             if missing:
                 raise ValueError(f"unknown source ids: {sorted(missing)}")
+            digests = [sha256(d) for _, d, _ in buf]
             known = {r[0] for r in db.execute(
-                f"SELECT sha256 FROM reports WHERE sha256 IN ({', '.join('?' * len(buf))})",
-                [sha256(d) for _, d, _ in buf])}
-            for report, data, meta in buf:
-                digest = sha256(data)
+                f"SELECT sha256 FROM reports WHERE sha256 IN ({', '.join('?' * len(buf))})", digests)}
+            for (report, data, meta), digest in zip(buf, digests):
                 if digest in known:
                     continue
                 known.add(digest)
@@ -319,7 +325,7 @@ def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes,
                                  meta.get("source_id"), "report", loc))
                 rows = derived_rows(report, next_rep)
                 row = report_row(report, report_id=next_rep, sha256=digest, capture_id=next_cap,
-                                 source={"id": meta.get("source_id")} if meta.get("source_id") else None,
+                                 source=sources.get(meta.get("source_id")),
                                  meta=meta, url=meta.get("url"), published_date=meta.get("published_date"),
                                  n_cells=len(rows["cells"]), n_findings=len(rows["findings"]))
                 reports.append(tuple(row[c] for c in REPORT_COLUMNS))

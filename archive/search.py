@@ -5,24 +5,23 @@ matches two-character words. So the index holds, for every run of Han characters
 overlapping character bigrams followed by the run's last character ("政务公开" →
 "政务 务公 公开 开"); other text is kept as it is (unicode61 splits it into words). A query is
 rewritten into the same tokens as a PHRASE ("依申请公开" → "依申 申请 请公 公开"); phrase
-matching over consecutive bigrams is exactly "the term is a substring of the text". The
-trailing single character ends each run, so no phrase matches across punctuation, and it lets a
-one-character query match as a prefix token ("议" → 议*). Both sides are NFKC-normalized
-(full-width digits and letters match their ASCII forms).
+matching over consecutive bigrams is exactly "the term is a substring of the text" (Chinese is
+indexed as stored, without Unicode folding). The trailing single character ends each run, so no
+phrase matches across punctuation, and it lets a one-character query match as a prefix token
+("议" → 议*). Latin letters and digits are words, case-insensitive, as unicode61 makes them.
 
 One FTS5 table, `reports_fts` (rowid = reports.id; columns title, agency, text = every section
 heading and text of the report), kept in step by `refresh` (the loader calls it inside its load
-transaction; a delete trigger forgets deleted reports). One row per report keeps the index at
-about the size of the text it indexes and makes the common search, reports by term, a single
-FTS lookup; a section-level search is that lookup plus a substring check of the report's
-sections (`contains`). Datasette gets the table through metadata (`fts_table`) and the plugin in
+transaction; a delete trigger forgets deleted reports). One row per report keeps the index
+small (about 3× the text: tokens and positions) and makes the common search, reports by term,
+one FTS lookup; a section-level search is that lookup plus a substring check of the matching
+reports' sections (`section_condition`). Datasette gets the table through metadata (`fts_table`) and the plugin in
 archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function by
 `match_query` for this database.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from operator import add
 
@@ -39,20 +38,20 @@ _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 FTS_TABLE = "reports_fts"
 FTS_COLUMNS = ("title", "agency", "text")
 TOKENIZE = "unicode61 remove_diacritics 2"
-# a private-use character: a token for unicode61 that no query can contain (normalize drops it)
+# a private-use character: a token for unicode61 that no query can contain (_clean drops it)
 SECTION_BREAK = "\ue000"
 SNIPPET_OPEN, SNIPPET_CLOSE, ELLIPSIS = "【", "】", "…"
 _OWN_BRACKETS = str.maketrans("【】", "〖〗")
 
 
-def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").replace(SECTION_BREAK, " ")
+def _clean(text: str | None) -> str:
+    return (text or "").replace(SECTION_BREAK, " ")
 
 
 def index_tokens(text: str | None) -> str:
     """The text as indexed: bigrams + last character for each Han run, other text unchanged."""
     out: list[str] = []
-    for m in _SEGMENT.finditer(normalize(text or "")):
+    for m in _SEGMENT.finditer(_clean(text)):
         run = m.group(1)
         if run:
             out.extend(map(add, run, run[1:]))  # the bigrams, at C speed
@@ -64,7 +63,7 @@ def index_tokens(text: str | None) -> str:
 
 def _phrase(term: str) -> str | None:
     """One query term → an FTS5 phrase expression (None when it holds nothing searchable)."""
-    segments = [(m.group(1), m.group()) for m in _SEGMENT.finditer(normalize(term))]
+    segments = [(m.group(1), m.group()) for m in _SEGMENT.finditer(_clean(term))]
     # drop segments unicode61 would not index (punctuation, spaces) so "followed by" is right
     segments = [(h, s) for h, s in segments if h or _WORDISH.search(s)]
     tokens: list[str] = []
@@ -78,7 +77,7 @@ def _phrase(term: str) -> str | None:
             tokens.append(run)
             prefix = True
         else:
-            tokens.extend(run[j:j + 2] for j in range(len(run) - 1))
+            tokens.extend(map(add, run, run[1:]))
             if not last:  # the text run must end here: its trailing single character
                 tokens.append(run[-1])
     if not tokens:
@@ -92,29 +91,25 @@ def match_query(query: str | None) -> str:
 
     Every term must occur (AND), each as a substring for Chinese. A query with nothing
     searchable gives an expression that matches nothing."""
-    phrases = []
-    for m in _TERM.finditer(query or ""):
-        p = _phrase(m.group(1) if m.group(1) is not None else m.group(2))
-        if p:
-            phrases.append(p)
+    phrases = [p for p in map(_phrase, query_terms(query)) if p]
     return " AND ".join(phrases) if phrases else '""'
 
 
 def query_terms(query: str | None) -> list[str]:
-    """The normalized terms of a search, as `match_query` sees them (for snippets)."""
+    """The terms of a search, as `match_query` sees them."""
     terms = []
     for m in _TERM.finditer(query or ""):
-        t = normalize(m.group(1) if m.group(1) is not None else m.group(2)).strip()
+        t = _clean(m.group(1) if m.group(1) is not None else m.group(2)).strip()
         if t and (re.search(f"[{HAN}]", t) or _WORDISH.search(t)):
             terms.append(t)
     return terms
 
 
 def contains(text: str | None, query: str | None) -> bool:
-    """Python's reading of a match: every term a (normalized, case-folded) substring of text,
-    where spaces or punctuation inside a term match any spaces or punctuation, as in FTS."""
+    """Python's reading of a match: every term a (case-folded) substring of text, where spaces
+    or punctuation inside a term match any spaces or punctuation, as in FTS."""
     terms = query_terms(query)
-    folded = normalize(text or "").casefold()
+    folded = _clean(text).casefold()
     return bool(terms) and all(_term_pattern(t).search(folded) for t in terms)
 
 
@@ -123,25 +118,40 @@ def _term_pattern(term: str) -> re.Pattern:
     return re.compile(r"[\W_]*".join(map(re.escape, pieces)))
 
 
+def section_condition(query: str, doc: str) -> tuple[str, dict[str, str]]:
+    """SQL condition and parameters for "the section text `doc` (an SQL expression) contains
+    every term of the query": its report matches in the index, then each term is checked in the
+    section itself; terms of Han characters only with instr() (C speed), others in Python."""
+    conds = [f"report_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :xxgk_q)"]
+    params = {"xxgk_q": match_query(query)}
+    for i, term in enumerate(query_terms(query)):
+        params[f"xxgk_t{i}"] = term
+        if re.fullmatch(f"[{HAN}]+", term):
+            conds.append(f"instr({doc}, :xxgk_t{i}) > 0")
+        else:
+            conds.append(f"xxgk_contains({doc}, :xxgk_t{i})")
+    return " AND ".join(conds), params
+
+
 def snippet(text: str | None, query: str | None, width: int = 24) -> str:
     """`width` characters either side of the first match, each match in 【】, from the ORIGINAL text.
 
-    Matching is on the normalized, case-folded text; a char-by-char map brings positions back."""
+    Matching is on the case-folded text; a char-by-char map brings positions back."""
     text = text or ""
     terms = [t.casefold() for t in query_terms(query)]
-    norm_chars: list[str] = []
-    origin: list[int] = []  # normalized char index -> original char index
+    folded_chars: list[str] = []
+    origin: list[int] = []  # folded char index -> original char index (ß folds to ss)
     for i, ch in enumerate(text):
-        n = normalize(ch).casefold()
-        norm_chars.extend(n)
-        origin.extend([i] * len(n))
-    norm = "".join(norm_chars)
+        f = ch.casefold()
+        folded_chars.extend(f)
+        origin.extend([i] * len(f))
+    folded = "".join(folded_chars)
     spans: list[tuple[int, int]] = []
     for t in terms:
-        start = norm.find(t)
+        start = folded.find(t)
         while start >= 0:
             spans.append((origin[start], origin[start + len(t) - 1] + 1))
-            start = norm.find(t, start + len(t))
+            start = folded.find(t, start + len(t))
     if not spans:
         return text[: 2 * width].translate(_OWN_BRACKETS) + (ELLIPSIS if len(text) > 2 * width else "")
     spans.sort()

@@ -59,8 +59,8 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
     db_name = db_name or path.stem
     conn = _connect_ro(path)
     try:
-        present = {r[0]: r[1] for r in conn.execute(
-            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')")}
+        present = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         keys = {(k[0], k[1]): k for k in conn.execute(
             "SELECT row_key, column_key, label_zh, description_en, table_key, column_label_zh "
             "FROM keys").fetchall()} if "keys" in present else {}

@@ -8,28 +8,34 @@ from archive.keys import rows as key_rows
 _REPORT_COLS = ("agency", "year", "province", "level", "template", "status", "source_id")
 
 
+def _cell(table: str, row_sql: str, column: str) -> str:
+    """The value of one cell of report r.id (`row_sql`: a quoted key or a column expression)."""
+    return (f"(SELECT value FROM cells WHERE report_id = r.id AND table_key = '{table}'"
+            f" AND row_key = {row_sql} AND column_key = '{column}')")
+
+
 def _wide(table: str) -> str:
-    """One row per report; a column `<row>__<column>` per cell key of `table` (both versions)."""
+    """One row per report; a column `<row>__<column>` per cell key of `table` (both versions).
+
+    Each value is a primary-key lookup, not an aggregate: filters on report columns (province,
+    year …) use the reports' indexes, and counts or facets never touch the cells."""
     keys = [(k["row_key"], k["column_key"]) for k in key_rows() if k["table_key"] == table]
-    pivots = ",\n  ".join(
-        f"max(CASE WHEN c.row_key = '{r}' AND c.column_key = '{c}' THEN c.value END) AS [{r}__{c}]"
-        for r, c in keys
-    )
+    pivots = ",\n  ".join(f"{_cell(table, repr(r), c)} AS [{r}__{c}]" for r, c in keys)
     front = ", ".join(f"r.{c}" for c in _REPORT_COLS)
-    # rows stream in report order over the cells primary key (report_id first): pages are cheap
-    return (f"SELECT r.id AS report_id, {front},\n  {pivots}\n"
-            f"FROM reports r LEFT JOIN cells c ON c.report_id = r.id AND c.table_key = '{table}'\n"
-            f"GROUP BY r.id")
+    return f"SELECT r.id AS report_id, {front},\n  {pivots}\nFROM reports r"
 
 
 def _by_row(table: str) -> str:
-    """One row per report and template row; a column per template column of `table`."""
+    """One row per report and template row it has; a column per template column of `table`."""
     cols = list(dict.fromkeys(k["column_key"] for k in key_rows() if k["table_key"] == table))
-    pivots = ",\n  ".join(f"max(CASE WHEN c.column_key = '{c}' THEN c.value END) AS [{c}]" for c in cols)
+    pivots = ",\n  ".join(f"{_cell(table, 'k.row_key', c)} AS [{c}]" for c in cols)
     front = ", ".join(f"r.{c}" for c in _REPORT_COLS)
-    return (f"SELECT c.report_id, {front}, c.row_key,\n  {pivots}\n"
-            f"FROM cells c JOIN reports r ON r.id = c.report_id\n"
-            f"WHERE c.table_key = '{table}'\nGROUP BY c.report_id, c.row_key")
+    return (f"SELECT r.id AS report_id, {front}, k.row_key,\n  {pivots}\n"
+            f"FROM reports r\n"
+            f"CROSS JOIN (SELECT row_key, min(rowid) AS ord FROM keys WHERE table_key = '{table}'"
+            f" GROUP BY row_key ORDER BY ord) k\n"
+            f"WHERE EXISTS (SELECT 1 FROM cells WHERE report_id = r.id AND table_key = '{table}'"
+            f" AND row_key = k.row_key)")
 
 
 VIEWS: dict[str, tuple[str, str]] = {

@@ -18,6 +18,7 @@ from .discovery import report_year
 from .items import Capture
 
 log = logging.getLogger(__name__)
+NOISY_LOGGERS = ("pdfminer", "pdfplumber", "jieba")
 STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")
 
 
@@ -39,19 +40,26 @@ class ArchivePipeline:
 
     def open_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
+        # Scrapy's logging passes DEBUG records through: pdfminer's per-token debug calls would
+        # then cost more than parsing the PDF itself
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).getEffectiveLevel()))
         self.db = open_db(self.path)
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
         self.crawler.stats.set_value("xxgk/run_ids", list(self.runs.values()))
 
     def process_item(self, item: Capture, spider=None) -> Capture:
+        if item.reason:  # why an answer is blocked or failed: the capture row keeps status and bytes
+            log.info("%s %s: %s", item.kind, item.url, item.reason)
+        year = report_year(item.title or "")
         try:
             res = load_document(
                 self.db, item.body, url=item.url, media_type=item.content_type, source_id=item.source_id,
                 fetched_at=item.fetched_at, http_status=item.http_status, encoding=item.charset,
                 warc_file=item.warc_file, warc_offset=item.warc_offset, published_date=item.published_date,
                 kind=item.kind, parent_url=item.parent_url, run_id=self.runs.get(item.source_id),
-                meta={"year": report_year(item.title)} if report_year(item.title or "") else None)
+                meta={"year": year} if year else None)  # the list's title, if the document names none
         except Exception:  # the WARC record already holds the bytes: `xxgk reparse` can redo this
             log.exception("archiving %s failed", item.url)
             self.crawler.stats.inc_value(f"xxgk/{item.source_id}/errors")

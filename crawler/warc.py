@@ -138,14 +138,6 @@ class WarcStore:
         return Stored(self._rel, offset, sha, False)
 
 
-def read_payload(data_dir: str | os.PathLike, warc_file: str, offset: int) -> bytes:
-    """The payload of the response record at `offset` (content-decoded), for checks and tools."""
-    with (Path(data_dir) / warc_file).open("rb") as f:
-        f.seek(offset)
-        rec = next(iter(ArchiveIterator(f)))
-        return rec.content_stream().read()
-
-
 def _sha1_b32(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
 

@@ -26,6 +26,7 @@ from mockportals.manifest import ManifestEntry, Source
 from mockportals.server import Request, Response
 from mockportals.site import (MEDIA, Column, Site, article_tools, attachment, chrome_bottom, chrome_top,
                               companion_fragment, html_page, html_response, png, report_fragment)
+from reportgen import render_html
 
 CHALLENGE_COOKIE = "jsc_clearance"
 DANCE_COOKIES = ("__jsluid_h", "__jsl_clearance_s")
@@ -225,7 +226,6 @@ class EdgeSite(GenericSite):
 
     def fragment(self, e: ManifestEntry, style: str) -> str:
         if e.url in self.cut:
-            from reportgen import render_html
             return render_html(e.generate(), style=style, fragment=True, deviations=("truncated",)).decode()
         return super().fragment(e, style)
 

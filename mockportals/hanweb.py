@@ -48,11 +48,11 @@ class HanwebSite(Site):
         self.cols: dict[int, HanwebColumn] = {}
         self.by_path: dict[str, ManifestEntry] = {}
         self.files: dict[str, tuple[ManifestEntry, str]] = {}
-        specs = [(1229, 5001, "record", "政府信息公开年报", 6, None),
-                 (1230, 5002, "norecord", "部门政府信息公开年报", 4, "city"),
-                 (1231, 5003, "jsonp", "乡镇（街道）政府信息公开年报", 4, "township")]
-        names = iter(self.agencies(sum(n for *_, n, _ in specs) * 2, province="浙江省"))
-        for colid, unitid, variant, name, n, level in specs:
+        specs = [(1229, 5001, "record", "政府信息公开年报", 6),
+                 (1230, 5002, "norecord", "部门政府信息公开年报", 4),
+                 (1231, 5003, "jsonp", "乡镇（街道）政府信息公开年报", 4)]
+        names = iter(self.agencies(sum(n for *_, n in specs) * 2, province="浙江省"))
+        for colid, unitid, variant, name, n in specs:
             col = HanwebColumn(colid, unitid, variant, Column(f"/col/col{colid}/", name))
             self.cols[colid] = col
             for agency in [next(names) for _ in range(max(1, round(n * self.scale)))]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 
 from parsers.model import Report
+from reportgen import generate
 
 CST = timezone(timedelta(hours=8))
 
@@ -50,7 +51,6 @@ class ManifestEntry:
         does not keep 20,000 reports alive."""
         if self.kind != "report":
             return None
-        from reportgen import generate
         return generate(seed=self.seed, template=self.template, year=self.year,
                         agency=self.agency, blanks=self.blanks)
 
@@ -112,11 +112,6 @@ class Plan:
         start = datetime(year + 1, 4 if late else 1, 5, 9, tzinfo=CST)
         days = self.rng.randint(0, 150 if late else 84)
         return start + timedelta(days=days, minutes=self.rng.randint(0, 8 * 60))
-
-
-def agency_names(seed: int, n: int) -> list[str]:
-    from reportgen import agencies
-    return [a.name for a in agencies(seed, n)]
 
 
 def scaled(n: int, scale: float) -> int:

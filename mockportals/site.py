@@ -3,6 +3,7 @@ page chrome real portals wrap around a report, and the report renderings themsel
 from __future__ import annotations
 
 import bisect
+import random
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -13,6 +14,9 @@ from typing import Callable
 from mockportals import documents
 from mockportals.manifest import CST, COMPANIONS, ManifestEntry, Plan, Source, scaled, template_for
 from mockportals.server import HTML, Request, Response
+from reportgen import render_html, render_text
+from reportgen.agencies import agency as invent_agency
+from reportgen.docx import render_docx
 
 SITE_EPOCH = datetime(2017, 1, 1, tzinfo=CST)
 MEDIA = {
@@ -112,16 +116,15 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def agencies(self, n: int, level: str | None = None, province: str | None = None,
-                 fixed: bool = False) -> list[str]:
-        """`n` distinct invented agency names for this portal (times `scale` unless `fixed`);
-        the same arguments give the same names."""
-        import random
-        from reportgen.agencies import agency
+    def agencies(self, n: int, level: str | tuple[str, ...] = ("city", "county", "township"),
+                 province: str | None = None, fixed: bool = False) -> list[str]:
+        """`n` distinct invented agency names at `level` (one or a choice), times `scale`
+        unless `fixed`; the same arguments give the same names."""
         rng, names = random.Random(f"{self.seed}:{self.portal}:agencies"), []
+        levels = (level,) if isinstance(level, str) else level
         want = n if fixed else scaled(n, self.scale)
-        for _ in range(200 * want + 1000):
-            name = agency(rng, level=level, province=province).name
+        for _ in range(200 * want + 1000):  # the name space is finite: give up rather than loop
+            name = invent_agency(rng, level=rng.choice(levels), province=province).name
             if name not in names:
                 names.append(name)
             if len(names) == want:
@@ -169,12 +172,10 @@ class Site:
 # -- renderings ------------------------------------------------------------------------------
 
 def report_fragment(e: ManifestEntry, style: str) -> str:
-    from reportgen import render_html
     return render_html(e.generate(), style=style, fragment=True).decode("utf-8")
 
 
 def report_lines(e: ManifestEntry) -> list[str]:
-    from reportgen import render_text
     return render_text(e.generate(), style="tabs").splitlines()
 
 
@@ -197,7 +198,6 @@ def attachment(e: ManifestEntry, ext: str) -> Response:
     elif ext == "ofd":
         body = documents.ofd_bytes(report_lines(e), e.title)
     else:
-        from reportgen.docx import render_docx
         docx = render_docx(e.generate())
         body = docx if ext == "docx" else documents.doc_bytes(docx)
     return Response(200, body, MEDIA[ext], modified=e.published)

@@ -10,7 +10,7 @@ import time
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
-from .meta import agency_from_title, find_year, fuller_agency, is_title
+from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, is_title
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
@@ -56,16 +56,15 @@ def assemble(blocks: list[Block], report: Report) -> None:
 
 def detect_version(table_text: str) -> str | None:
     """The template version from table labels (never from the year); None if no template table."""
-    t = table_text
-    s21 = sum(w in t for w in _V2021)
-    s19 = sum(w in t for w in _V2019)
-    if not (s21 or s19):  # traditional characters, half-width brackets: compare normalized
-        t = norm(table_text)
+    normalized = None
+    for t in (table_text, None):
+        if t is None:  # traditional characters, half-width brackets: compare normalized
+            t = normalized = norm(table_text)
         s21 = sum(w in t for w in _V2021)
         s19 = sum(w in t for w in _V2019)
-    if s21 or s19:
-        return "2021" if s21 >= s19 else "2019"
-    if any(w in t for w in _TEMPLATE_WORDS) or any(w in norm(t) for w in _TEMPLATE_WORDS):
+        if s21 or s19:
+            return "2021" if s21 >= s19 else "2019"
+    if any(w in normalized for w in _TEMPLATE_WORDS):
         return "2019"  # the applications table without 2021's (六) sub-rows
     return None
 
@@ -92,6 +91,10 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     if title_at is not None:
         report.title = paras[title_at][1].text.strip()
         report.agency = agency_from_title(report.title)
+        if not report.agency and title_at > 0 and is_agency_line(paras[title_at - 1][1].text):
+            # the title printed on two lines: "柳泉镇人民政府" / "2021年政府信息公开工作年度报告"
+            report.agency = paras[title_at - 1][1].text.strip()
+            report.title = report.agency + report.title
         body_paras = paras[:title_at] + paras[title_at + 1:]
     else:
         body_paras = paras
@@ -120,7 +123,7 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
 
     # template version from the tables' labels
     tables = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Table)]
-    table_text = "".join(c.text[:200] for _, t in tables for row in t.rows for c in row)
+    table_text = "".join([c.text for _, t in tables for row in t.rows for c in row])
     # header lines a text rendering left outside its table rows ("信息内容本年制发件数…")
     table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
@@ -149,6 +152,8 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
+    if not report.agency:  # the portal's metadata table (索引号 | … | 发布机构 | XX局)
+        report.agency = _metadata_agency(tables)
     if report.agency:  # the paragraphs right after the title name the publisher in full, if anywhere
         after = [p.text[:500] for _, p in paras[title_at + 1:title_at + 4]] if title_at is not None else []
         report.agency = fuller_agency(report.agency, "\n".join(after))
@@ -178,6 +183,19 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
     _status(report, headings, preamble, texts, version)
+
+
+_PUBLISHER = ("发布机构", "发文机关", "发布机关", "发文单位", "公开主体")
+
+
+def _metadata_agency(tables: list[tuple[int, Table]]) -> str:
+    for _, t in tables[:3]:
+        for row in t.rows[:12]:
+            texts = [c.text.strip() for c in row if c.text.strip()]
+            for i, x in enumerate(texts[:-1]):
+                if x.rstrip("：:") in _PUBLISHER and len(texts[i + 1]) <= 40:
+                    return texts[i + 1]
+    return ""
 
 
 def _stat_table_facts(tables: list[tuple[int, Table]]) -> list:
@@ -259,5 +277,6 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
             missing["sections"] = missing_sections
         report.status = "partial"
         report.add_finding("incomplete", "warning",
-                           "missing: " + "; ".join(f"{k} {', '.join(v[:12])}" for k, v in missing.items()),
+                           "missing: " + "; ".join(f"{k} {', '.join(missing[k][:12])}"
+                                                   for k in ("tables", "rows", "cells", "sections") if k in missing),
                            missing=missing)

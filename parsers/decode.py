@@ -2,11 +2,12 @@
 
 Portals publish UTF-8 and the GB family (GB2312 ⊂ GBK ⊂ GB18030), declared in the HTTP
 header, only in `<meta>`, or nowhere; an ISO-8859-1 header is often a server default that
-lies about a GBK page. Order of trust: a BOM; then UTF-8 if the bytes are strictly valid
-UTF-8 (GBK text practically never is, and mislabelled UTF-8 pages exist); then a declared
-charset that decodes strictly (header before meta; a Latin-1 header yields to meta); then
-GB18030. If nothing decodes cleanly: the least damaging candidate with replacement
-characters, and a problem saying how many byte sequences were lost.
+lies about a GBK page. Order of trust: a BOM (UTF-16 without one shows itself by NUL bytes);
+then UTF-8 if the bytes are strictly valid UTF-8 (GBK text practically never is, and
+mislabelled UTF-8 pages exist); then a declared charset that decodes strictly (header before
+meta; a Latin-1 header yields to meta); then GB18030. A multi-byte character cut off at the
+very end (a truncated download) is dropped and reported. If nothing decodes cleanly: the least
+damaging candidate with replacement characters, and a problem saying how much was lost.
 """
 from __future__ import annotations
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from .model import Fact, Report
+from .sections import cn_number
 
-_CN_SMALL = {"零": 0, "〇": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9, "十": 10}
-_NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十])\s*(?:余|多)?\s*"
+_NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十]{1,3})\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
 _CLAUSE = re.compile(r"(?:[^，,。；;：:]|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
 _HAS_NUMBER = re.compile(r"\d|[零〇一两二三四五六七八九十]\s*(?:件|条|起|次|篇)")
@@ -17,7 +16,8 @@ MAX_SENTENCE = 400
 
 # (key, clause pattern); the first matching pattern of a clause wins, so specific ones go first
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(p)) for k, p in (
-    ("portal_posts", r"(?:网站|门户|网).{0,20}?(?:发布|公开|更新).{0,20}?" + _NUM + r"(?:条|篇|件)"),
+    ("portal_posts", r"^(?!.*申请).*?(?:网站|门户|网页|政务新媒体).{0,20}?(?:发布|公开|更新).{0,20}?" + _NUM
+     + r"(?:条|篇|件)"),
     ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)"),
     ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)"),
     ("requests_received", r"(?:收到|受理|接收|接到).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
@@ -35,8 +35,8 @@ _COMPARE = {
 
 
 def _number(s: str) -> float | int | None:
-    if s in _CN_SMALL:
-        return _CN_SMALL[s]
+    if not s[0].isdigit():  # 两件, 十二件
+        return cn_number(s.replace("两", "二").replace("〇", "零")) if s not in ("零", "〇") else 0
     s = s.replace(",", "").replace("，", "")
     try:
         f = float(s)

@@ -158,6 +158,7 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     if _CLASS_IN_SOURCE.search(raw):  # a cheap look at the bytes saves a walk over every <div>
         known += [el for el in root.iter(*_CLASS_TAGS)
                   if el.get("class") and not _KNOWN_CLASSES.isdisjoint(el.get("class").split())]
+    known = list(dict.fromkeys(known))  # an element can match by id and by class
     if known:
         blocks = _walk(known[0] if len(known) == 1 else _best_container(known))
         level = _report_level(blocks)
@@ -334,8 +335,11 @@ class _Walker:
     def flush(self, heading: int | None = None) -> None:
         if not self.buf:
             return
-        text = _clean("".join(self.buf))
+        text = "".join(self.buf)
         self.buf.clear()
+        if text.isspace():  # the newlines between tags: most flushes
+            return
+        text = _clean(text)
         if text and not (len(text) < 80 and _CHROME_TEXT.search(text)):
             self.blocks.append(Para(text, {"element": self.paras}, heading))
             self.paras += 1

@@ -12,6 +12,7 @@ _AGENCY_BEFORE = re.compile(r"^(?:关于)?(?P<a>.+?)(?:关于)?\s*(?:(?:19|20)\d
 _AGENCY_AFTER = re.compile(r"年度?\s*(?P<a>.+?)\s*(?:本级)?(?:政府信息公开|信息公开)")
 _TRIM = " \t\u3000\xa0《》<>“”\"'【】[]（）()：:，,、—-·#*"
 MAX_TITLE = 120
+_AGENCY_END = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|部|署|院|中心|办事处|公司|管委会|管理委员会)$")
 
 
 def find_year(text: str) -> int | None:
@@ -33,9 +34,15 @@ def agency_from_title(title: str) -> str:
     if m and m["a"].strip(_TRIM):
         return m["a"].strip(_TRIM)
     m = _AGENCY_AFTER.search(t)
-    if m and m["a"].strip(_TRIM) and len(m["a"]) < 60:
+    if m and len(m["a"].strip(_TRIM)) >= 3 and len(m["a"]) < 60:  # not the 政府 of 政府信息公开
         return m["a"].strip(_TRIM)
     return ""
+
+
+def is_agency_line(text: str) -> bool:
+    """A short line naming only a publisher (a title printed on two lines: agency, then year+title)."""
+    t = text.strip(_TRIM)
+    return 3 <= len(t) <= 40 and bool(_AGENCY_END.search(t)) and not _YEAR.search(t)
 
 
 _LEVEL = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:自治区|省|市|自治州|州|盟|地区)$")

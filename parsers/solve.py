@@ -1,23 +1,16 @@
-"""Recovering cell positions the text lost, from the table's own arithmetic.
-
-Two cases: digits of adjacent cells run together ("0000000" for seven cells), and empty cells
-collapsed so the printed values no longer sit under their columns. Each ambiguous row has
-candidate readings; the identities (row totals, column sums, the balance) pick among them.
-A cell is settled when every consistent reading gives it the same value; otherwise it stays
-unknown and the caller reports it. Search is bounded (node cap), never exhaustive.
+"""Candidate readings of a row whose printed form lost information: digits of adjacent cells
+run together ("0017" for three cells), or empty cells collapsed so the values no longer sit
+under their columns. The table's identities then choose among the readings (tables.py).
+Enumeration is bounded (candidate and node caps).
 """
 from __future__ import annotations
 
 import re
 from itertools import combinations
-from typing import Callable, Iterator
+from typing import Iterator
 
-Vector = tuple  # one reading of a row: a value (int/float/None) per column
 MAX_CANDIDATES = 400
 MAX_NODES = 200_000
-MAX_SOLUTIONS = 64
-
-
 _PIECE = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 
@@ -75,37 +68,3 @@ def placements(k: int, n: int) -> Iterator[tuple[int, ...]]:
     if k > n:
         return iter(())
     return combinations(range(n), k)
-
-
-def search(rows: list[list[Vector]], complete: Callable[[list[Vector]], bool],
-           bound: Callable[[list[Vector]], bool] | None = None) -> tuple[list[list[Vector]], bool]:
-    """Combinations of one reading per row that satisfy `complete`.
-
-    `bound(partial)` may prune a partial assignment early. Returns (solutions, exhausted):
-    exhausted is False when the node cap stopped the search (solutions then incomplete).
-    """
-    sols: list[list[Vector]] = []
-    chosen: list[Vector] = []
-    nodes = 0
-    capped = False
-
-    def rec(i: int) -> None:
-        nonlocal nodes, capped
-        if capped or len(sols) >= MAX_SOLUTIONS:
-            return
-        nodes += 1
-        if nodes > MAX_NODES:
-            capped = True
-            return
-        if i == len(rows):
-            if complete(chosen):
-                sols.append(chosen.copy())
-            return
-        for v in rows[i]:
-            chosen.append(v)
-            if bound is None or bound(chosen):
-                rec(i + 1)
-            chosen.pop()
-
-    rec(0)
-    return sols, not capped and len(sols) < MAX_SOLUTIONS

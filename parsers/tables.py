@@ -35,11 +35,8 @@ VARIANT_ROWS = {"2021": ("other_handling",)}
 VARIANT_OF = {"other_handling": ("other_no_correction", "other_unpaid_fee", "other_other")}
 
 
-@dataclass
-class Printed:
-    """One printed cell assigned to a column (raw text as printed, where it came from)."""
-    raw: str
-    source: dict[str, Any]
+# A printed cell assigned to a column: the front end's TCell itself (text as printed, source).
+Printed = TCell
 
 
 @dataclass
@@ -53,7 +50,9 @@ class Reading:
     hint: int | None = None  # the candidate whose first value sits under its column's header
 
 
+@lru_cache(maxsize=None)
 def _header_cores(version: str) -> frozenset[str]:
+    """Labels that only ever head columns (a row holding one, without values, is a header)."""
     tpl = template(version)
     cores = {core(c.label) for t in TABLES for c in tpl.columns.get(t, [])}
     cores |= {core(a) for t in TABLES for c in tpl.columns.get(t, []) for a in c.aliases}
@@ -63,19 +62,22 @@ def _header_cores(version: str) -> frozenset[str]:
     return frozenset(cores)
 
 
-_HEADER_CORES: dict[str, frozenset[str]] = {}
-
-
 MISSING = Printed("", {"missing": True})  # a cell the document does not print at all (cut off)
 UNKNOWN = Printed("", {"unknown": True})  # printed, but unreadable where it is (digits that cannot be cut)
 
 
-def _printed(cells: list[TCell]) -> list[Printed | None]:
-    return [Printed(c.text, c.source) for c in cells]
+_VALUE_TEXT: dict[str, bool] = {}
 
 
 def _is_value(cell: TCell) -> bool:
-    return cell.source.get("run") is True or parse_value(cell.text).kind in ("number", "na")
+    """A number or a not-applicable mark (not a label); memoized: documents repeat their cells."""
+    t = cell.text
+    v = _VALUE_TEXT.get(t)
+    if v is None:
+        v = parse_value(t).kind in ("number", "na")
+        if len(t) <= 64 and len(_VALUE_TEXT) < 50_000:
+            _VALUE_TEXT[t] = v
+    return v or cell.source.get("run") is True
 
 
 @dataclass
@@ -84,9 +86,13 @@ class TableReader:
     report: Report
     current: str | None = None
     readings: dict[tuple[str, str], Reading] = field(default_factory=dict)
+    # section 四 printed as one data row (groups × outcomes), gathered across rows
     appeals_values: list[TCell] = field(default_factory=list)
+    appeals_offset: int = 0  # where its values start in their printed row
+    appeals_lost: bool = False  # printed with its positions lost
+    appeals_hint_x: int | None = None  # where the first outcome's header stands
+    header_x: dict[tuple[str, str], int] = field(default_factory=dict)  # column → field index, per block
     seen: set[str] = field(default_factory=set)  # tables that printed at least one row
-    rows_read: int = 0
     total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
     only_totals: bool = False
 
@@ -98,9 +104,7 @@ class TableReader:
         self.variants = {v: r for v in VARIANT_ROWS.get(self.version, ())
                          if (r := template("2019").row("applications", v))}
         self.row_defs["applications"].update(self.variants)
-        if self.version not in _HEADER_CORES:
-            _HEADER_CORES[self.version] = _header_cores(self.version)
-        self.header_cores = _HEADER_CORES[self.version]
+        self.header_cores = _header_cores(self.version)
         self.matchers = {t: row_matcher(self.version, t) for t in TABLES}
 
     # --- reading rows -----------------------------------------------------------------
@@ -108,10 +112,9 @@ class TableReader:
     def feed(self, table: Table, section_table: str | None) -> None:
         if section_table:
             self.current = section_table
-        self.header_x: dict[tuple[str, str], int] = {}  # column → field index, in this block
+        self.header_x = {}
         positions_lost = table.source.get("positions") == "lost"
         for row in table.rows:
-            self.rows_read += 1
             self._row(row[:MAX_ROW_CELLS], positions_lost)
 
     def _match(self, text: str) -> tuple[str, str] | None:
@@ -140,8 +143,8 @@ class TableReader:
                 self.appeals_values.extend(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
-        values = [_is_value(c) for c in row]
-        has_value = any(values)
+        values = [bool(t) and _is_value(c) for t, c in zip(texts, row)]
+        has_value = True in values
         if not has_value and self._is_header(row):
             self._switch(texts)
             if self.current:
@@ -214,13 +217,13 @@ class TableReader:
         k = len(filled)
         collapsed = positions_lost and self._trailing_empties(fields, filled)
         if len(fields) == n and not collapsed:
-            return Reading(table, key, [_printed(fields)], printed=k)
+            return Reading(table, key, [list(fields)], printed=k)
         if len(fields) < n and not positions_lost:
             # a short row (a copy cut inside it): what is printed, from the first value or from
             # under the first header; the rest is missing, not blank
             start = header_at if header_at is not None and 0 <= header_at < len(fields) else \
                 (filled[0] if filled else 0)
-            got = _printed(fields[start:start + n])
+            got = list(fields[start:start + n])
             return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
         cands: list[list[Printed | None]] = []
         hint = None
@@ -236,7 +239,7 @@ class TableReader:
             for s in range(lo, hi + 1):
                 if s == header_at and not drop:
                     hint = len(cands)
-                cands.append(_printed(blanked[s:s + n]))
+                cands.append(list(blanked[s:s + n]))
             if cands and not drop:
                 break
         how = "window"
@@ -245,7 +248,7 @@ class TableReader:
             for pos in placements(min(k, n), n):
                 slots: list[Printed | None] = [None] * n
                 for p, i in zip(pos, filled):
-                    slots[p] = Printed(fields[i].text, fields[i].source)
+                    slots[p] = fields[i]
                 cands.append(slots)
         return Reading(table, key, cands or [[None] * n], how, printed=k, hint=hint)
 
@@ -304,7 +307,7 @@ class TableReader:
         # and each can be read with every applicant column blank
         by_count = all(
             (rd.printed <= 1 or (rd.row == "total_processed" and rd.printed == 2))
-            and any(all(p is None or not p.raw for p in cand[:-1]) for cand in rd.candidates)
+            and any(all(p is None or not p.text for p in cand[:-1]) for cand in rd.candidates)
             for rd in apps)
         if not (under_total or by_count):
             return
@@ -313,7 +316,7 @@ class TableReader:
             if table != "applications":
                 continue
             cols = self._columns(table, row)
-            last = next((p for cand in rd.candidates for p in reversed(cand) if p is not None and p.raw), None)
+            last = next((p for cand in rd.candidates for p in reversed(cand) if p is not None and p.text), None)
             parts: list[Printed | None] = [None for _ in cols[:-1]]
             rd.candidates = [parts + [last]]
             rd.how, rd.hint = "positional", None
@@ -331,9 +334,9 @@ class TableReader:
         if len(vals) == 1 and vals[0].source.get("run"):
             rd = self._split("appeals", "*", vals[0], n)
         else:
-            hx = getattr(self, "appeals_hint_x", None)
-            at = None if hx is None else hx - getattr(self, "appeals_offset", 0)
-            rd = self._read("appeals", "*", vals, n, getattr(self, "appeals_lost", False), at)
+            hx = self.appeals_hint_x
+            at = None if hx is None else hx - self.appeals_offset
+            rd = self._read("appeals", "*", vals, n, self.appeals_lost, at)
         # keep the readings whose every group adds up (or, failing that, none breaks): the groups
         # share one printed sequence, so they are filtered together before being fanned out
         cols = tuple(outcomes)
@@ -364,7 +367,7 @@ class TableReader:
             cands, seen, hint = [], {}, None
             for ci, cand in enumerate(rd.candidates):
                 part = cand[seg]
-                sig = tuple(p.raw if p else None for p in part)
+                sig = tuple(p.text if p else None for p in part)
                 if sig not in seen:
                     seen[sig] = len(cands)
                     cands.append(part)
@@ -510,50 +513,47 @@ class TableReader:
     def _cells(self, chosen: dict[tuple[str, str], Any]) -> list[Cell]:
         out: dict[Key, Cell] = {}
         blanks: list[Cell] = []
+        add = self.report.add_finding
         for (table, row), pick in chosen.items():
             rd = self.readings[(table, row)]
             cols = self._columns(table, row)
-            if not isinstance(pick, list):
-                kept = sum(1 for p in rd.candidates[pick] if p is not None and p.raw)
-                if rd.printed > kept and rd.how != "split":
-                    self.report.add_finding("extra_cells", "info",
-                                            f"{table}.{row}: {rd.printed - kept} more value(s) printed than "
-                                            f"the template has columns; dropped", table=table, row=row)
-            for j, col in enumerate(cols):
-                if isinstance(pick, list):  # ambiguous: settle a column only if every reading agrees
+            if isinstance(pick, list):  # ambiguous: settle a column only if every reading agrees
+                first = rd.candidates[[tuple(_row_value(table, cols, c, j) for j in range(len(cols)))
+                                       for c in rd.candidates].index(pick[0])]
+                printed_row: list[Printed | None] = []
+                for j, col in enumerate(cols):
                     vals = {v[j] for v in pick}
-                    vecs = [tuple(_row_value(table, cols, c, jj) for jj in range(len(cols))) for c in rd.candidates]
                     if len(vals) == 1:
-                        printed = rd.candidates[vecs.index(pick[0])][j]
+                        printed_row.append(first[j])
                     else:
-                        self.report.add_finding(
-                            "uncertain_split" if rd.how == "split" else "uncertain_position", "warning",
+                        printed_row.append(UNKNOWN)
+                        add("uncertain_split" if rd.how == "split" else "uncertain_position", "warning",
                             f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
                             f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
                             table=table, row=row, column=col)
-                        out[(table, row, col)] = Cell(table, row, col, None, "", False, {})
-                        continue
-                else:
-                    printed = rd.candidates[pick][j]
+            else:
+                printed_row = rd.candidates[pick]
+                kept = sum(1 for p in printed_row if p is not None and p.text)
+                if rd.printed > kept and rd.how != "split":
+                    add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
+                        "than the template has columns; dropped", table=table, row=row)
+            for col, printed in zip(cols, printed_row):
                 if printed is MISSING:
                     continue
                 if printed is UNKNOWN:
                     out[(table, row, col)] = Cell(table, row, col, None, "", False, {})
                     continue
-                raw = printed.raw if printed else ""
-                src = printed.source if printed else {}
+                raw, src = (printed.text, printed.source) if printed else ("", {})
                 v = parse_value(raw)
                 cell = Cell(table, row, col, v.value, raw, False, src)
                 if v.kind == "blank":
                     blanks.append(cell)
                 elif v.kind == "unreadable":
-                    self.report.add_finding("value_unreadable", "warning",
-                                            f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
-                                            table=table, row=row, column=col, raw=raw[:200])
+                    add("value_unreadable", "warning", f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
+                        table=table, row=row, column=col, raw=raw[:200])
                 elif v.approx:
-                    self.report.add_finding("value_approx", "info",
-                                            f"{table}.{row}.{col}: {raw!r} is an approximation",
-                                            table=table, row=row, column=col, raw=raw)
+                    add("value_approx", "info", f"{table}.{row}.{col}: {raw!r} is an approximation",
+                        table=table, row=row, column=col, raw=raw)
                 out[(table, row, col)] = cell
         self._impute(out, blanks)
         order = _order(self.version)
@@ -605,11 +605,11 @@ def _row_value(table: str, cols: tuple[str, ...], cand: list[Printed | None], j:
     p = cand[j]
     if p is MISSING or p is UNKNOWN:
         return None
-    v = parse_value(p.raw if p else "")
+    v = parse_value(p.text if p else "")
     if v.kind != "blank":
         return v.value
     if cols[j] == "total" and table in ("applications", "appeals"):
-        others = [parse_value(c.raw if c else "") for i, c in enumerate(cand) if i != j]
+        others = [parse_value(c.text if c else "") for i, c in enumerate(cand) if i != j]
         if all(o.kind == "blank" or o.value == 0 for o in others):
             return 0
         return None

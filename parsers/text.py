@@ -155,10 +155,6 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
     return blocks
 
 
-def _next_kind(kinds: list[str], i: int) -> str | None:
-    return kinds[i] if i < len(kinds) else None
-
-
 def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, blocks: list[Block]) -> int:
     """Consecutive tab (or pipe) rows; blank lines inside a table are skipped."""
     at: list[int] = []  # line indexes of the rows

@@ -50,7 +50,3 @@ def parse_value(raw: str) -> Value:
     if m["sign"] in ("-", "减", "减少"):
         value = -value
     return Value(value, "number", approx=bool(m["approx"]), unit=m["unit"])
-
-
-def is_numberlike(raw: str) -> bool:
-    return parse_value(raw).kind in ("number", "na")

@@ -166,3 +166,16 @@ def test_other_cross_report_findings_are_left_alone(db):
                                "scope": "cross_report"})
     crosscheck.run(db)
     assert [f["code"] for f in cross(db)] == ["source_yield_dropped"]
+
+
+def test_published_le_total_in_2019_reports(db):
+    r = generate(seed=20, template="2019", year=2020)
+    for c in r.cells:
+        if c.table == "active" and c.row == "regulations" and c.column in ("new_published", "total_published"):
+            c.value = 9 if c.column == "new_published" else 4
+            c.raw = str(c.value)
+    res = load(db, r)
+    crosscheck.run(db)
+    (f,) = cross(db, "published_le_total")
+    assert (f["subject_report_id"], f["row_key"], f["severity"]) == (res.report_id, "regulations", "info")
+    assert json.loads(f["details"]) == {"new_published": 9, "total_published": 4}

@@ -137,6 +137,12 @@ def test_headline_columns_sum_the_cells(db):
     wide = next(db.query("SELECT * FROM applications_wide WHERE report_id = ?", [res.report_id]))
     assert wide["new_received__total"] == rep["new_requests"]
     assert wide["carried_forward__natural_person"] == cell[("applications", "carried_forward", "natural_person")]
+    assert wide["other_handling__total"] is None  # a 2019-only row, absent from this 2021 report
+    by_row = {r["row_key"]: r for r in db.query("SELECT * FROM applications_rows WHERE report_id = ?", [res.report_id])}
+    assert set(by_row) == {r for (t, r, _) in cell if t == "applications"}
+    assert all(by_row[r][c] == v for (t, r, c), v in cell.items() if t == "applications")
+    appeals = next(db.query("SELECT * FROM appeals_wide WHERE report_id = ?", [res.report_id]))
+    assert all(appeals[f"{r}__{c}"] == v for (t, r, c), v in cell.items() if t == "appeals")
 
 
 def test_second_load_changes_nothing(db, tmp_path):
@@ -235,13 +241,19 @@ def test_sources_sidecar_metadata_and_runs(db, tmp_path):
 def test_bulk_path_writes_the_same_rows_as_the_loader(tmp_path):
     data = doc(70, template="2019", year=2020)
     one, bulk = open_db(tmp_path / "one.db"), open_db(tmp_path / "bulk.db")
-    load_document(one, data, path="/x/doc.txt")
-    assert load_reports(bulk, [(parsers.parse(data), data, {"path": "/x/doc.txt"})]) == 1
-    assert load_reports(bulk, [(parsers.parse(data), data, {"path": "/x/doc.txt"})]) == 0  # known content
+    for db_ in (one, bulk):
+        upsert_sources(db_, [{"id": "s1", "name": "某县人民政府", "level": "county", "province": "河南省"}])
+    load_document(one, data, path="/x/doc.txt", source_id="s1")
+    meta = {"path": "/x/doc.txt", "source_id": "s1"}
+    assert load_reports(bulk, [(parsers.parse(data), data, meta)]) == 1
+    assert load_reports(bulk, [(parsers.parse(data), data, meta)]) == 0  # known content
+    with pytest.raises(ValueError, match="unknown source ids"):
+        load_reports(bulk, [(parsers.parse(data), b"other", {"source_id": "nope"})])
+    assert bulk.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # enforcement is back on
     for table, cols in [("reports", "*"), ("cells", "*"), ("sections", "*"), ("facts", "*"), ("findings", "*")]:
         q = f"SELECT {cols} FROM {table} ORDER BY 1, 2, 3"
         assert rows(one, q) == rows(bulk, q), table
-    q = "SELECT url, sha256, size, path, kind, locator FROM captures"
+    q = "SELECT url, sha256, size, path, kind, locator, source_id FROM captures"
     assert rows(one, q) == rows(bulk, q)
 
 

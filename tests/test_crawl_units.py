@@ -197,3 +197,33 @@ def test_warc_store_dedups_payloads_and_reads_back(tmp_path):
     d = again.write(url="http://a/4", body=b"other", **kw)
     again.close()
     assert d.revisit and (d.warc_file, d.warc_offset) == (c.warc_file, c.warc_offset)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def test_sources_command_filters_and_loads(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from xxgk.cli import cli
+
+    res = CliRunner().invoke(cli, ["sources", "--province", "浙江", "--platform", "hanweb", "--json",
+                                   "--load", str(tmp_path / "a.db")])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert rows and all(r["province"] == "浙江" and r["platform"] == "hanweb" for r in rows)
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "a.db")
+    assert {r[0] for r in db.execute("SELECT id FROM sources")} == {r["id"] for r in rows}
+
+
+def test_crawl_command_refuses_unknown_sources_and_empty_selections():
+    from click.testing import CliRunner
+
+    from xxgk.cli import cli
+
+    res = CliRunner().invoke(cli, ["crawl", "--source", "no-such-source"])
+    assert res.exit_code != 0 and "unknown source" in res.output
+    res = CliRunner().invoke(cli, ["crawl"])
+    assert res.exit_code != 0 and "choose what to crawl" in res.output

@@ -501,3 +501,26 @@ def test_browser_passes_the_challenge(mp):
         page.wait_for_selector("h1", timeout=15000)
         assert e.title in page.content()
         browser.close()
+
+
+def test_cli_serves_and_prints_urls(tmp_path):
+    import sys
+
+    manifest = tmp_path / "m.jsonl"
+    proc = subprocess.Popen([sys.executable, "-c", "from xxgk.cli import main; main()", "mock-portals",
+                             "--portal", "trs", "--portal", "govcn", "--manifest", str(manifest)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("serving"):
+                break
+        urls = [ln.split()[2] for ln in lines if ln.startswith(("trs ", "govcn "))]
+        assert len(urls) == 2 and all(fetch(u)[0] == 200 for u in urls)
+        rows = [json.loads(r) for r in manifest.read_text(encoding="utf-8").splitlines()]
+        assert {r["portal"] for r in rows} == {"trs", "govcn"} and all(r["url"].startswith("http://127.0.0.1:")
+                                                                     for r in rows)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -40,6 +40,18 @@ def test_title_agency_year(title, agency, year):
     assert (r.title, r.agency, r.year) == (title, agency, year)
 
 
+def test_title_on_two_lines():
+    r = run([Para("柳泉镇人民政府"), Para("2021年政府信息公开工作年度报告"), Para("一、总体情况")])
+    assert (r.agency, r.year, r.title) == ("柳泉镇人民政府", 2021, "柳泉镇人民政府2021年政府信息公开工作年度报告")
+    assert agency_from_title("2021年度政府信息公开工作年度报告") == ""
+
+
+def test_agency_from_the_portal_metadata_table():
+    r = run([table(["索引号", "11330000/2022-00012", "发布机构", "青石县财政局"], ["发布日期", "2022-01-20"]),
+             Para("2021年度政府信息公开工作年度报告"), Para("一、总体情况")])
+    assert (r.agency, r.year) == ("青石县财政局", 2021)
+
+
 def test_broken_dates_are_not_years():
     assert find_year("统计期限自201911日起至202020年12月31日止，2019年度") == 2019
 
@@ -169,10 +181,16 @@ def test_split_tables_and_repeated_headers_read_once():
     ("收取信息处理费0元", "fees_collected", 0),
     ("收取政府信息公开检索、复制、邮寄等费用0.5万元", "fees_collected", 5000),
     ("全年主动公开政府信息12,190余条", "active_disclosure_total", 12190),
+    ("全年共收到政府信息公开申请十二件", "requests_received", 12),
+    ("被提起行政诉讼两件", "lawsuits", 2),
 ])
 def test_fact_patterns(sentence, key, value):
     facts = {f.key: f for f in find_facts(sentence + "。")}
     assert facts[key].value == value and facts[key].text == sentence
+
+
+def test_requests_via_the_website_are_not_portal_posts():
+    assert [f.key for f in find_facts("通过政府网站在线申请政府信息公开3件。")] == []
 
 
 def test_assemble_never_raises_on_odd_blocks():

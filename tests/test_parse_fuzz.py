@@ -82,3 +82,29 @@ def test_pathological_documents_fail_fast():
         assert time.perf_counter() - t < 5, name
         assert r.status == "failed", name
         assert [f for f in r.findings if f.severity == "error"], name
+
+
+TEXT_DEVIATIONS = ("traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
+                   "extra_row", "variant_labels", "split_headers", "page_breaks", "broken_dates")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), template=st.sampled_from(["2021", "2019"]),
+       style=st.sampled_from(["tabs", "pipes", "cell_per_line", "trailing_pipes", "vertical_headers", "markdown"]),
+       blanks=st.sampled_from(["none", "zeros_blank", "total_blank", "only_totals", "table_blank"]),
+       deviations=st.lists(st.sampled_from(TEXT_DEVIATIONS), max_size=3, unique=True),
+       printing=st.lists(st.sampled_from(["na", "units", "signs", "approx", "fullwidth", "thousands"]),
+                         max_size=2, unique=True))
+def test_generated_reports_never_get_a_wrong_number(seed, template, style, blanks, deviations, printing):
+    """Whatever the rendering: every cell is the printed truth, or null and said so."""
+    from reportgen import generate, render_text
+
+    truth = generate(seed=seed, template=template, blanks=blanks, printing=tuple(printing))
+    r = parse(render_text(truth, style=style, deviations=tuple(deviations)).encode("utf-8"), "text/plain")
+    sane(r)
+    assert (r.agency, r.year, r.template, r.status) == (truth.agency, truth.year, truth.template, "ok")
+    got = {(c.table, c.row, c.column): c.value for c in r.cells}
+    unsure = {(f.table, f.row, f.column) for f in r.findings if f.code.startswith("uncertain_")}
+    for c in truth.cells:
+        k = (c.table, c.row, c.column)
+        assert got[k] == c.value or (got[k] is None and k in unsure), (k, c.value, got[k])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import Request
@@ -67,8 +67,6 @@ def base_url(response: Response) -> str:
 
 
 def links(sel: Selector, base: str, scope: str = "a") -> Iterator[Link]:
-    from urllib.parse import urljoin
-
     for a in sel.css(scope):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):

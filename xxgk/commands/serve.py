@@ -13,7 +13,7 @@ from archive.serve import ServeError, serve
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Database file (default: $XXGK_DB, else data/xxgk.db).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8001, show_default=True, type=int, help="Port (0: any free port).")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port.")
 def command(db_path: Path | None, host: str, port: int) -> None:
     """Serve the archive with Datasette, read-only and immutable (search, facets, canned
     queries, dashboards at /-/dashboards, CSV and JSON downloads)."""

@@ -6,7 +6,7 @@
   search box keeps showing what was typed. (Registered last: Datasette's own registration of
   `escape_fts` runs in a default plugin.)
 - `sections` has no FTS table of its own: `?_search=` there keeps the sections of matching
-  reports (one FTS lookup) that contain every term.
+  reports (one FTS lookup) that contain every term (`search.section_condition`).
 - SQL functions xxgk_match, xxgk_snippet, xxgk_contains, xxgk_tokens for canned queries.
 - Template functions: `xxgk_matches(rows, search)` (per report on a search page, the first
   section holding the terms with a highlighted snippet), `xxgk_snippet(text, search)` and
@@ -45,14 +45,10 @@ def filters_from_request(request, database, table, datasette):
     query = request.args.get("_search")
     if table != "sections" or not query:
         return None
-    return FilterArguments(
-        [f"report_id IN (SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} "
-         "MATCH xxgk_match(:xxgk_search)) "
-         "AND xxgk_contains(coalesce(heading, '') || char(10) || coalesce(text, ''), :xxgk_search)"],
-        {"xxgk_search": query},
-        [f'search matches "{query}"'],
-        {"supports_search": True, "search": query},
-    )
+    condition, params = search.section_condition(
+        query, "coalesce(heading, '') || char(10) || coalesce(text, '')")
+    return FilterArguments([condition], params, [f'search matches "{query}"'],
+                           {"supports_search": True, "search": query})
 
 
 def _highlight(text: str) -> Markup:

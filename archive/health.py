@@ -1,0 +1,128 @@
+"""Crawl health per source and report revision history, as SQL views (so Datasette and
+`xxgk status` show the same thing).
+
+`source_health` — one row per source, from `crawl_runs` and `captures`:
+  last_run_at / last_status     the latest finished (or failed) run
+  last_success                  end of the latest run that finished with more real answers than
+                                blocked + failed ones
+  last_new_report               when the newest report of the source was first captured
+  consecutive_failures          runs since the last success (all of them if none succeeded)
+  blocked_last_run              challenge / WAF answers in the latest run
+  moved                         1 when the latest run got 404/410 at the source's entry URL
+                                (the column moved: fix the registry)
+  yield_last / yield_before     reports seen in the latest run (new + changed + unchanged,
+                                known ones skipped by the incremental policy included) and the
+                                mean over the up-to-5 successful runs before it
+  yield_ratio                   yield_last / yield_before
+  state                         never crawled | failing | moved | blocked | quiet | ok
+                                (quiet: no report where earlier runs found some)
+
+`report_revisions` — one row per archived answer at a report or attachment URL, oldest first:
+a document that changed at the same URL is a new capture and a new report; `revision` counts
+them per URL, `previous_report_id` links each to the one it replaced.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+SOURCE_HEALTH = """
+WITH runs AS (
+    SELECT r.*,
+           (r.status = 'finished' AND r.requests > r.blocked + r.errors) AS ok,
+           r.reports_new + r.reports_changed + r.reports_unchanged AS yield,
+           row_number() OVER (PARTITION BY r.source_id ORDER BY r.id DESC) AS recency
+    FROM crawl_runs r
+    WHERE r.source_id IS NOT NULL AND r.status != 'running'
+),
+latest AS (SELECT * FROM runs WHERE recency = 1),
+streak AS (
+    SELECT source_id, min(CASE WHEN ok THEN recency END) AS first_ok, count(*) AS n,
+           max(CASE WHEN ok THEN finished_at END) AS last_success
+    FROM runs GROUP BY source_id
+),
+earlier AS (
+    SELECT source_id, avg(yield) AS yield_before FROM runs
+    WHERE recency BETWEEN 2 AND 6 AND ok GROUP BY source_id
+),
+newest AS (
+    SELECT rp.source_id, max(c.fetched_at) AS last_new_report, count(*) AS reports
+    FROM reports rp JOIN captures c ON c.id = rp.capture_id GROUP BY rp.source_id
+),
+health AS (
+    SELECT s.id AS source_id, s.name, s.platform, s.entry_url,
+           streak.n AS runs, latest.started_at AS last_run_at, latest.status AS last_status,
+           streak.last_success, newest.last_new_report, coalesce(newest.reports, 0) AS reports,
+           coalesce(streak.first_ok - 1, streak.n, 0) AS consecutive_failures,
+           latest.blocked AS blocked_last_run,
+           EXISTS (SELECT 1 FROM captures c WHERE c.run_id = latest.id AND c.url = s.entry_url
+                   AND c.http_status IN (404, 410)) AS moved,
+           latest.yield AS yield_last, round(earlier.yield_before, 1) AS yield_before,
+           CASE WHEN earlier.yield_before > 0
+                THEN round(1.0 * latest.yield / earlier.yield_before, 2) END AS yield_ratio,
+           latest.id AS last_run_id
+    FROM sources s
+    LEFT JOIN latest ON latest.source_id = s.id
+    LEFT JOIN streak ON streak.source_id = s.id
+    LEFT JOIN earlier ON earlier.source_id = s.id
+    LEFT JOIN newest ON newest.source_id = s.id
+)
+SELECT health.*,
+       CASE WHEN last_run_id IS NULL THEN 'never crawled'
+            WHEN moved THEN 'moved'
+            WHEN consecutive_failures > 0 AND blocked_last_run > 0 THEN 'blocked'
+            WHEN consecutive_failures > 0 THEN 'failing'
+            WHEN blocked_last_run > 0 AND yield_last = 0 THEN 'blocked'
+            WHEN yield_last = 0 AND yield_before > 0 THEN 'quiet'
+            ELSE 'ok' END AS state
+FROM health
+"""
+
+REPORT_REVISIONS = """
+SELECT c.url, c.source_id,
+       row_number() OVER w AS revision,
+       count(*) OVER (PARTITION BY c.url) AS revisions,
+       c.id AS capture_id, c.sha256, c.fetched_at, c.kind,
+       r.id AS report_id, lag(r.id) OVER w AS previous_report_id,
+       r.title, r.year, r.status
+FROM captures c LEFT JOIN reports r ON r.sha256 = c.sha256
+WHERE c.kind IN ('report', 'attachment') AND c.url IS NOT NULL AND c.http_status = 200
+WINDOW w AS (PARTITION BY c.url ORDER BY c.fetched_at, c.id)
+"""
+
+VIEWS: dict[str, tuple[str, str]] = {
+    "source_health": (SOURCE_HEALTH, "Crawl health per source: last success, last new report, consecutive "
+                                     "failures, blocked, moved (404 at the entry URL), yield against earlier runs"),
+    "report_revisions": (REPORT_REVISIONS, "Every archived version of each report URL, oldest first "
+                                           "(a changed document is a new capture and a new report)"),
+}
+PROBLEM_STATES = ("failing", "moved", "blocked", "quiet")
+
+
+def install(db: sqlite_utils.Database) -> None:
+    """Create (or refresh) the views; idempotent."""
+    have = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    stale = {n: sql for n, (sql, _) in VIEWS.items() if n not in have or sql.strip() not in have[n]}
+    if stale:
+        with db.atomic():
+            for name, sql in stale.items():
+                db.create_view(name, sql, replace=True)
+
+
+def source_health(db: sqlite_utils.Database, source_ids: list[str] | None = None,
+                  crawled_only: bool = False) -> list[dict[str, Any]]:
+    install(db)
+    where, args = [], []
+    if source_ids:
+        where.append(f"source_id IN ({', '.join('?' * len(source_ids))})")
+        args += source_ids
+    if crawled_only:
+        where.append("last_run_id IS NOT NULL")
+    sql = "SELECT * FROM source_health" + (" WHERE " + " AND ".join(where) if where else "")
+    return list(db.query(sql + " ORDER BY state = 'ok', state = 'never crawled', source_id", args))
+
+
+def revisions(db: sqlite_utils.Database, url: str) -> list[dict[str, Any]]:
+    install(db)
+    return list(db.query("SELECT * FROM report_revisions WHERE url = ? ORDER BY revision", [url]))

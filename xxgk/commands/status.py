@@ -1,0 +1,68 @@
+"""`xxgk status`: crawl health per source (the `source_health` view of the archive)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+STATE_STYLE = {"ok": "green", "quiet": "yellow", "blocked": "red", "moved": "magenta", "failing": "red",
+               "never crawled": "dim"}
+COLUMNS = (("source", "source_id"), ("state", "state"), ("runs", "runs"), ("last run", "last_run_at"),
+           ("last success", "last_success"), ("last new report", "last_new_report"), ("reports", "reports"),
+           ("fails", "consecutive_failures"), ("blocked", "blocked_last_run"), ("yield", "yield_last"),
+           ("before", "yield_before"), ("ratio", "yield_ratio"))
+
+
+def _cell(row: dict, key: str) -> str:
+    v = row.get(key)
+    if v is None:
+        return ""
+    if key in ("last_run_at", "last_success", "last_new_report"):
+        return str(v)[:16].replace("T", " ")
+    return str(v)
+
+
+@click.command("status")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="XXGK_DB",
+              help="Archive database (default: <data dir>/xxgk.db).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+              show_default=True, envvar="XXGK_DATA")
+@click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Also sources never crawled.")
+@click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked or quiet.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def command(db, data_dir, source_ids, all_, problems, as_json) -> None:
+    """Crawl health per source: last success, last new report, consecutive failures, blocked,
+    moved (404 at the entry URL) and this run's yield against earlier runs."""
+    from archive.db import open_db
+    from archive.health import PROBLEM_STATES, source_health
+
+    path = Path(db or data_dir / "xxgk.db")
+    if not path.exists():
+        raise click.ClickException(f"no archive at {path} (crawl first, or give --db)")
+    database = open_db(path)
+    try:
+        rows = source_health(database, list(source_ids) or None, crawled_only=not (all_ or source_ids))
+    finally:
+        database.close()
+    if problems:
+        rows = [r for r in rows if r["state"] in PROBLEM_STATES]
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
+    table = Table(title=f"crawl health — {path}")
+    for head, key in COLUMNS:
+        table.add_column(head, justify="left" if key in ("source_id", "state", "last_run_at", "last_success",
+                                                         "last_new_report") else "right", overflow="fold")
+    for r in rows:
+        cells = [_cell(r, k) for _, k in COLUMNS]
+        cells[1] = f"[{STATE_STYLE.get(r['state'], '')}]{r['state']}[/]"
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    bad = sum(r["state"] in PROBLEM_STATES for r in rows)
+    console.print(f"{len(rows)} source(s), {bad} with problems" if rows else "no crawl runs recorded yet")

@@ -105,15 +105,18 @@ def rows() -> list[dict]:
             for r in tpl.rows.get(table, []):
                 for ck in r.columns:
                     k = (table, r.key, ck)
-                    if k in out:
-                        out[k]["versions"].append(version)
-                        continue
                     c = cols[ck]
-                    group = r.group if table != "applications" else _app_group(r.key)
                     col_label = f"{c.group}/{c.label}" if c.group else c.label
+                    label = f"{r.label} / {col_label}"
+                    if k in out:  # the same key in the 2019 template, perhaps printed differently
+                        out[k]["versions"].append(version)
+                        if label != out[k]["label_zh"]:
+                            out[k]["label_zh"] += f"（{version}：{label}）"
+                        continue
+                    group = r.group if table != "applications" else _app_group(r.key)
                     out[k] = {
                         "table_key": table, "row_key": r.key, "column_key": ck,
-                        "label_zh": f"{r.label} / {col_label}",
+                        "label_zh": label,
                         "row_label_zh": r.label, "column_label_zh": col_label,
                         "group_zh": group,
                         "description_en": f"{ROWS_EN.get(r.key, r.key)}: {COLUMNS_EN.get(ck, ck)}",

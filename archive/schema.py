@@ -150,7 +150,9 @@ TABLES: list[TableDef] = [
         foreign_keys=(("capture_id", "captures", "id"), ("source_id", "sources", "id")),
         not_null=("sha256",),
         indexes=(("year",), ("province",), ("level",), ("template",), ("status",), ("agency",),
-                 ("source_id",), ("agency", "year")),
+                 ("source_id",), ("agency", "year"),
+                 # covering indexes: a year-filtered facet page counts from the index alone
+                 ("year", "province"), ("year", "level"), ("year", "template"), ("year", "status")),
         unique=(("sha256",),),
     ),
     TableDef(

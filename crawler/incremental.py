@@ -174,6 +174,8 @@ class Known:
     locations: set[tuple[str, int]] = field(default_factory=set)  # archived WARC records of this URL
     latest: tuple[str, int] | None = None
     kind: str = ""
+    source_id: str | None = None
+    parent_url: str | None = None  # an attachment's page
 
 
 @dataclass
@@ -196,13 +198,15 @@ class KnownItems:
         ensure_url_checks(db)
         known: dict[str, Known] = {}
         marks = ",".join("?" * len(KNOWN_KINDS))
-        for url, kind, fetched, wf, wo in db.execute(
-                f"SELECT url, kind, fetched_at, warc_file, warc_offset FROM captures WHERE url IS NOT NULL"
-                f" AND http_status = 200 AND kind IN ({marks}) ORDER BY id", KNOWN_KINDS):
+        for url, kind, fetched, wf, wo, source_id, parent in db.execute(
+                f"SELECT c.url, c.kind, c.fetched_at, c.warc_file, c.warc_offset, c.source_id, p.url"
+                f" FROM captures c LEFT JOIN captures p ON p.id = c.parent_capture_id WHERE c.url IS NOT NULL"
+                f" AND c.http_status = 200 AND c.kind IN ({marks}) ORDER BY c.id", KNOWN_KINDS):
             t = _parse_time(fetched) or _now()
             k = known.get(url)
             if k is None:
-                k = known[url] = Known(first_seen=t, last_fetched=t, kind=kind)
+                k = known[url] = Known(first_seen=t, last_fetched=t, kind=kind, source_id=source_id,
+                                       parent_url=parent)
             k.first_seen, k.last_fetched = min(k.first_seen, t), max(k.last_fetched, t)
             if wf is not None and wo is not None:
                 k.locations.add((wf, int(wo)))
@@ -256,6 +260,19 @@ class KnownItems:
             return False
         now = now or _now()
         return not self.policy.due(self.known[url].first_seen, self.last_checked(url) or now, now)
+
+    def due(self, source_ids: Iterable[str], now: datetime | None = None) -> Iterator[tuple[str, Known]]:
+        """Archived reports and attachments of these sources that are due for a re-check (or
+        incomplete), wherever they are listed: pagination stops before old pages, so the list
+        alone would never bring them up again."""
+        ids, now = set(source_ids), now or _now()
+        for url, k in self.known.items():
+            if k.source_id in ids and k.kind in ("report", "attachment") and not self.skip(url, now):
+                yield url, k
+
+    def role(self, url: str) -> str:
+        k = self.known[url]
+        return ATTACHMENT if k.kind == "attachment" else DETAIL if self._is_page(url) else DOCUMENT
 
     def conditional(self, url: str) -> tuple[dict[str, str], tuple[str, int]] | None:
         """Validator headers for `url` and the archived record a 304 stands for."""
@@ -316,8 +333,21 @@ class _State:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)
         ensure_url_checks(self.db)
+        self.close_killed_runs()
         self.known = KnownItems.load(self.db, RecheckPolicy.from_settings(self.settings))
         log.info("incremental: %d known URLs in the archive", len(self.known.known))
+
+    def close_killed_runs(self) -> None:
+        """Runs left 'running' belong to crawls that died (the crawl lock lets only this one
+        run): mark them 'killed' so crawl health counts them as failures."""
+        mine = [int(i) for i in self.crawler.stats.get_value("xxgk/run_ids") or []]
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'crawl_runs'").fetchone():
+            return
+        n = self.db.execute(
+            f"UPDATE crawl_runs SET status = 'killed', finished_at = coalesce(finished_at, started_at)"
+            f" WHERE status = 'running' AND id NOT IN ({','.join('?' * len(mine))})", mine).rowcount
+        if n:
+            log.warning("marked %d crawl run(s) of a killed crawl as 'killed'", n)
 
     def close(self, spider=None) -> None:
         if self.db is not None:
@@ -428,6 +458,26 @@ class IncrementalSpiderMiddleware:
     @classmethod
     def from_crawler(cls, crawler) -> "IncrementalSpiderMiddleware":
         return cls(crawler)
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for o in start:
+            yield o
+        if not self.state.enabled:
+            return
+        spider = self.state.crawler.spider
+        sources = {s.id: s for s in getattr(spider, "sources", [])}
+        known, n = self.state.known, 0
+        for url, k in known.due(sources):
+            meta = {"source": k.source_id, "platform": sources[k.source_id].platform, "role": known.role(url),
+                    "recheck": True}
+            if k.parent_url:
+                meta["parent"] = k.parent_url
+            if sources[k.source_id].render == "browser":
+                meta["playwright"] = True
+            yield Request(url, meta=meta, priority=0, errback=getattr(spider, "failed", None))
+            n += 1
+        if n:
+            log.info("incremental: re-checking %d archived documents", n)
 
     def process_spider_output(self, response: Response, result: Iterable[Any], spider=None) -> Iterator[Any]:
         yield from self._filter(response, list(result))

@@ -7,8 +7,8 @@
 `?page=N&columnid=…&unitid=…` or POST (form: columnid, unitid, webid, path, webname,
 permissiontype, appid; query: startrecord, endrecord, perpage) as bare XML. columnid and unitid
 must match: a unitid of another column gets that column's records, an unknown one nothing.
-Column 2 writes its datastore without <record> wrappers; column 3 has no datastore in the page
-and loads the list as JSONP. Bodies in `#zoom`; attachments via `downfile.jsp`.
+Column 2 writes its datastore without <record> wrappers and uses the older proxy path
+`/module/jpage/dataproxy.jsp`; column 3 has no datastore in the page and loads the list as JSONP. Bodies in `#zoom`; attachments via `downfile.jsp`.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from mockportals.site import (Column, Site, article_tools, attachment, chrome_bo
                               report_fragment)
 
 PROXY = "/module/web/jpage/dataproxy.jsp"
+OLD_PROXY = "/module/jpage/dataproxy.jsp"  # older installations; the server answers on both
 DOWNFILE = "/module/download/downfile.jsp"
 GROUP = 3  # pages per dataproxy answer
 
@@ -35,6 +36,7 @@ class HanwebColumn:
     unitid: int
     variant: str      # record | norecord | jsonp
     column: Column
+    proxy: str = PROXY
 
 
 class HanwebSite(Site):
@@ -51,11 +53,13 @@ class HanwebSite(Site):
         specs = [(1229, 5001, "record", "政府信息公开年报", 6),
                  (1230, 5002, "norecord", "部门政府信息公开年报", 4),
                  (1231, 5003, "jsonp", "乡镇（街道）政府信息公开年报", 4)]
-        names = iter(self.agencies(sum(n for *_, n in specs) * 2, province="浙江省"))
-        for colid, unitid, variant, name, n in specs:
-            col = HanwebColumn(colid, unitid, variant, Column(f"/col/col{colid}/", name))
+        counts = [max(1, round(n * self.scale)) for *_, n in specs]
+        names = iter(self.agencies(sum(counts), province="浙江省", fixed=True))
+        for (colid, unitid, variant, name, _), n in zip(specs, counts):
+            col = HanwebColumn(colid, unitid, variant, Column(f"/col/col{colid}/", name),
+                               OLD_PROXY if variant == "norecord" else PROXY)
             self.cols[colid] = col
-            for agency in [next(names) for _ in range(max(1, round(n * self.scale)))]:
+            for agency in [next(names) for _ in range(n)]:
                 for year in range(2018, 2024):
                     self._add(col, agency, year, self.plan.published(year))
                 year = self.plan.rng.choice(range(2019, 2024))
@@ -93,7 +97,7 @@ class HanwebSite(Site):
         if path == DOWNFILE and req.query.get("filename") in self.files:
             e, ext = self.files[req.query["filename"]]
             return self.cache.get(req.query["filename"], lambda: attachment(e, ext))
-        if path == PROXY:
+        if path in (PROXY, OLD_PROXY):
             return self.dataproxy(req)
         for col in self.cols.values():
             if path in (col.column.path, col.column.path + "index.html"):
@@ -107,7 +111,7 @@ class HanwebSite(Site):
     def _group_link(self, col: HanwebColumn, page: int) -> str:
         q = {"page": page, "appid": 1, "webid": self.webid, "path": "/", "columnid": col.colid,
              "unitid": col.unitid, "webname": self.site_name, "permissiontype": 0}
-        return f"{PROXY}?{urlencode(q)}"
+        return f"{col.proxy}?{urlencode(q)}"
 
     def datastore(self, col: HanwebColumn, start: int, stop: int) -> str:
         """Records [start, stop) (0-based) of `col` as the XML the jpage script consumes."""
@@ -136,7 +140,7 @@ class HanwebSite(Site):
                        '<script type="text/javascript">\n'
                        f'jpage({{totalRecord:{total}, perPage:{per}, groupSize:{GROUP}, columnid:{col.colid}, '
                        f'unitid:"{col.unitid}", webid:"{self.webid}", path:"/", webname:"{self.site_name}", '
-                       f'permissiontype:0, appid:1, proxyUrl:"{PROXY}"}});\n</script>')
+                       f'permissiontype:0, appid:1, proxyUrl:"{col.proxy}"}});\n</script>')
         body = (chrome_top(self.site_name, [("/", "首页"), ("/col/col1228/index.html", "政府信息公开"),
                                             (col.column.path + "index.html", col.column.name)])
                 + f'<div class="bt">{col.column.name}</div>\n{listing}\n'

@@ -10,7 +10,7 @@ import time
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
-from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, is_title
+from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
@@ -81,44 +81,12 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         return
 
     paras: list[tuple[int, Para]] = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Para)]
-
-    # title: the first heading-like line naming an annual report
-    title_at = None
-    for j, (i, p) in enumerate(paras[:40]):
-        if is_title(p.text.strip()):
-            title_at = j
-            break
-    if title_at is not None:
-        report.title = paras[title_at][1].text.strip()
-        report.agency = agency_from_title(report.title)
-        if not report.agency and title_at > 0 and is_agency_line(paras[title_at - 1][1].text):
-            # the title printed on two lines: "柳泉镇人民政府" / "2021年政府信息公开工作年度报告"
-            report.agency = paras[title_at - 1][1].text.strip()
-            report.title = report.agency + report.title
-        body_paras = paras[:title_at] + paras[title_at + 1:]
-    else:
-        body_paras = paras
-
+    title_at = _title(paras, report)
+    body_paras = paras[:title_at] + paras[title_at + 1:] if title_at is not None else paras
     headings = find_headings([(p.text[:200], p.heading is not None) for _, p in body_paras])
     budget.check()
-    head_blocks = [body_paras[h.index][0] for h in headings]
-
-    # sections: text between one heading and the next (tables excluded)
-    texts: list[list[str]] = [[] for _ in headings]
-    preamble: list[str] = []
-    hi = -1
-    section_of_block: dict[int, int] = {}
-    for bi, b in enumerate(blocks):
-        if bi % 512 == 0:
-            budget.check()
-        while hi + 1 < len(head_blocks) and head_blocks[hi + 1] <= bi:
-            hi += 1
-        if isinstance(b, Para):
-            if (hi >= 0 and bi == head_blocks[hi]) or (title_at is not None and bi == paras[title_at][0]):
-                continue
-            (texts[hi] if hi >= 0 else preamble).append(b.text[:MAX_PARA])
-        elif hi >= 0:
-            section_of_block[bi] = hi
+    skip = {body_paras[h.index][0] for h in headings} | ({paras[title_at][0]} if title_at is not None else set())
+    texts, preamble, section_of_block = _parts(blocks, [body_paras[h.index][0] for h in headings], skip, budget)
     report.sections = [Section(h.number, h.text, "\n".join(t)) for h, t in zip(headings, texts)]
 
     # template version from the tables' labels
@@ -140,13 +108,13 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
     if version in ("2019", "2021"):
         reader = TableReader(version, report)
-        for k, (bi, t) in enumerate(tables):
+        for bi, t in tables:
             budget.check()
             hidx = section_of_block.get(bi)
             std = None
             if hidx is not None:
                 std = headings[hidx].standard or headings[hidx].number
-            reader.feed(t, SECTION_TABLE.get(std))
+            reader.feed(t, SECTION_TABLE.get(std), budget.check)
         budget.check()
         report.cells = reader.finish()
     elif version == "pre2019" and tables:
@@ -159,7 +127,7 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         report.agency = fuller_agency(report.agency, "\n".join(after))
 
     # year: the title's, else the body's; a disagreement is reported
-    body_year = find_year("\n".join((texts[0] if texts else []) + preamble)[:4000]) if (texts or preamble) else None
+    body_year = main_year("\n".join(preamble + (texts[0] if texts else []))[:4000])
     title_year = find_year(report.title) if report.title else None
     report.year = title_year or body_year
     if title_year and body_year and title_year != body_year:
@@ -178,11 +146,46 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     for bi, img in images:
         hidx = section_of_block.get(bi)
         std = (headings[hidx].standard or headings[hidx].number) if hidx is not None else None
-        if std in SECTION_TABLE or version in (None, "2019", "2021"):
+        # in part 二/三/四, or anywhere in a report whose tables are nowhere to be read
+        if std in SECTION_TABLE or (hidx is None and version is None):
             report.add_finding("table_image", "warning",
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
     _status(report, headings, preamble, texts, version)
+
+
+def _title(paras: list[tuple[int, Para]], report: Report) -> int | None:
+    """Set the title and agency from the first line naming an annual report; its index."""
+    title_at = next((j for j, (_, p) in enumerate(paras[:40]) if is_title(p.text.strip())), None)
+    if title_at is not None:
+        report.title = paras[title_at][1].text.strip()
+        report.agency = agency_from_title(report.title)
+        if not report.agency and title_at > 0 and is_agency_line(paras[title_at - 1][1].text):
+            # the title printed on two lines: "柳泉镇人民政府" / "2021年政府信息公开工作年度报告"
+            report.agency = paras[title_at - 1][1].text.strip()
+            report.title = report.agency + report.title
+    return title_at
+
+
+def _parts(blocks: list[Block], starts: list[int], skip: set[int],
+           budget: _Budget) -> tuple[list[list[str]], list[str], dict[int, int]]:
+    """Paragraph texts of each part (from its heading block to the next), the preamble before
+    the first, and the part each non-paragraph block stands in."""
+    texts: list[list[str]] = [[] for _ in starts]
+    preamble: list[str] = []
+    section_of_block: dict[int, int] = {}
+    hi = -1
+    for bi, b in enumerate(blocks):
+        if bi % 512 == 0:
+            budget.check()
+        while hi + 1 < len(starts) and starts[hi + 1] <= bi:
+            hi += 1
+        if isinstance(b, Para):
+            if bi not in skip:
+                (texts[hi] if hi >= 0 else preamble).append(b.text[:MAX_PARA])
+        elif hi >= 0:
+            section_of_block[bi] = hi
+    return texts, preamble, section_of_block
 
 
 _PUBLISHER = ("发布机构", "发文机关", "发布机关", "发文单位", "公开主体")

@@ -20,6 +20,7 @@ _NUMBERING = re.compile(
 _ASIDE = re.compile(rf"（[^（）]*[^（）{_CN_DIGITS}\d][^（）]*）|【[^】]*】")
 _PUNCT = re.compile(r"[“”\"'‘’、，。：；！？,.:;!?·•\-—_/|*#＃]+")
 MAX_LABEL = 200  # longer cells are prose, not labels
+MAX_FUZZY = 80  # longer cores are compared exactly or by containment only
 
 
 @lru_cache(maxsize=8192)
@@ -66,14 +67,17 @@ class Matcher:
             return None
         if c in self.exact:
             return self.exact[c]
-        if len(c) > MAX_LABEL:
+        if len(c) > MAX_FUZZY:  # far longer than any template label: prose, not a label
             return None
         best, best_score = None, self.threshold
+        sm = SequenceMatcher(None, autojunk=False)
+        sm.set_seq2(c)  # difflib caches what it learns about seq2: the query
         for cand, key in self.exact.items():
-            # cheap bound before the quadratic ratio: lengths too far apart cannot reach it
-            if 2 * min(len(c), len(cand)) / (len(c) + len(cand)) < best_score:
+            sm.set_seq1(cand)
+            # cheap upper bounds before the quadratic ratio
+            if sm.real_quick_ratio() < best_score or sm.quick_ratio() < best_score:
                 continue
-            s = similar(c, cand)
+            s = sm.ratio()
             if s >= best_score:
                 best, best_score = key, s
         if best:

@@ -24,6 +24,17 @@ def find_year(text: str) -> int | None:
     return None
 
 
+def main_year(text: str) -> int | None:
+    """The year a text speaks of most (first among equals): a report's body mentions its own
+    year more than 2019年修订 or the previous year."""
+    counts: dict[int, int] = {}
+    for m in _YEAR.finditer(text):
+        y = int(m.group(1).translate(_CN_NUM))
+        if 2000 <= y <= 2100:
+            counts[y] = counts.get(y, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
 def is_title(text: str) -> bool:
     return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。")
 

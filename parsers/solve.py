@@ -11,6 +11,7 @@ from typing import Iterator
 
 MAX_CANDIDATES = 400
 MAX_NODES = 200_000
+_RUN = re.compile(r"[\d.+\-]+")
 _PIECE = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 
@@ -22,7 +23,7 @@ def digit_splits(run: str, n: int, group: int | None = None, max_part: int = 9) 
     (a row's 总计), checked as each group completes. Returns the pieces.
     """
     out: list[list[str]] = []
-    if not run or len(run) > n * (max_part + 2) or not re.fullmatch(r"[\d.+\-]+", run):
+    if not run or len(run) > n * (max_part + 2) or not _RUN.fullmatch(run):
         return out
     pieces: list[str] = []
     nodes = 0

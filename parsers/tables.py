@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
@@ -22,6 +22,7 @@ from .values import parse_value
 
 Key = tuple[str, str, str]
 MAX_ROW_CELLS = 200  # wider rows are cut (a real row has at most ~20 cells)
+MAX_UNMATCHED = 20  # row_unmatched findings reported one by one; the rest are counted
 
 # words that say which table a row belongs to, even without a section heading
 _MARKERS = (
@@ -91,8 +92,10 @@ class TableReader:
     appeals_offset: int = 0  # where its values start in their printed row
     appeals_lost: bool = False  # printed with its positions lost
     appeals_hint_x: int | None = None  # where the first outcome's header stands
+    appeals_by_outcome: dict[str, list[TCell]] = field(default_factory=dict)  # transposed: outcome → groups
     header_x: dict[tuple[str, str], int] = field(default_factory=dict)  # column → field index, per block
     seen: set[str] = field(default_factory=set)  # tables that printed at least one row
+    unmatched: int = 0  # rows of values without a template label
     total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
     only_totals: bool = False
 
@@ -109,12 +112,15 @@ class TableReader:
 
     # --- reading rows -----------------------------------------------------------------
 
-    def feed(self, table: Table, section_table: str | None) -> None:
+    def feed(self, table: Table, section_table: str | None, check: Callable[[], None] = lambda: None) -> None:
+        """Read one printed table; `check` is called every few rows (the caller's deadline)."""
         if section_table:
             self.current = section_table
         self.header_x = {}
         positions_lost = table.source.get("positions") == "lost"
-        for row in table.rows:
+        for n, row in enumerate(table.rows):
+            if n % 64 == 63:
+                check()
             self._row(row[:MAX_ROW_CELLS], positions_lost)
 
     def _match(self, text: str) -> tuple[str, str] | None:
@@ -160,10 +166,18 @@ class TableReader:
                 m = self._match(c.text)
                 if m:
                     hit = (i, *m)
+        if hit is not None and self.current == "appeals" and hit[1] != "appeals" and not numbered(row[hit[0]].text) \
+                and column_matcher(self.version, "appeals")(row[hit[0]].text):
+            hit = None  # 总计 as an outcome row of a transposed section 四, not (七)总计
         if hit is None:
             self._switch(texts)
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
+                outcome = column_matcher(self.version, "appeals")(row[last_text].text) if last_text >= 0 else None
+                if outcome:  # section 四 transposed: one row per outcome, a value per group
+                    self.appeals_by_outcome.setdefault(outcome, row[last_text + 1:])
+                    self.seen.add("appeals")
+                    return
                 if not self.appeals_values:
                     self.appeals_offset = last_text + 1
                     self.appeals_lost = positions_lost
@@ -171,9 +185,11 @@ class TableReader:
                 self.appeals_values.extend(row[last_text + 1:])
                 self.seen.add("appeals")
             elif has_value:
-                self.report.add_finding("row_unmatched", "info",
-                                        f"a row of values without a known label: {' | '.join(texts)[:120]}",
-                                        table=self.current, source=row[0].source)
+                self.unmatched += 1
+                if self.unmatched <= MAX_UNMATCHED:
+                    self.report.add_finding("row_unmatched", "info",
+                                            f"a row of values without a known label: {' | '.join(texts)[:120]}",
+                                            table=self.current, source=row[0].source)
             return
         i, table, key = hit
         self.current = table
@@ -278,6 +294,11 @@ class TableReader:
     # --- settling values ----------------------------------------------------------------
 
     def finish(self) -> list[Cell]:
+        if self.unmatched > MAX_UNMATCHED:
+            self.report.add_finding("row_unmatched", "info", f"{self.unmatched - MAX_UNMATCHED} more rows of "
+                                    "values without a known label", count=self.unmatched - MAX_UNMATCHED)
+        if self.appeals_by_outcome:
+            self._appeals_transposed()
         if self.appeals_values and ("appeals", "*") not in self.readings:
             self._appeals_block()
         self._only_totals()
@@ -324,6 +345,20 @@ class TableReader:
         self.report.add_finding("parts_omitted", "warning",
                                 "applications: only the 总计 column is printed; applicant columns beside a "
                                 "non-zero 总计 are unknown", table="applications")
+
+    def _appeals_transposed(self) -> None:
+        """Section 四 printed with outcomes as rows and the three groups as columns."""
+        groups = [r.key for r in self.tpl.rows.get("appeals", [])]
+        outcomes = [c.key for c in self.tpl.columns.get("appeals", [])]
+        by_group: dict[str, list[Printed | None]] = {g: [] for g in groups}
+        for o in outcomes:
+            cells = self.appeals_by_outcome.get(o)
+            reading = self._read("appeals", o, cells, len(groups), False) if cells else None
+            for gi, g in enumerate(groups):
+                by_group[g].append(reading.candidates[0][gi] if reading and len(reading.candidates) == 1
+                                   else (UNKNOWN if reading else MISSING))
+        for g in groups:
+            self.readings.setdefault(("appeals", g), Reading("appeals", g, [by_group[g]]))
 
     def _appeals_block(self) -> None:
         """Section 四 printed as one data row of 15 values (groups × outcomes)."""

@@ -27,6 +27,8 @@ _LIST = re.compile(r"^\s*(?:[-*+•]\s+)")
 _EMPH = re.compile(r"\*\*|__")
 # a table row with no delimiters: label text, then a run of digits (and separators) to the end
 _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?P<digits>[+\-]?\d[\d\s.+\-]*)$")
+_SPACES = re.compile(r"\s+")
+_DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
@@ -103,7 +105,7 @@ def _run_row(line: str) -> tuple[str, str] | None:
     m = _RUN_ROW.match(s)
     if not m:
         return None
-    return (m["label"] or "").strip(), re.sub(r"\s+", "", m["digits"])
+    return (m["label"] or "").strip(), _SPACES.sub("", m["digits"])
 
 
 def _is_single_char(line: str) -> bool:
@@ -147,6 +149,11 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             i = j
         elif _run_row(lines[i]) and _run_row_table_ahead(lines, kinds, i):
             i = _run_table(lines, kinds, i, blocks)
+            rows += len(blocks[-1].rows)
+            if rows > MAX_TABLE_ROWS:
+                report.status = "failed"
+                report.add_finding("too_many_rows", "error", f"over {MAX_TABLE_ROWS} table lines")
+                return []
         else:
             s = _EMPH.sub("", _LIST.sub("", lines[i])).strip()
             blocks.append(Para(s, {"line": i + 1}))
@@ -253,7 +260,7 @@ def _looks_like_cell(line: str) -> bool:
 def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
     """A digits-run row counts as a table row only among others (2 within the next 6 lines),
     or when it is nothing but a long run of digits (section 四's single data row)."""
-    if re.fullmatch(r"[\d\s.+\-]{5,}", lines[i].strip()):
+    if _DIGIT_LINE.fullmatch(lines[i].strip()):
         return True
     hits = 0
     for j in range(max(0, i - 6), min(len(lines), i + 7)):
@@ -266,7 +273,7 @@ def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) 
     """Rows without delimiters; short label-only lines between them stay in the table."""
     rows: list[list[TCell]] = []
     start, n = i, len(lines)
-    while i < n:
+    while i < n and len(rows) <= MAX_TABLE_ROWS:
         k = kinds[i]
         if k == "blank":
             i += 1

@@ -21,6 +21,7 @@ class Value:
     unit: str | None = None
 
 
+_REAL_DECIMALS = re.compile(r"\.\d*[1-9]")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 MAX_DIGITS = 30  # a longer "number" is not a cell value (and int() would refuse it)
 
@@ -44,7 +45,7 @@ def parse_value(raw: str) -> Value:
         return Value(None, "unreadable")
     num = m["num"].replace(",", "")
     value: float | int = float(num) if "." in num else int(num)
-    if isinstance(value, float) and value.is_integer() and not re.search(r"\.\d*[1-9]", num):
+    if isinstance(value, float) and value.is_integer() and not _REAL_DECIMALS.search(num):
         # '0.0000' (万元 with four decimals) reads as the whole number it is
         value = int(value)
     if m["sign"] in ("-", "减", "减少"):

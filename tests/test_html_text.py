@@ -54,3 +54,8 @@ style="font-family:仿宋_GB2312">条。<o:p></o:p></span></p>
 
 def test_word_export_markup():
     assert _body(WORD) == ["一、总体情况", "1. 主动公开政府信息1234条。"]
+
+
+def test_preformatted_text_keeps_its_lines():
+    assert _body("<pre>一、总体情况\n  全年主动公开政府信息1234条。\n\n二、主动公开政府信息情况</pre>") == [
+        "一、总体情况", "全年主动公开政府信息1234条。", "二、主动公开政府信息情况"]

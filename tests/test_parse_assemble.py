@@ -64,6 +64,13 @@ def test_year_mismatch_between_title_and_body():
     assert (f.details["title_year"], f.details["body_year"]) == (2021, 2020)
 
 
+def test_year_of_the_body_is_the_one_it_speaks_of_most():
+    r = run([Para("柳泉镇人民政府2021年政府信息公开工作年度报告"),
+             Para("根据《条例》（2019年修订）要求编制。统计期限自2021年1月1日起至2021年12月31日止。"),
+             Para("一、总体情况"), Para("2021年，柳泉镇认真贯彻《条例》。")])
+    assert r.year == 2021 and not [f for f in r.findings if f.code == "year_mismatch"]
+
+
 def test_agency_completed_from_the_preamble():
     r = run([Para("洪泽区人民政府2023年政府信息公开工作年度报告"),
              Para("本报告由淮安市洪泽区人民政府办公室根据《条例》要求编制。"), Para("一、总体情况")])
@@ -158,6 +165,23 @@ def test_appeals_transposed_one_row_per_group():
     got = {(c.row, c.column): c.value for c in r.cells if c.table == "appeals"}
     assert got[("review", "pending")] == 1 and got[("review", "total")] == 2
     assert got[("lawsuit_after_review", "upheld")] == 1 and len(got) == 15
+
+
+def test_appeals_transposed_one_row_per_outcome():
+    r = run([Para("青石县人民政府2022年政府信息公开工作年度报告"), Para("四、政府信息公开行政复议、行政诉讼情况"),
+             table(["", "行政复议", "未经复议直接起诉", "复议后起诉"], ["结果维持", "3", "1", "0"],
+                   ["结果纠正", "1", "0", "0"], ["其他结果", "0", "0", "2"], ["尚未审结", "", "0", "0"],
+                   ["总计", "4", "1", "2"]),
+             table(["申请人情况", "总计"], ["逾期不补正"])])
+    got = {(c.row, c.column): c.value for c in r.cells if c.table == "appeals"}
+    assert got == {("review", "upheld"): 3, ("review", "corrected"): 1, ("review", "other"): 0,
+                   ("review", "pending"): 0, ("review", "total"): 4, ("lawsuit_direct", "upheld"): 1,
+                   ("lawsuit_direct", "corrected"): 0, ("lawsuit_direct", "other"): 0,
+                   ("lawsuit_direct", "pending"): 0, ("lawsuit_direct", "total"): 1,
+                   ("lawsuit_after_review", "upheld"): 0, ("lawsuit_after_review", "corrected"): 0,
+                   ("lawsuit_after_review", "other"): 2, ("lawsuit_after_review", "pending"): 0,
+                   ("lawsuit_after_review", "total"): 2}
+    assert r.cell("appeals", "review", "pending").imputed
 
 
 def test_split_tables_and_repeated_headers_read_once():

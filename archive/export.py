@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 import parsers
+from archive import health
 from archive.keys import COLUMNS_EN, rows as key_rows
 from archive.schema import NUMBER, TABLES
 from archive.views import VIEWS
@@ -71,6 +72,8 @@ def _view_docs() -> dict[str, str]:
                  "first_year": "First year with a report", "last_year": "Last year with a report",
                  "missing_years": "Years without a report between the first and the last",
                  "years": "Years with a report"})
+    for c, d in health.COLUMN_DOCS.items():  # source_health, report_revisions
+        docs.setdefault(c, d)
     return docs
 
 

@@ -20,6 +20,8 @@
 `report_revisions` — one row per archived answer at a report or attachment URL, oldest first:
 a document that changed at the same URL is a new capture and a new report; `revision` counts
 them per URL, `previous_report_id` links each to the one it replaced.
+
+Both are registered in archive.views.VIEWS, so every archive opened with archive.db.open_db has them.
 """
 from __future__ import annotations
 
@@ -98,21 +100,31 @@ VIEWS: dict[str, tuple[str, str]] = {
                                            "(a changed document is a new capture and a new report)"),
 }
 PROBLEM_STATES = ("failing", "moved", "blocked", "quiet")
-
-
-def install(db: sqlite_utils.Database) -> None:
-    """Create (or refresh) the views; idempotent."""
-    have = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
-    stale = {n: sql for n, (sql, _) in VIEWS.items() if n not in have or sql.strip() not in have[n]}
-    if stale:
-        with db.atomic():
-            for name, sql in stale.items():
-                db.create_view(name, sql, replace=True)
+# English docs of the views' columns (export and Datasette use them; report columns have their own)
+COLUMN_DOCS: dict[str, str] = {
+    "name": "Name of the source", "platform": "Publishing platform (CMS) of the portal",
+    "entry_url": "Where the crawler starts for this source", "runs": "Crawl runs recorded for the source",
+    "last_run_at": "Start of the latest run (UTC)", "last_status": "Status of the latest run",
+    "last_success": "End of the latest successful run (UTC)",
+    "last_new_report": "When the newest report of the source was first captured (UTC)",
+    "reports": "Reports archived from the source",
+    "consecutive_failures": "Runs since the last successful one",
+    "blocked_last_run": "Answers refused by the portal (challenge, WAF) in the latest run",
+    "moved": "1 when the latest run got 404/410 at the entry URL (the column moved)",
+    "yield_last": "Reports seen in the latest run (new + changed + unchanged)",
+    "yield_before": "Mean reports seen over the up to 5 successful runs before",
+    "yield_ratio": "yield_last / yield_before", "last_run_id": "The latest run (crawl_runs.id)",
+    "state": "never crawled / failing / moved / blocked / quiet / ok",
+    "url": "URL of the document", "revision": "1 for the first archived version at the URL, then 2, 3 …",
+    "revisions": "Versions archived at the URL", "capture_id": "The capture of this version (captures.id)",
+    "sha256": "SHA-256 of the document", "fetched_at": "When this version was first fetched (UTC)",
+    "kind": "report / attachment", "report_id": "The report parsed from this version (reports.id)",
+    "previous_report_id": "The report of the version before (reports.id)",
+}
 
 
 def source_health(db: sqlite_utils.Database, source_ids: list[str] | None = None,
                   crawled_only: bool = False) -> list[dict[str, Any]]:
-    install(db)
     where, args = [], []
     if source_ids:
         where.append(f"source_id IN ({', '.join('?' * len(source_ids))})")
@@ -124,5 +136,4 @@ def source_health(db: sqlite_utils.Database, source_ids: list[str] | None = None
 
 
 def revisions(db: sqlite_utils.Database, url: str) -> list[dict[str, Any]]:
-    install(db)
     return list(db.query("SELECT * FROM report_revisions WHERE url = ? ORDER BY revision", [url]))

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from sqlite_utils.utils import sqlite3
 
-from archive import search
+from archive import health, search
 from archive.schema import TABLE
 from archive.views import VIEWS
 
@@ -117,7 +117,7 @@ def _column_en(table: str, col: str, spec: dict) -> str | None:
             return "Report"
         if col in TABLE["reports"].columns:
             return TABLE["reports"].columns[col][1]
-        return spec["columns_en"].get(col)
+        return spec["columns_en"].get(col) or health.COLUMN_DOCS.get(col)
     return None
 
 

@@ -56,3 +56,8 @@ VIEWS: dict[str, tuple[str, str]] = {
         "GROUP BY agency, province, level",
         "One row per agency: how many reports, which years, how many years are missing in between"),
 }
+
+# crawl health per source and report revision history (archive/health.py)
+from archive.health import VIEWS as _HEALTH_VIEWS  # noqa: E402
+
+VIEWS.update(_HEALTH_VIEWS)

@@ -414,9 +414,9 @@ class ConditionalRequestsMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
-        if not self.state.enabled or request.method != "GET":
-            return response
         source = request.meta.get("source")
+        if not self.state.enabled or request.method != "GET" or source is None:  # robots.txt has no source
+            return response
         cap = request.meta.get("capture") or {}
         if response.status == 304 and request.meta.get(CONDITIONAL_KEY):
             wf, wo = request.meta[CONDITIONAL_KEY]

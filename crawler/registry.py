@@ -62,7 +62,9 @@ class Source:
 
     @classmethod
     def from_row(cls, row: dict[str, str]) -> "Source":
-        split = lambda v: [x for x in (v or "").split("|") if x]  # noqa: E731
+        def split(v: str) -> list[str]:
+            return [x for x in (v or "").split("|") if x]
+
         kw = {k: row.get(k, "") or "" for k in FIELDS}
         return cls(**{**kw, "entry_urls": split(kw["entry_urls"]) or [kw["entry_url"]],
                       "flags": split(kw["flags"]), "samples": split(kw["samples"]),

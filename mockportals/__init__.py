@@ -8,6 +8,7 @@ what each portal publishes and what a polite crawler should make of it.
         mp.manifest      # list[ManifestEntry]
         mp.requests_log  # list[LoggedRequest]
         mp.publish("trs", n=3)
+        mp.revise("trs", url)   # a published report corrected in place
 """
 from __future__ import annotations
 
@@ -86,6 +87,10 @@ class MockPortals:
     def publish(self, portal: str, n: int = 3) -> list[ManifestEntry]:
         """Add `n` new reports to `portal` (newest on its first list page)."""
         return self.sites[portal].publish(n)
+
+    def revise(self, portal: str, url: str | None = None) -> ManifestEntry:
+        """Change the figures of one published report on `portal` (same URL): see Site.revise."""
+        return self.sites[portal].revise(url)
 
 
 __all__ = ["MockPortals", "ManifestEntry", "Source", "LoggedRequest", "EXPECTS", "ARCHETYPES",

@@ -168,6 +168,20 @@ class Site:
             self.cache.clear()
             return new
 
+    def revise(self, url: str | None = None) -> ManifestEntry:
+        """Correct one published report in place, as portals do: same URL, title and date, other
+        figures (and so other bytes and ETag). `url` picks it; default the first HTML report."""
+        with self.lock:
+            found = [e for e in self.entries if e.kind == "report" and e.expect == "archived"
+                     and (e.url == url if url else e.fmt == "html")]
+            if not found:
+                raise ValueError(f"no archived report {'at ' + url if url else 'in HTML'} on {self.portal}")
+            e = found[0]
+            e.seed += 1_000_003
+            e.__dict__.pop("report", None)  # the cached truth follows the new seed
+            self.cache.clear()
+            return e
+
 
 # -- renderings ------------------------------------------------------------------------------
 

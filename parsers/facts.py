@@ -20,7 +20,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(p)) for k, p in (
      + r"(?:条|篇|件)"),
     ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)"),
     ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)"),
-    ("requests_received", r"(?:收到|受理|接收|接到).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
+    ("requests_received", r"(?:收到|受理|接收|接到|新收).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
     ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)"),
     ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)"),
     ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)"),

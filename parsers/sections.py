@@ -17,6 +17,7 @@ _HEAD = re.compile(
     rf"^\s*(?:第(?P<part>[{_CN}]{{1,3}})部分[、：:．.\s]*|(?P<cn>[{_CN}]{{1,3}})\s*[、．.]\s*"
     rf"|[（(]\s*(?P<paren>[{_CN}]{{1,3}})\s*[)）]\s*|(?P<ar>\d{{1,2}})\s*[、．.](?!\d)\s*)(?P<rest>.*)$"
 )
+_SPACED = re.compile(rf"^\s*(?P<cn>[{_CN}]{{1,3}})\s+(?P<rest>\S.*)$")  # "一 总体情况"
 _PROMISE = re.compile(rf"([{_CN}]|\d{{1,2}})\s*个?(?:部分|方面)")
 MAX_HEADING = 60
 
@@ -44,9 +45,11 @@ def _candidate(index: int, text: str, marked: bool) -> Heading | None:
     t = text.strip()
     if not t or len(t) > (100 if marked else MAX_HEADING):
         return None
-    m = _HEAD.match(t)
+    m = _HEAD.match(t) or _SPACED.match(t)
+    if m and m.re is _SPACED and not section_matcher()(m["rest"]):
+        m = None  # "一 总体情况" only when it names a standard part
     if m:
-        style = next(k for k in ("part", "cn", "paren", "ar") if m.group(k))
+        style = next(k for k in ("part", "cn", "paren", "ar") if m.groupdict().get(k))
         number = cn_number(m.group(style))
         rest = m["rest"].strip()
     elif marked:

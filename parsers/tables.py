@@ -462,8 +462,8 @@ class TableReader:
         whole table satisfying the column identities ((七)总计 = sum of results; 一 + 二 = (七)
         + 四): a depth-first search with bounds. Empty when the search could not finish (then
         nothing is settled by it)."""
-        rows = [r.key for r in self.tpl.rows["applications"]]
-        results = rows[rows.index("granted"):rows.index("total_processed")]
+        rows = list(self.row_defs["applications"])
+        results = self._results()
         balance = ("new_received", "carried_over", "total_processed", "carried_forward")
         ncol = len(self._columns("applications", "new_received"))
         fixed = {rk[1]: v[0] for rk, v in vectors.items() if rk[0] == "applications" and len(v) == 1}
@@ -594,10 +594,22 @@ class TableReader:
         order = _order(self.version)
         return sorted(out.values(), key=lambda c: order.get((c.table, c.row, c.column), 1 << 30))
 
+    def _results(self) -> list[str]:
+        """The rows （七）总计 adds up: （一） to （六）; a 2021 report printing 2019's single
+        （六）其他处理 row has it in place of the three sub-rows."""
+        rows = [r.key for r in self.tpl.rows.get("applications", [])]
+        if not rows:
+            return []
+        results = rows[rows.index("granted"):rows.index("total_processed")]
+        printed = {r for t, r in self.readings if t == "applications"}
+        if "other_handling" in self.variants and "other_handling" in printed and \
+                not printed & set(VARIANT_OF["other_handling"]):
+            results = [r for r in results if r not in VARIANT_OF["other_handling"]] + ["other_handling"]
+        return results
+
     def _impute(self, cells: dict[Key, Cell], blanks: list[Cell]) -> None:
         """Blank → 0 where the row and column say so; a blank total over non-zero parts stays None."""
-        rows = [r.key for r in self.tpl.rows.get("applications", [])]
-        results = rows[rows.index("granted"):rows.index("total_processed")] if rows else []
+        results = self._results()
         app_parts = [c.key for c in self.tpl.columns.get("applications", []) if c.key != "total"]
         if self.only_totals:  # applicant columns not printed: unknown, unless their 总计 is 0
             omitted = [b for b in blanks if b.table == "applications" and b.column != "total"]

@@ -18,6 +18,8 @@ import httpx
 
 from archive.db import open_db
 from archive.load import load_document
+from archive.runs import finish_run, start_run
+from archive.sources import upsert_sources
 import reportgen
 from reportgen import generate, render_text
 
@@ -57,6 +59,11 @@ def build_archive(path: Path, n: int = 36) -> Path:
             doc = doc.replace(term, ERASE[term])
         load_document(db, doc.encode("utf-8"), url=f"http://reports.invalid/{seed}.txt",
                       media_type="text/plain", meta={"province": agency.province, "level": agency.level})
+    # a crawl history for the crawl-health query and dashboard panel
+    upsert_sources(db, [{"id": "portal-a", "name": "门户甲", "entry_url": "http://portal-a.invalid/"},
+                        {"id": "portal-b", "name": "门户乙", "entry_url": "http://portal-b.invalid/"}])
+    for sid, status, requests in (("portal-a", "finished", 20), ("portal-b", "finished", 12), ("portal-b", "failed", 0)):
+        finish_run(db, start_run(db, sid), status=status, requests=requests, reports_new=requests // 2)
     db.conn.close()
     return path
 

@@ -227,3 +227,17 @@ def test_crawl_command_refuses_unknown_sources_and_empty_selections():
     assert res.exit_code != 0 and "unknown source" in res.output
     res = CliRunner().invoke(cli, ["crawl"])
     assert res.exit_code != 0 and "choose what to crawl" in res.output
+
+
+def test_retry_backoff_doubles_and_honours_retry_after():
+    from scrapy.http import Response
+    from scrapy.settings import Settings
+
+    from crawler.middlewares import BackoffRetryMiddleware
+
+    mw = BackoffRetryMiddleware(Settings({"RETRY_BACKOFF_BASE": 2, "RETRY_BACKOFF_MAX": 30, "RETRY_ENABLED": True}))
+    req = Request("http://a/")
+    assert [mw._delay(req.replace(meta={"retry_times": n}), None) for n in range(5)] == [2, 4, 8, 16, 30]
+    slow = Response("http://a/", status=429, headers={"Retry-After": "20"})
+    assert mw._delay(req, slow) == 20
+    assert mw._delay(req, Response("http://a/", status=503, headers={"Retry-After": "600"})) == 30

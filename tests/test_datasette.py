@@ -229,7 +229,7 @@ def test_every_table_and_view_downloads_as_csv_and_json(server, db):
 
 CANNED = {"top_agencies_by_requests": {"year": "2021"}, "refusal_reasons": {"year": ""},
           "identity_breaks": {}, "province_year_totals": {}, "agencies_missing_years": {},
-          "reports_mentioning": {"term": "复议"}}
+          "reports_mentioning": {"term": "复议"}, "crawl_health": {"state": ""}}
 
 
 def test_every_canned_query_downloads_as_csv_and_json(server):

@@ -77,7 +77,8 @@ def test_agency_completed_from_the_preamble():
     assert r.agency == "淮安市洪泽区人民政府"
 
 
-@pytest.mark.parametrize("fmt", ["{cn}、{t}", "（{cn}）{t}", "{n}. {t}", "第{cn}部分 {t}", "{n}、{t}"])
+@pytest.mark.parametrize("fmt", ["{cn}、{t}", "（{cn}）{t}", "{n}. {t}", "第{cn}部分 {t}", "{n}、{t}", "{cn} {t}",
+                                 "({cn}) {t}"])
 def test_section_numbering_styles(fmt):
     paras = [Para("青石县人民政府2022年政府信息公开工作年度报告")]
     for i, t in enumerate(PARTS):

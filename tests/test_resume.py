@@ -111,3 +111,29 @@ def test_sigkill_mid_crawl_then_resume_equals_clean_crawl(mp, tmp_path):
     for f in files:
         with f.open("rb") as fh:
             assert sum(1 for _ in ArchiveIterator(fh)) > 1, f
+
+
+def test_interrupted_crawl_resumes_from_its_jobdir(mp, tmp_path):
+    """Ctrl-C (SIGINT): Scrapy stops cleanly and keeps its queue and dupefilter in the JOBDIR; the
+    next run resumes them (no listing page asked for twice) and ends with the clean crawl's archive."""
+    sources = sources_of(mp)
+    clean = tmp_path / "clean"
+    crawl(sources, clean, *INCREMENTAL)
+    stopped = tmp_path / "stopped"
+    proc = start_crawl(sources, stopped)
+    deadline = time.time() + 120
+    while count_reports(stopped) < 8:
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=120) is not None
+    jobdir = next((stopped / "jobs").iterdir())
+    assert (jobdir / "requests.seen").stat().st_size > 0 and (jobdir / "requests.queue").is_dir()
+    assert not (jobdir / "xxgk-running").exists()  # a clean stop: its state is trusted
+    assert count_reports(stopped) < len(expected(mp, "trs") | expected(mp, "govcn"))
+    n = len(mp.requests_log)
+    crawl(sources, stopped, *INCREMENTAL)
+    entry_paths = {s.entry_url.split("/", 3)[-1] for s in sources}
+    assert not {r.path.lstrip("/") for r in mp.requests_log[n:]} & entry_paths  # resumed, not restarted
+    assert not jobdir.exists()  # finished: the JOBDIR is gone
+    assert content(connect(stopped)) == content(connect(clean))

@@ -69,7 +69,8 @@ class HanwebAdapter(Adapter):
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
         text = text_of(response)
-        proxy = response.meta.get("jpage")  # "get" | "post" for dataproxy answers (not "proxy": Scrapy's HTTP-proxy key)
+        # "get" | "post" on dataproxy answers (meta "proxy" would be Scrapy's HTTP-proxy setting)
+        proxy = response.meta.get("jpage")
         markup = datastore_html(text) if proxy or "<datastore" in text.lower() else ""
         found: list[Link] = list(links(Selector(text=markup, type="html"), base_url(response))) if markup else []
         have = len(found)
@@ -106,10 +107,8 @@ class HanwebAdapter(Adapter):
         step = per * group
         for start in range(have + 1, total + 1, step):
             query = urlencode({"startrecord": start, "endrecord": min(total, start + step - 1), "perpage": per})
-            req = FormRequest(f"{proxy_url}?{query}", formdata=form, priority=10,
-                              meta={**{k: response.meta[k] for k in ("source", "platform") if k in response.meta},
-                                    "role": LISTING, "jpage": "post"})
-            yield req
+            req = self.request(response, f"{proxy_url}?{query}", LISTING, jpage="post")
+            yield FormRequest(req.url, formdata=form, priority=req.priority, meta=req.meta)
 
     @staticmethod
     def form_fields(response: Response, text: str) -> dict[str, str]:

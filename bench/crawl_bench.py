@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES_PER_SCALE = 340  # requests a crawl of every mock portal makes at scale 1.0
+PAGES_PER_SCALE = 260  # requests per unit of mock-portal scale (measured: 15,378 at scale 59)
 POLITENESS_OFF = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32",
                   "CONCURRENT_REQUESTS_PER_DOMAIN=16", "RETRY_BACKOFF_BASE=0", "RETRY_BACKOFF_MAX=0",
                   "LOG_LEVEL=INFO")  # INFO: the stats dump at the end is what we measure
@@ -82,12 +82,16 @@ def our_crawl(pages: int, pipeline: bool = True) -> dict:
 def main() -> None:
     pages = int(os.environ.get("XXGK_BENCH_PAGES", "20000"))
     seconds = int(os.environ.get("XXGK_BENCH_SCRAPY_SECONDS", "20"))
-    baseline = scrapy_bench(seconds)
-    print(f"scrapy bench: {baseline:,.0f} pages/min ({seconds} s)", flush=True)
+    before = scrapy_bench(seconds)
+    print(f"scrapy bench: {before:,.0f} pages/min ({seconds} s)", flush=True)
     capture = our_crawl(min(pages, 3000), pipeline=False)
     print(f"xxgk crawl, capture only (WARC, no parse): {capture['pages']:,} pages in {capture['seconds']:.1f} s"
-          f" = {capture['rate']:,.0f} pages/min ({capture['rate'] / baseline:.0%} of scrapy bench)", flush=True)
+          f" = {capture['rate']:,.0f} pages/min ({capture['rate'] / before:.0%} of scrapy bench)", flush=True)
     full = our_crawl(pages)
+    after = scrapy_bench(seconds)
+    # on a shared machine the baseline moves: compare against the faster of the two runs
+    baseline = max(before, after)
+    print(f"scrapy bench again: {after:,.0f} pages/min; baseline {baseline:,.0f} pages/min")
     print(f"xxgk crawl, full pipeline (WARC + parse + archive): {full['pages']:,} pages, {full['reports']:,} "
           f"reports in {full['seconds']:.1f} s = {full['rate']:,.0f} pages/min "
           f"({full['rate'] / baseline:.0%} of scrapy bench; target ≥ 50 %)")

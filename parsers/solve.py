@@ -10,7 +10,7 @@ from itertools import combinations
 from typing import Iterator
 
 MAX_CANDIDATES = 400
-MAX_NODES = 200_000
+MAX_SPLIT_NODES = 50_000
 _RUN = re.compile(r"[\d.+\-]+")
 _PIECE = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 
@@ -20,43 +20,51 @@ def digit_splits(run: str, n: int, group: int | None = None, max_part: int = 9) 
 
     A number has no leading zero, a sign only at its start, and no cut inside a decimal.
     `group`: the numbers come in groups of that size whose last is the sum of the others
-    (a row's 总计), checked as each group completes. Returns the pieces.
+    (a row's 总计): the last of a group must be what the others add up to, and the others
+    may not add up to more than the digits left for it can print. Returns the pieces.
     """
     out: list[list[str]] = []
     if not run or len(run) > n * (max_part + 2) or not _RUN.fullmatch(run):
         return out
+    size = group or 0
     pieces: list[str] = []
     nodes = 0
 
-    def group_ok() -> bool:
-        if not group or len(pieces) % group:
-            return True
-        vals = [_num(p) for p in pieces[-group:]]
-        return abs(vals[-1] - sum(vals[:-1])) < 1e-9
-
-    def rec(pos: int) -> None:
+    def rec(pos: int, running: float) -> None:
         nonlocal nodes
         nodes += 1
-        if len(out) >= MAX_CANDIDATES or nodes > MAX_NODES:
+        if len(out) >= MAX_CANDIDATES or nodes > MAX_SPLIT_NODES:
             return
         left = n - len(pieces)
         if left == 0:
             if pos == len(run):
                 out.append(pieces.copy())
             return
-        if not (left <= len(run) - pos <= left * (max_part + 2)):
+        rest = len(run) - pos
+        if not (left <= rest <= left * (max_part + 2)):
             return
+        in_group = len(pieces) % size if size else -1
+        if size and in_group == size - 1:  # the group's total: exactly the sum so far
+            for end in range(pos + 1, min(len(run), pos + max_part + 2) + 1):
+                piece = run[pos:end]
+                if (end == len(run) or run[end] != ".") and _PIECE.fullmatch(piece) \
+                        and abs(_num(piece) - running) < 1e-9:
+                    pieces.append(piece)
+                    rec(end, 0)
+                    pieces.pop()
+            return
+        if size and running >= 10 ** min(max_part + 1, rest - (left - 1)):
+            return  # the total could not print that many
         for end in range(pos + 1, min(len(run), pos + max_part + 1) + 1):
             piece = run[pos:end]
             if end < len(run) and run[end] == ".":
                 continue  # never cut in front of a decimal point
             if _PIECE.fullmatch(piece):
                 pieces.append(piece)
-                if group_ok():
-                    rec(end)
+                rec(end, running + _num(piece) if size else 0)
                 pieces.pop()
 
-    rec(0)
+    rec(0, 0)
     return out
 
 

@@ -241,3 +241,15 @@ def test_retry_backoff_doubles_and_honours_retry_after():
     slow = Response("http://a/", status=429, headers={"Retry-After": "20"})
     assert mw._delay(req, slow) == 20
     assert mw._delay(req, Response("http://a/", status=503, headers={"Retry-After": "600"})) == 30
+
+
+def test_detail_attachments_come_from_the_article_not_the_chrome():
+    body = ('<html><head><meta name="ArticleTitle" content="某局2022年政府信息公开工作年度报告"></head><body>'
+            '<div class="side"><a href="/files/guide.pdf">政府信息公开指南.pdf</a></div>'
+            '<div class="article"><div class="TRS_Editor"><p>详见附件。</p></div>'
+            '<p>附件：<a href="./P020230118123.pdf">某局2022年政府信息公开工作年度报告.pdf</a></p>'
+            '<p><a href="./P020230118124.pdf">《某局2022年报》解读.pdf</a></p></div></body></html>').encode()
+    url = "http://a.gov.cn/zfxxgknb/202301/t20230118_1.html"
+    d = TrsAdapter().parse_detail(HtmlResponse(url, body=body, encoding="utf-8", request=Request(url)))
+    assert d.is_report and d.title == "某局2022年政府信息公开工作年度报告"
+    assert [a.url for a in d.attachments] == ["http://a.gov.cn/zfxxgknb/202301/P020230118123.pdf"]

@@ -105,12 +105,12 @@ def page_date(sel: Selector) -> str | None:
 
 class Adapter:
     name = "generic"
-    body_css: tuple[str, ...] = ()  # where the report body sits on detail pages
+    body_css: tuple[str, ...] = ()  # where the report body sits on detail pages (attachments around it)
 
     # -- requests ---------------------------------------------------------------------------
     def request(self, response: Response | None, url: str, role: str, **meta) -> Request:
         base = dict(response.meta) if response is not None else {}
-        keep = {k: base[k] for k in ("source", "platform", "render", "playwright") if k in base}
+        keep = {k: base[k] for k in ("source", "platform", "playwright") if k in base}
         return Request(url, meta={**keep, "role": role, **meta},
                        priority={LISTING: 10, DETAIL: 5, DOCUMENT: 5, ATTACHMENT: 0}.get(role, 10))
 
@@ -120,8 +120,9 @@ class Adapter:
     # -- listings ---------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterable[Request]:
         sel = selector(response)
-        yield from self.entries(response, links(sel, base_url(response)))
-        yield from self.subcolumns(response, links(sel, base_url(response)))
+        found = list(links(sel, base_url(response)))
+        yield from self.entries(response, found)
+        yield from self.subcolumns(response, found)
         yield from self.next_pages(response, sel)
 
     def entries(self, response: Response, found: Iterable[Link]) -> Iterator[Request]:
@@ -154,7 +155,8 @@ class Adapter:
                 yield self.request(response, link.url, LISTING)
 
     def redirect_target(self, response: Response, sel: Selector) -> str | None:
-        """A column page that only forwards to its one article (script or meta refresh)."""
+        """A column page that only forwards to its one article by script (meta refresh is Scrapy's
+        MetaRefreshMiddleware's)."""
         if len(sel.css("a")) > 3:
             return None
         for script in sel.css("script::text").getall():
@@ -168,13 +170,15 @@ class Adapter:
         title = page_title(sel)
         hint = response.meta.get("title", "")
         is_report = is_report_title(title) or (is_report_title(hint) and not is_companion(title))
-        scope = next((c for c in self.body_css if sel.css(c)), None)
-        found = list(links(sel.css(scope)[0] if scope else sel, base_url(response)))
-        if scope:  # attachment areas often sit just outside the body
-            found += [l for l in links(sel, base_url(response)) if l not in found]
-        attachments = [l for l in found if is_attachment_url(l.url) and not is_companion(l.text)
-                       and not is_companion(attachment_name(l.url, l.text))]
-        seen: set[str] = set()
-        attachments = [l for l in attachments if not (l.url in seen or seen.add(l.url))]
+        # attachments: in the article around the body (附件 lines often follow it), not in the site
+        # chrome, whose sidebars link guides and forms as PDFs too
+        body = next((sel.css(c)[0] for c in self.body_css if sel.css(c)), None)
+        area = body.xpath("..")[0] if body is not None and body.xpath("..") else sel
+        attachments, seen = [], set()
+        for link in links(area, base_url(response)):
+            if (is_attachment_url(link.url) and link.url not in seen and not is_companion(link.text)
+                    and not is_companion(attachment_name(link.url, link.text))):
+                seen.add(link.url)
+                attachments.append(link)
         return Detail(title=title or hint, published=page_date(sel), is_report=is_report,
                       attachments=attachments if is_report else [])

@@ -42,6 +42,8 @@ class Heading:
 
 
 def _candidate(index: int, text: str, marked: bool) -> Heading | None:
+    """A paragraph that may head a part: short, numbered — or marked as a heading (or alone on
+    its line) and naming a standard part."""
     t = text.strip()
     if not t or len(t) > (100 if marked else MAX_HEADING):
         return None
@@ -52,8 +54,6 @@ def _candidate(index: int, text: str, marked: bool) -> Heading | None:
         style = next(k for k in ("part", "cn", "paren", "ar") if m.groupdict().get(k))
         number = cn_number(m.group(style))
         rest = m["rest"].strip()
-    elif marked:
-        style, number, rest = "none", 0, t
     else:
         style, number, rest = "none", 0, t
     if not rest or (rest.endswith(("。", "；", ";")) and not marked):

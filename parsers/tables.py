@@ -491,7 +491,7 @@ class TableReader:
         grid: dict[str, tuple] = dict(fixed)
         seen: dict[str, set[tuple]] = {r: set() for r in order}
         nodes = 0
-        limit = 200_000
+        limit = 50_000
 
         def balance_ok() -> bool:
             if not all(b in grid for b in balance):

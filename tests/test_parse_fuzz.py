@@ -9,7 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers import parse
-from parsers.model import STATUSES
+from parsers.assemble import assemble
+from parsers.blocks import Image, Para, Table, TCell
+from parsers.checks import check_identities
+from parsers.model import STATUSES, Report
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed" / "000_74cc16f0ef581249.txt"
 DATA = SEED.read_bytes()
@@ -108,3 +111,37 @@ def test_generated_reports_never_get_a_wrong_number(seed, template, style, blank
     for c in truth.cells:
         k = (c.table, c.row, c.column)
         assert got[k] == c.value or (got[k] is None and k in unsure), (k, c.value, got[k])
+
+
+def _labels() -> list[str]:
+    from parsers.spec import template
+
+    out = ["行政复议", "行政诉讼", "申请人情况", "法人或其他组织", "信息内容", "第二十条第（一）项", "（三）不予公开",
+           "三、本年度办理结果", "本年制发件数", "本年新制作数量", "（六）其他处理"]
+    for v in ("2021", "2019"):
+        t = template(v)
+        out += [r.label for rows in t.rows.values() for r in rows]
+        out += [c.label for cols in t.columns.values() for c in cols]
+    return out
+
+
+CELL = st.one_of(st.sampled_from(_labels()),
+                 st.sampled_from(["", "", "0", "1", "12", "/", "3件", "12190余", "不详", "+2", "0.0000", "123000015"]))
+TCELL = st.builds(lambda t, run: TCell(t, {"run": True} if run else {}), CELL, st.booleans())
+BLOCK = st.one_of(
+    st.builds(Para, st.sampled_from(["柳泉镇人民政府2021年政府信息公开工作年度报告", "一、总体情况",
+                                     "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+                                     "全年共收到政府信息公开申请3件。", "本报告共分六个部分。"])),
+    st.builds(lambda rows, lost: Table(rows, {"positions": "lost"} if lost else {}),
+              st.lists(st.lists(TCELL, max_size=16), max_size=30), st.booleans()),
+    st.builds(Image, st.just("t.png")))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(BLOCK, max_size=12))
+def test_any_block_stream_assembles(blocks):
+    """Whatever a front end emits: labels and values in any order, digit runs, lost positions."""
+    r = Report()
+    assemble(blocks, r)
+    check_identities(r)
+    sane(r)

@@ -86,7 +86,9 @@ def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
             _create_table(db, t)
         create_indexes(db, unique_only=not indexes)
         for name, (sql, _) in VIEWS.items():
-            db.create_view(name, sql, replace=True)
+            # SQLite stores the statement without trailing white space; strip it so an
+            # unchanged view compares equal and is not recreated (a write) on every open
+            db.create_view(name, sql.strip(), replace=True)
     _sync_keys(db)
 
 

@@ -89,7 +89,7 @@ TABLES: list[TableDef] = [
             "blocked": (int, "Requests refused by the portal (WAF, captcha, 403)"),
             "errors": (int, "Failed requests"),
             "duration_s": (float, "Duration in seconds"),
-            "status": (str, "running / finished / failed"),
+            "status": (str, "running / finished / failed / disallowed / killed (the crawl died; marked by the next run)"),
         },
         pk="id",
         foreign_keys=(("source_id", "sources", "id"),),

@@ -46,7 +46,7 @@ from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request, signals
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
@@ -437,7 +437,6 @@ class ConditionalRequestsMiddleware:
                                        "sha256": hashlib.sha256(body).hexdigest()}
             keep = [(k, v) for k, v in headers if k.lower() not in ("content-encoding", "content-length",
                                                                      "transfer-encoding")]
-            from scrapy.http import Headers
             hdrs = Headers(keep)
             cls = responsetypes.from_args(headers=hdrs, url=request.url, body=body)
             return cls(url=request.url, status=200, headers=hdrs, body=body, request=request,

@@ -74,12 +74,14 @@ class ArchivePipeline:
         for sid, run_id in self.runs.items():
             counts = {c: int(stats.get_value(f"xxgk/{sid}/{c}", 0)) for c in STAT_COUNTERS}
             got = self.reports[sid]
+            # known reports the incremental policy did not fetch again are unchanged ones too
+            skipped = int(stats.get_value(f"xxgk/{sid}/reports_skipped", 0))
             counts.update(reports_new=got["new"], reports_changed=got["changed"],
-                          reports_unchanged=got["unchanged"])
+                          reports_unchanged=got["unchanged"] + skipped)
             ignored = int(stats.get_value(f"xxgk/{sid}/ignored", 0))
             status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
             finish_run(self.db, run_id, status=status, **counts)
-            self.check_yield(sid, run_id, sum(got.values()))
+            self.check_yield(sid, run_id, sum(got.values()) + skipped)
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.db.close()
 

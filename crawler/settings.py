@@ -52,9 +52,20 @@ METAREFRESH_MAXDELAY = 30
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # just inside the capture: validators for archived URLs, 304s answered from the WARC archive
+    "crawler.incremental.ConditionalRequestsMiddleware": 940,
     # closest to the network: sees every raw answer (3xx, 5xx, challenges) before anything else
     "crawler.middlewares.WarcCaptureMiddleware": 950,
 }
+# Incremental crawls and resumable runs (crawler/incremental.py; README "Scheduled and incremental crawls")
+SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalSpiderMiddleware": 950}
+EXTENSIONS = {"crawler.incremental.JobDirExtension": 0}  # JOBDIR per set of sources under <data dir>/jobs/
+XXGK_INCREMENTAL = True          # False: fetch everything again (still no duplicates in the archive)
+XXGK_RESUME = True               # False: no JOBDIR
+XXGK_LISTING_SAFETY_DEPTH = 1    # all-known list pages still followed before pagination stops
+XXGK_RECHECK_AGE_FACTOR = 0.25   # a known document is re-checked after this share of its age…
+XXGK_RECHECK_MIN_DAYS = 1.0      # …but not sooner than this
+XXGK_RECHECK_MAX_DAYS = 90.0     # …nor later than this
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }

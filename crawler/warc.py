@@ -120,7 +120,11 @@ class WarcStore:
         else:
             resp = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
                                              http_headers=http, warc_headers_dict=warc_headers)
-        writer.write_record(resp)
+        # the exchange reaches the file in one write(): a crawl killed at any moment (even by
+        # SIGKILL) leaves whole records only, and every WARC file reads to its end
+        buf = io.BytesIO()
+        out = WARCWriter(buf, gzip=True)
+        out.write_record(resp)
         path = _request_target(url)
         req = writer.create_warc_record(
             url, "request", payload=io.BytesIO(request_body),
@@ -128,7 +132,8 @@ class WarcStore:
                                           is_http_request=True),
             warc_headers_dict={"WARC-Date": date,
                                "WARC-Concurrent-To": resp.rec_headers.get_header("WARC-Record-ID")})
-        writer.write_record(req)
+        out.write_record(req)
+        self._fh.write(buf.getvalue())
         self._fh.flush()
         if original:
             return Stored(original[0], original[1], sha, True)

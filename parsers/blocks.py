@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 
-@dataclass
+@dataclass(slots=True)
 class Para:
     """A line or paragraph of text in reading order."""
     text: str
@@ -15,7 +15,7 @@ class Para:
     heading: int | None = None  # heading level when the format marks it (#, <h2>, Word styles)
 
 
-@dataclass
+@dataclass(slots=True)
 class TCell:
     """One printed cell, as in the document (spans kept, not expanded)."""
     text: str
@@ -25,14 +25,14 @@ class TCell:
     header: bool = False  # <th>, or a row the format marks as a header
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     """A table as printed: rows of cells. One logical table may arrive as several Tables."""
     rows: list[list[TCell]]
     source: dict[str, Any] = field(default_factory=dict)  # {"table": t} | {"line": n} | {"page": p}
 
 
-@dataclass
+@dataclass(slots=True)
 class Image:
     """An image in the body, e.g. a statistics table published as a picture."""
     src: str

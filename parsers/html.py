@@ -81,11 +81,20 @@ _TITLE_SPLIT = re.compile(r"\s*[-_|｜—–]+\s*")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")  # padding between CJK characters
 
 
+_CLEANED: dict[str, str] = {}  # short texts cleaned before: pages repeat the template's labels
+
+
 def _clean(s: str) -> str:
     if s.isdecimal():  # most table cells: nothing to clean
         return s
-    s = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
-    return _CJK_GAP.sub("", s) if " " in s else s
+    cleaned = _CLEANED.get(s)
+    if cleaned is None:
+        cleaned = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
+        if " " in cleaned:
+            cleaned = _CJK_GAP.sub("", cleaned)
+        if len(s) <= 80 and len(_CLEANED) < 50_000:
+            _CLEANED[s] = cleaned
+    return cleaned
 
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
@@ -138,10 +147,25 @@ def _with_title(blocks: list[Block], title: str) -> list[Block]:
 # --- finding the body ----------------------------------------------------------------------
 
 _STRING = etree.XPath("string()")
+_tostring = etree.tostring  # method="text": the text of a subtree, in C
 
 
 def _text(el: etree._Element) -> str:
     return _STRING(el)
+
+
+def _class_in_source(raw: bytes) -> bool:
+    """Whether the page's bytes name a known container class in a class attribute.
+
+    The pattern is tried only where "class" (in any case) starts: a search from every byte
+    position costs more than the walk it saves."""
+    find = raw.lower().find
+    at = find(b"class")
+    while at >= 0:
+        if _CLASS_IN_SOURCE.match(raw, at):
+            return True
+        at = find(b"class", at + 1)
+    return False
 
 
 def _section_words(text: str) -> set[str]:
@@ -155,9 +179,9 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     those under the numbered section headings (or the data tables), else the most paragraph text."""
     blocks, level = [], 0
     known = _BY_ID(root)
-    if _CLASS_IN_SOURCE.search(raw):  # a cheap look at the bytes saves a walk over every <div>
+    if _class_in_source(raw):  # a cheap look at the bytes saves a walk over every <div>
         known += [el for el in root.iter(*_CLASS_TAGS)
-                  if el.get("class") and not _KNOWN_CLASSES.isdisjoint(el.get("class").split())]
+                  if (c := el.get("class")) and not _KNOWN_CLASSES.isdisjoint(c.split())]
     known = list(dict.fromkeys(known))  # an element can match by id and by class
     if known:
         blocks = _walk(known[0] if len(known) == 1 else _best_container(known))
@@ -283,19 +307,26 @@ def _count(value: str | None) -> int:
 
 
 def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
-    rows = []
+    rows: list[list[TCell]] = []
     for tr in tbl.iter("tr"):
         in_head = tr.getparent().tag == "thead"
-        row = []
+        row: list[TCell] = []
+        r = len(rows)
         for cell in tr:
             tag = cell.tag
-            if tag != "td" and tag != "th" or _hidden(cell):  # editors keep merged cells as hidden <td>s
+            if tag != "td" and tag != "th":
                 continue
-            # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
-            text = _STRING(cell) if len(cell) else cell.text or ""
+            style = cell.get("style")
+            if style is not None and _hidden_style(style):  # editors keep merged cells as hidden <td>s
+                continue
+            if len(cell):
+                # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
+                text = _clean(_tostring(cell, method="text", encoding="unicode", with_tail=False))
+            else:
+                text = cell.text
+                text = "" if text is None else text if text.isdecimal() else _clean(text)
             rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
-            row.append(TCell(text if text.isdecimal() else _clean(text),
-                             {"table": index, "row": len(rows), "col": len(row)},
+            row.append(TCell(text, {"table": index, "row": r, "col": len(row)},
                              1 if rowspan is None else _count(rowspan), 1 if colspan is None else _count(colspan),
                              in_head or tag == "th"))
         if row:
@@ -313,7 +344,11 @@ def _is_metadata(rows: list[list[TCell]]) -> bool:
 
 def _hidden(el: etree._Element) -> bool:
     style = el.get("style")  # inline styles only: what editors and Word write
-    return style is not None and "display:none" in style.replace(" ", "").lower()
+    return style is not None and _hidden_style(style)
+
+
+def _hidden_style(style: str) -> bool:
+    return "display:none" in style.replace(" ", "").lower()
 
 
 def _chrome(el: etree._Element) -> bool:
@@ -348,38 +383,46 @@ class _Walker:
         # iterative (iterwalk), not recursive: portal markup can nest deeper than Python's stack
         self.data_tables = _data_tables(root)
         events = etree.iterwalk(root, events=("start", "end"))
-        buf = self.buf
+        buf, flush = self.buf, self.flush  # (flush is a no-op on an empty buffer: skipped here)
         for event, el in events:
             tag = el.tag
             if event == "end":
-                if tag in _BLOCK or tag == "table":
-                    self.flush(_HEADINGS.get(tag))
-                if el.tail and el is not root:
-                    buf.append(el.tail)
-            elif tag in _SKIP or _hidden(el) or tag in _BLOCK and el is not root and _chrome(el):
+                if buf and (tag in _BLOCK or tag == "table"):
+                    flush(_HEADINGS.get(tag))
+                if el is not root and (tail := el.tail):
+                    buf.append(tail)
+                continue
+            style = el.get("style")
+            if tag in _SKIP or style is not None and _hidden_style(style) \
+                    or tag in _BLOCK and el is not root and _chrome(el):
                 events.skip_subtree()
             elif tag in _BLOCK:
-                self.flush()
-                if el.text:
-                    buf.append(el.text)
+                if buf:
+                    flush()
+                if text := el.text:
+                    buf.append(text)
             elif tag == "table":
-                self.flush()
+                if buf:
+                    flush()
                 if self.table(el):
                     events.skip_subtree()
             elif tag == "br":
-                self.flush()
+                if buf:
+                    flush()
             elif tag == "img":
-                self.flush()
+                if buf:
+                    flush()
                 self.image(el)
             elif tag == "pre":
-                self.flush()
+                if buf:
+                    flush()
                 for line in "".join(el.itertext()).splitlines():
                     buf.append(line)
-                    self.flush()
+                    flush()
                 events.skip_subtree()
-            elif el.text:  # inline: span, font, b, a, o:p, …
-                buf.append(el.text)
-        self.flush()
+            elif text := el.text:  # inline: span, font, b, a, o:p, …
+                buf.append(text)
+        flush()
 
     def table(self, tbl: etree._Element) -> bool:
         """Emit a data table (True); False for a layout table, whose cells the walk enters."""

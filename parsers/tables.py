@@ -68,6 +68,8 @@ UNKNOWN = Printed("", {"unknown": True})  # printed, but unreadable where it is 
 
 
 _VALUE_TEXT: dict[str, bool] = {}
+_ROW_OF: dict[tuple[str, str | None, str], tuple[str, str] | None] = {}  # TableReader._match memo
+_UNSEEN = object()
 
 
 def _is_value(cell: TCell) -> bool:
@@ -121,9 +123,20 @@ class TableReader:
         for n, row in enumerate(table.rows):
             if n % 64 == 63:
                 check()
-            self._row(row[:MAX_ROW_CELLS], positions_lost)
+            self._row(row if len(row) <= MAX_ROW_CELLS else row[:MAX_ROW_CELLS], positions_lost)
 
     def _match(self, text: str) -> tuple[str, str] | None:
+        """The template row a label names (the current table's rows first); memoized per
+        version and current table: the same labels come back in every report."""
+        memo = (self.version, self.current, text)
+        found = _ROW_OF.get(memo, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._find_row(text)
+            if len(text) <= 200 and len(_ROW_OF) < 50_000:
+                _ROW_OF[memo] = found
+        return found
+
+    def _find_row(self, text: str) -> tuple[str, str] | None:
         order = [self.current] if self.current else []
         order += [t for t in TABLES if t != self.current]
         for t in order:
@@ -135,11 +148,12 @@ class TableReader:
         return None
 
     def _switch(self, texts: list[str]) -> None:
-        joined = "".join(core(t) for t in texts if t and len(t) < 400)
+        joined = "".join([core(t) for t in texts if t and len(t) < 400])
         for table, words in _MARKERS:
-            if any(w in joined for w in words):
-                self.current = table
-                return
+            for w in words:
+                if w in joined:
+                    self.current = table
+                    return
 
     def _row(self, row: list[TCell], positions_lost: bool) -> None:
         texts = [c.text for c in row]
@@ -149,7 +163,8 @@ class TableReader:
                 self.appeals_values.extend(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
-        values = [bool(t) and _is_value(c) for t, c in zip(texts, row)]
+        known = _VALUE_TEXT.get  # _is_value's memo first: most cells were seen before
+        values = [bool(t) and (known(t) or _is_value(c)) for t, c in zip(texts, row)]
         has_value = True in values
         if not has_value and self._is_header(row):
             self._switch(texts)
@@ -161,9 +176,9 @@ class TableReader:
                         self.header_x.setdefault((self.current, col), x)
             return
         hit: tuple[int, str, str] | None = None
-        for i, c in enumerate(row):
-            if c.text and not values[i]:
-                m = self._match(c.text)
+        for i, (t, v) in enumerate(zip(texts, values)):
+            if t and not v:
+                m = self._match(t)
                 if m:
                     hit = (i, *m)
         if hit is not None and self.current == "appeals" and hit[1] != "appeals" and not numbered(row[hit[0]].text) \
@@ -212,10 +227,11 @@ class TableReader:
     def _is_header(self, row: list[TCell]) -> bool:
         """A row without values that names columns — or that has more text cells than a row's
         label chain ever has (header labels broken in halves: "结果 | 结果 | 其他 …")."""
-        if sum(1 for c in row if c.text) >= 4:
+        texts = [c.text for c in row if c.text]
+        if len(texts) >= 4:
             return True
-        for c in row:
-            if c.text and core(c.text) in self.header_cores and not numbered(c.text):
+        for t in texts:
+            if core(t) in self.header_cores and not numbered(t):
                 return True
         return False
 
@@ -591,8 +607,9 @@ class TableReader:
                         table=table, row=row, column=col, raw=raw)
                 out[(table, row, col)] = cell
         self._impute(out, blanks)
+        # in printed order: the template's, then any variant row's cells as they came
         order = _order(self.version)
-        return sorted(out.values(), key=lambda c: order.get((c.table, c.row, c.column), 1 << 30))
+        return [out[k] for k in order if k in out] + [c for k, c in out.items() if k not in order]
 
     def _results(self) -> list[str]:
         """The rows （七）总计 adds up: （一） to （六）; a 2021 report printing 2019's single

@@ -172,7 +172,7 @@ def test_second_run_changes_nothing_then_new_reports_arrive(mp, tmp_path):
     db = connect(tmp_path)
     before = snapshot(db)
     first_warcs = set((tmp_path / "warc").glob("*.warc.gz"))
-    crawl(sources, tmp_path)
+    crawl(sources, tmp_path, "--full")  # fetch everything again (incremental runs: tests/test_incremental_crawl.py)
     assert snapshot(db) == before
     second = db.execute("SELECT * FROM crawl_runs ORDER BY id DESC").fetchone()
     assert (second["reports_new"], second["reports_changed"]) == (0, 0)

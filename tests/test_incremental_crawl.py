@@ -14,14 +14,6 @@ from crawl_support import connect, crawl, expected, portal_sources, urls
 
 from mockportals import MockPortals  # noqa: E402  (crawl_support puts the repo on sys.path)
 
-# the incremental components, until crawler/settings.py lists them by default
-INCREMENTAL = (
-    "-s", 'DOWNLOADER_MIDDLEWARES={"scrapy.downloadermiddlewares.retry.RetryMiddleware": null,'
-          ' "crawler.middlewares.BackoffRetryMiddleware": 550, "crawler.incremental.ConditionalRequestsMiddleware": 940,'
-          ' "crawler.middlewares.WarcCaptureMiddleware": 950}',
-    "-s", 'SPIDER_MIDDLEWARES={"crawler.incremental.IncrementalSpiderMiddleware": 950}',
-    "-s", 'EXTENSIONS={"crawler.incremental.JobDirExtension": 0}',
-)
 RECHECK_ALL = ("-s", "XXGK_RECHECK_MIN_DAYS=0", "-s", "XXGK_RECHECK_AGE_FACTOR=0")
 PORTALS = ("trs", "hanweb", "gkmlpt")
 
@@ -48,20 +40,24 @@ def served(mp, since: int, portal: str) -> list:
 def test_second_crawl_archives_nothing_new(mp, portal, tmp_path):
     sources = portal_sources(mp, portal)
     start = len(mp.requests_log)
-    crawl(sources, tmp_path, *INCREMENTAL)
+    crawl(sources, tmp_path)
     first = served(mp, start, portal)
     db = connect(tmp_path)
     before = captures(db)
     assert urls(db, "report") == expected(mp, portal)
     n_reports = db.execute("SELECT count(*) FROM reports").fetchone()[0]
     start = len(mp.requests_log)
-    crawl(sources, tmp_path, *INCREMENTAL)
+    crawl(sources, tmp_path)
     second = served(mp, start, portal)
     assert captures(db) == before                      # not one new capture
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == n_reports
     runs = last_runs(db, len(sources))
     assert sum(r["reports_new"] + r["reports_changed"] for r in runs) == 0
     assert all(r["status"] == "finished" for r in runs)
+    # the known reports listed on the pages visited count as unchanged: the source is healthy, not quiet
+    assert sum(r["reports_unchanged"] for r in runs) > 0
+    assert not db.execute("SELECT 1 FROM findings WHERE code = 'source_yield_dropped'").fetchone()
+    assert {r["state"] for r in db.execute("SELECT state FROM source_health")} == {"ok"}
     assert len(second) <= 0.25 * len(first), [r.path for r in second]
     assert {(r.method, r.path) for r in second} <= {(r.method, r.path) for r in first}
     # known report pages and files were not asked for again
@@ -71,11 +67,14 @@ def test_second_crawl_archives_nothing_new(mp, portal, tmp_path):
 
 def test_published_reports_are_exactly_what_the_next_crawl_adds(mp, tmp_path):
     sources = portal_sources(mp, "trs")
-    crawl(sources, tmp_path, *INCREMENTAL)
+    crawl(sources, tmp_path)
     db = connect(tmp_path)
     had = urls(db, "report")
     new = mp.publish("trs", n=3)
-    crawl(sources, tmp_path, *INCREMENTAL)
+    log = tmp_path / "logs" / "crawl.log"
+    crawl(sources, tmp_path, "--log-file", str(log))
+    text = log.read_text(encoding="utf-8")  # INFO lines although --quiet keeps stderr to warnings
+    assert "incremental:" in text and "Spider closed (finished)" in text
     assert urls(db, "report") - had == {e.url for e in new}
     runs = last_runs(db, len(sources))
     assert sum(r["reports_new"] for r in runs) == 3 and sum(r["reports_changed"] for r in runs) == 0
@@ -89,13 +88,13 @@ def test_published_reports_are_exactly_what_the_next_crawl_adds(mp, tmp_path):
 
 def test_changed_report_becomes_a_new_revision(mp, tmp_path):
     sources = portal_sources(mp, "trs")
-    crawl(sources, tmp_path, *INCREMENTAL)
+    crawl(sources, tmp_path)
     db = connect(tmp_path)
     before = captures(db)
     entry = mp.revise("trs", next(e.url for e in mp.manifest if e.portal == "trs" and e.kind == "report"
                                   and e.fmt == "html" and e.expect == "archived" and e.template == "2021"))
     start = len(mp.requests_log)
-    crawl(sources, tmp_path, *INCREMENTAL, *RECHECK_ALL)
+    crawl(sources, tmp_path, *RECHECK_ALL)
     again = served(mp, start, "trs")
     assert sum(r.status == 304 for r in again) >= 10       # the unchanged pages answered 304
     added = sorted(set(captures(db)) - set(before))

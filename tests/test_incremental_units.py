@@ -3,7 +3,6 @@ the known-items store read from an archive, and the JOBDIR lifecycle."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from scrapy import Request

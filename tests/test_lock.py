@@ -49,3 +49,19 @@ def test_lock_held_by_other_process_then_freed_by_sigkill(tmp_path):
     else:
         pytest.fail("lock not released after SIGKILL")
     assert (tmp_path / "crawl.lock").exists()
+
+
+def test_crawl_command_refuses_to_overlap(tmp_path):
+    """A scheduled run starting while another crawl holds the data dir exits at once, status 1."""
+    (tmp_path / "sources.csv").write_text("")
+    p = holder(tmp_path)
+    try:
+        res = subprocess.run([str(Path(sys.executable).with_name("xxgk")), "crawl", "--url", "http://127.0.0.1:9/",
+                              "--data-dir", str(tmp_path), "--quiet"], capture_output=True, text=True, timeout=120,
+                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    assert res.returncode == 1
+    assert "another crawl is running" in res.stderr and f"pid {p.pid}" in res.stderr
+    assert not (tmp_path / "warc").exists()  # nothing was fetched or written

@@ -20,7 +20,6 @@ from crawl_support import FAST, REPO, connect, crawl, expected, portal_sources, 
 from crawler.registry import write  # noqa: E402
 from archive.blobs import read_capture  # noqa: E402
 from mockportals import MockPortals  # noqa: E402
-from test_incremental_crawl import INCREMENTAL
 
 PORTALS = ("trs", "govcn")
 SLOW = ("-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
@@ -43,7 +42,7 @@ def start_crawl(sources, data_dir: Path) -> subprocess.Popen:
             "--data-dir", str(data_dir), "--quiet"]
     for s in FAST:
         args += ["-s", s]
-    args += [*INCREMENTAL, *SLOW]
+    args += SLOW
     return subprocess.Popen(args, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -71,7 +70,7 @@ def content(db: sqlite3.Connection) -> dict[str, object]:
 def test_sigkill_mid_crawl_then_resume_equals_clean_crawl(mp, tmp_path):
     sources = sources_of(mp)
     clean = tmp_path / "clean"
-    crawl(sources, clean, *INCREMENTAL)
+    crawl(sources, clean)
 
     killed = tmp_path / "killed"
     proc = start_crawl(sources, killed)
@@ -87,7 +86,7 @@ def test_sigkill_mid_crawl_then_resume_equals_clean_crawl(mp, tmp_path):
     assert 8 <= partial < total  # really killed mid-way
     assert list((killed / "jobs").glob("*/xxgk-running"))  # the run never closed its JOBDIR
 
-    crawl(sources, killed, *INCREMENTAL)
+    crawl(sources, killed)
 
     a, b = connect(clean), connect(killed)
     assert content(b) == content(a)
@@ -118,7 +117,7 @@ def test_interrupted_crawl_resumes_from_its_jobdir(mp, tmp_path):
     next run resumes them (no listing page asked for twice) and ends with the clean crawl's archive."""
     sources = sources_of(mp)
     clean = tmp_path / "clean"
-    crawl(sources, clean, *INCREMENTAL)
+    crawl(sources, clean)
     stopped = tmp_path / "stopped"
     proc = start_crawl(sources, stopped)
     deadline = time.time() + 120
@@ -132,7 +131,7 @@ def test_interrupted_crawl_resumes_from_its_jobdir(mp, tmp_path):
     assert not (jobdir / "xxgk-running").exists()  # a clean stop: its state is trusted
     assert count_reports(stopped) < len(expected(mp, "trs") | expected(mp, "govcn"))
     n = len(mp.requests_log)
-    crawl(sources, stopped, *INCREMENTAL)
+    crawl(sources, stopped)
     entry_paths = {s.entry_url.split("/", 3)[-1] for s in sources}
     assert not {r.path.lstrip("/") for r in mp.requests_log[n:]} & entry_paths  # resumed, not restarted
     assert not jobdir.exists()  # finished: the JOBDIR is gone

@@ -43,8 +43,12 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--timeout", type=float, help="Download timeout in seconds (default 30).")
 @click.option("-s", "--set", "settings_", multiple=True, metavar="NAME=VALUE", help="Any Scrapy setting.")
 @click.option("--quiet", is_flag=True, help="No progress display; log warnings only.")
+@click.option("--full", is_flag=True, help="Not incremental: fetch every known document again (XXGK_INCREMENTAL=False).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also log (INFO and up) to this file, rotated at 10 MB with 5 old files kept.")
 def command(source_ids, province, platform, level, all_, url, adhoc_id, name, render, registry, db,
-            data_dir, delay, concurrency, no_autothrottle, user_agent, timeout, settings_, quiet) -> None:
+            data_dir, delay, concurrency, no_autothrottle, user_agent, timeout, settings_, quiet, full,
+            log_file) -> None:
     """Crawl annual-report columns into the archive: raw WARC capture first, then parse and load.
 
     Polite by default (robots.txt, AutoThrottle, 2 requests per host, retries with backoff).
@@ -72,9 +76,20 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
             overrides.setdefault(key, value)
     if no_autothrottle:
         overrides.setdefault("AUTOTHROTTLE_ENABLED", False)
+    if full:
+        overrides.setdefault("XXGK_INCREMENTAL", False)
+    if log_file:
+        from crawler.schedule import rotating_log
+        rotating_log(log_file)
     console = Console(stderr=True)
     console.print(f"crawling {len(sources)} source(s) into {db or data_dir / 'xxgk.db'} (WARC: {data_dir / 'warc'})")
-    runs = crawl(sources, data_dir=data_dir, db=db, overrides=overrides, progress=not quiet, console=console)
+    from crawler.lock import CrawlLock, LockHeld
+
+    try:  # one crawl per data dir: overlapping scheduled runs would fetch everything twice
+        with CrawlLock(data_dir):
+            runs = crawl(sources, data_dir=data_dir, db=db, overrides=overrides, progress=not quiet, console=console)
+    except LockHeld as e:
+        raise click.ClickException(str(e)) from e
     if runs:
         Console().print(summary(runs))
     else:  # only when ITEM_PIPELINES was overridden: captures went to WARC, nothing to the archive

@@ -9,8 +9,13 @@ unchanged archive changes nothing. Reports with status 'failed' take no part.
   + 本年制发 − 本年废止, for rules and normative documents.
 - published_le_total (2019 template, informational): 本年新公开数量 ≤ 对外公开总数量 for rules
   and normative documents (listed with the cross-report checks in the template; it reads one report).
-- duplicate_report: an agency has more than one report (different content) for one year; each
-  later one is paired with the first.
+- duplicate_report: an agency has conflicting versions of one year's report: two reports whose
+  figures differ in some cell both give (each later version paired with the first report of
+  the first version that it contradicts).
+  Reports that agree on every cell both give — an HTML page and its PDF/DOCX attachment, a
+  re-post in another column — are one publication in several formats: no warning, only an info
+  finding same_report_other_format (paired with the first of that publication). Reports with
+  no cell in common (narrative-only pre2019 reports) never conflict.
 - parent_sum (informational): a summary report against the sum of its units. A unit is a
   report whose source has `sources.parent_id` = the summary report's source, same year. The
   headline figures new_requests, total_processed, reviews and lawsuits are compared.
@@ -114,25 +119,66 @@ def published_le_total(db: sqlite_utils.Database) -> list[tuple]:
     ]
 
 
+def _cells(db: sqlite_utils.Database, report_ids: list[int]) -> dict[int, dict[tuple, Any]]:
+    out: dict[int, dict[tuple, Any]] = {rid: {} for rid in report_ids}
+    for rid, t, r, c, v in db.execute(
+            f"SELECT report_id, table_key, row_key, column_key, value FROM cells WHERE value IS NOT NULL"
+            f" AND report_id IN ({', '.join('?' * len(report_ids))})", report_ids):
+        out[rid][(t, r, c)] = v
+    return out
+
+
+def _disagree(a: dict[tuple, Any], b: dict[tuple, Any]) -> list[tuple]:
+    return [k for k in a.keys() & b.keys() if a[k] != b[k]]
+
+
 def duplicates(db: sqlite_utils.Database) -> list[tuple]:
-    sql = """
-    SELECT r.id, first.id, r.agency, r.year, r.url, first.url
-    FROM reports r
-    JOIN (SELECT agency, year, min(id) AS id FROM reports
-          WHERE status != 'failed' AND agency != '' AND year IS NOT NULL
-          GROUP BY agency, year HAVING count(*) > 1) AS g
-      ON g.agency = r.agency AND g.year = r.year AND r.id != g.id
-    JOIN reports first ON first.id = g.id
-    WHERE r.status != 'failed'
-    ORDER BY r.id"""
-    return [
-        _finding("duplicate_report", "warning",
-                 f"{agency} {year}: more than one report with different content (reports {first} and {rid})",
-                 subject=rid, other=first, agency=agency, year=year,
-                 details={"first_report_id": first, "url": url, "first_url": first_url,
-                          "same_url": bool(url) and url == first_url})
-        for rid, first, agency, year, url, first_url in db.execute(sql).fetchall()
-    ]
+    """Reports of one agency-year grouped into publications: a report belongs to the first group
+    whose every member agrees with it on every cell both have (a value, not NULL). The first
+    member of each later group is a conflicting version (duplicate_report, paired with the first
+    report of the first group that it contradicts); other members are the same numbers in
+    another format or at another place (same_report_other_format, info, paired with their
+    group's first)."""
+    groups = db.execute("""
+        SELECT agency, year, group_concat(id) FROM reports
+        WHERE status != 'failed' AND agency != '' AND year IS NOT NULL
+        GROUP BY agency, year HAVING count(*) > 1 ORDER BY min(id)""").fetchall()
+    out = []
+    for agency, year, ids in groups:
+        ids = sorted(int(i) for i in ids.split(","))
+        cells = _cells(db, ids)
+        info = {r["id"]: r for r in db.query(
+            f"SELECT id, url, media_type FROM reports WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+        pubs: list[list[int]] = []
+        for rid in ids:
+            home = next((p for p in pubs if not any(_disagree(cells[rid], cells[m]) for m in p)), None)
+            if home is None:
+                pubs.append([rid])
+                if len(pubs) == 1:
+                    continue
+                # paired with the first report of the first publication that it contradicts
+                first = next(m for m in pubs[0] if _disagree(cells[rid], cells[m]))
+                diff = sorted(_disagree(cells[rid], cells[first]))
+                out.append(_finding(
+                    "duplicate_report", "warning",
+                    f"{agency} {year}: reports {first} and {rid} give different figures "
+                    f"({len(diff)} cell(s) differ, e.g. {'/'.join(diff[0])})",
+                    subject=rid, other=first, agency=agency, year=year,
+                    details={"first_report_id": first, "url": info[rid]["url"], "first_url": info[first]["url"],
+                             "same_url": bool(info[rid]["url"]) and info[rid]["url"] == info[first]["url"],
+                             "n_cells_differ": len(diff), "cells_differ": ["/".join(k) for k in diff[:20]]}))
+            else:
+                first = home[0]
+                home.append(rid)
+                out.append(_finding(
+                    "same_report_other_format", "info",
+                    f"{agency} {year}: report {rid} ({info[rid]['media_type'] or '?'}) gives the same figures "
+                    f"as report {first} ({info[first]['media_type'] or '?'}): one publication",
+                    subject=rid, other=first, agency=agency, year=year,
+                    details={"first_report_id": first, "url": info[rid]["url"], "first_url": info[first]["url"],
+                             "media_type": info[rid]["media_type"], "first_media_type": info[first]["media_type"],
+                             "n_cells_compared": len(cells[rid].keys() & cells[first].keys())}))
+    return out
 
 
 def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
@@ -166,7 +212,8 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
 
 
 CHECKS = (carry_chain, in_force_chain, published_le_total, duplicates, parent_sums)
-CODES = ("carry_chain", "in_force_chain", "published_le_total", "duplicate_report", "parent_sum")  # run() owns these
+CODES = ("carry_chain", "in_force_chain", "published_le_total", "duplicate_report", "same_report_other_format",
+         "parent_sum")  # run() owns these
 
 
 def run(db: sqlite_utils.Database) -> dict[str, int]:

@@ -21,6 +21,7 @@ import sqlite_utils
 
 import parsers
 from archive.headline import headline
+from archive.levels import level_from_agency, province_from_agency
 from archive.schema import HEADLINE
 from archive.sources import get_source, upsert_sources
 from parsers.dispatch import _BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
@@ -99,14 +100,18 @@ def derived_rows(report: Report, report_id: int) -> dict[str, list[tuple]]:
 def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id: int,
                source: dict | None, meta: dict, url: str | None, published_date: str | None,
                n_cells: int, n_findings: int) -> dict[str, Any]:
-    """The `reports` row: agency from the report, else the sidecar, else the source; province and
-    level from the source, else the sidecar."""
+    """The `reports` row: agency from the report, else the sidecar, else the source; province
+    from the source, else the sidecar, else the agency's name when it starts with one (a
+    national portal: 江西省教育厅); level from the source when it has one (one agency's
+    column), else the sidecar, else read from the agency's name (archive.levels: a portal
+    registered without a level publishes many agencies' reports)."""
     source = source or {}
+    agency = report.agency or meta.get("agency") or source.get("name")
     row = {
         "id": report_id, "sha256": sha256, "capture_id": capture_id, "source_id": source.get("id"),
-        "agency": report.agency or meta.get("agency") or source.get("name"),
-        "province": source.get("province") or meta.get("province"),
-        "level": source.get("level") or meta.get("level"),
+        "agency": agency,
+        "province": source.get("province") or meta.get("province") or province_from_agency(agency),
+        "level": source.get("level") or meta.get("level") or level_from_agency(agency),
         "year": report.year or meta.get("year"),
         "template": report.template, "title": report.title, "url": url,
         "published_date": published_date or meta.get("published_date"),
@@ -182,6 +187,17 @@ def parse_safely(data: bytes, media_type: str | None, name: str) -> Report:
         return r
 
 
+def _parent(db: sqlite_utils.Database, parent_url: str | None) -> dict[str, Any] | None:
+    """The latest capture of `parent_url` (an attachment's page) with what its report says."""
+    if not parent_url:
+        return None
+    row = db.execute(
+        "SELECT c.id, c.source_id, r.published_date, r.agency, r.year FROM captures c"
+        " LEFT JOIN reports r ON r.sha256 = c.sha256 WHERE c.url = ? ORDER BY c.id DESC LIMIT 1",
+        [parent_url]).fetchone()
+    return dict(zip(("id", "source_id", "published_date", "agency", "year"), row)) if row else None
+
+
 def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = None,
                   media_type: str | None = None, source_id: str | None = None,
                   fetched_at: str | None = None, http_status: int | None = 200,
@@ -202,6 +218,11 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
     if have_capture and not parse_it:
         return LoadResult(have_capture[0], have_report[0] if have_report and kind in PARSED_KINDS else None,
                           "unchanged", have_report[1] if have_report else None, path)
+    parent = _parent(db, parent_url)
+    if parent:  # an attachment knows less than its page: take the page's date, source, agency, year
+        published_date = published_date or parent["published_date"]
+        source_id = source_id or parent["source_id"]
+        meta = {**{k: parent[k] for k in ("agency", "year") if parent[k]}, **meta}
     source = get_source(db, source_id)
     if source_id and source is None:
         raise ValueError(f"unknown source id {source_id!r}: register it first (upsert_sources)")
@@ -210,15 +231,13 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
         if have_capture:
             capture_id = have_capture[0]
         else:
-            parent = db.execute("SELECT id FROM captures WHERE url = ? ORDER BY id DESC LIMIT 1",
-                                [parent_url]).fetchone() if parent_url else None
             capture_id = db.conn.execute(
                 "INSERT INTO captures (url, fetched_at, http_status, media_type, encoding, sha256, size,"
                 " warc_file, warc_offset, path, source_id, kind, parent_capture_id, run_id, locator)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [url, fetched_at or _now(), http_status, media_type or (report.media_type if report else None),
                  encoding, digest, len(data), warc_file, warc_offset, path, source_id, kind,
-                 parent[0] if parent else None, run_id, locator]).lastrowid
+                 parent["id"] if parent else None, run_id, locator]).lastrowid
         if kind not in PARSED_KINDS:
             return LoadResult(capture_id, None, "capture_only", None, path)
         if have_report:

@@ -137,6 +137,7 @@ class EdgeSite(GenericSite):
     portal = "edge"
     site_name = "云溪县人民政府"
     site_code = "4305000005"
+    province = "湖南省"
     robots = "User-agent: *\nDisallow: /xxgk/nbbak/\nDisallow: /search/\n"
     failures = 2
 
@@ -151,9 +152,9 @@ class EdgeSite(GenericSite):
         self.truncated: set[str] = set()
         self.cut: set[str] = set()
         self.redirects: dict[str, tuple[str, str]] = {}   # column → (how, target path)
-        county, *others = self.agencies(26, level="county", province="湖南省", fixed=True)
-        depts = self.agencies(6, level="city", province="湖南省")
-        towns = self.agencies(4, level="township", province="湖南省")
+        county, *others = self.agencies(26, level="county", fixed=True)
+        depts = self.agencies(6, level="city")
+        towns = self.agencies(4, level="township")
         m = self.main = self.column("/xxgk/zfxxgknb/", "政府信息公开年报")
 
         for year in range(2018, 2024):
@@ -271,6 +272,7 @@ class ClosedSite(GenericSite):
     portal = "closed"
     site_name = "白石镇人民政府"
     site_code = "4305000006"
+    province = "湖南省"
     robots = "User-agent: *\nDisallow: /\n"
 
     def build(self) -> None:

@@ -33,6 +33,7 @@ class GkmlptSite(Site):
     platform = "gkmlpt"
     site_name = "南岭市人民政府"
     site_code = "4406000004"
+    province = "广东省"
     sid = "755035"
 
     def build(self) -> None:
@@ -41,7 +42,7 @@ class GkmlptSite(Site):
         self.capped = {2871}  # answers 404 from page 2 on
         self.by_path: dict[str, ManifestEntry] = {}
         self.files: dict[str, ManifestEntry] = {}
-        names = self.agencies(8, province="广东省")
+        names = self.agencies(8)
         split = max(1, len(names) * 5 // 8)
         for cat, agencies in ((2870, names[:split]), (2871, names[split:])):
             for agency in agencies:

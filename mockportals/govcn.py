@@ -17,6 +17,7 @@ class GovcnSite(Site):
     platform = "govcn"
     site_name = "中央政府门户网站（模拟）"
     site_code = "bm01000001"
+    province = ""  # the national portal: ministries and provinces
     list_path = "/zhengce/zfxxgknb/"
     feed_path = "/zhengce/zfxxgknb/feed.json"
 

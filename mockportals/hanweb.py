@@ -44,6 +44,7 @@ class HanwebSite(Site):
     platform = "hanweb"
     site_name = "东阳市人民政府"
     site_code = "3307000003"
+    province = "浙江省"
     webid = 1
 
     def build(self) -> None:
@@ -54,7 +55,7 @@ class HanwebSite(Site):
                  (1230, 5002, "norecord", "部门政府信息公开年报", 4),
                  (1231, 5003, "jsonp", "乡镇（街道）政府信息公开年报", 4)]
         counts = [max(1, round(n * self.scale)) for *_, n in specs]
-        names = iter(self.agencies(sum(counts), province="浙江省", fixed=True))
+        names = iter(self.agencies(sum(counts), fixed=True))
         for (colid, unitid, variant, name, _), n in zip(specs, counts):
             col = HanwebColumn(colid, unitid, variant, Column(f"/col/col{colid}/", name),
                                OLD_PROXY if variant == "norecord" else PROXY)

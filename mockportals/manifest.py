@@ -40,11 +40,31 @@ class ManifestEntry:
     flags: tuple[str, ...] = ()   # e.g. "cut", "late", "flaky429", "2019_layout_in_2023"
     seed: int = 0                 # reportgen seed
     blanks: str = "none"
+    # the same agency's report for the year before on this portal: its 结转下年度继续办理 is this
+    # report's 上年结转 (real reports chain), unless `carried_over` pins other figures
+    previous: ManifestEntry | None = field(default=None, repr=False)
+    carried_over: dict[str, int] | None = None
 
     @cached_property
     def report(self) -> Report | None:
         """The generated report (None for companions): the truth behind every number served."""
         return self.generate()
+
+    @cached_property
+    def carried_forward(self) -> dict[str, int] | None:
+        """结转下年度继续办理 per applicant column (None without an applications table)."""
+        r = self.generate()
+        if r is None or self.template == "pre2019":
+            return None
+        return {c.column: c.value for c in r.cells
+                if c.table == "applications" and c.row == "carried_forward" and isinstance(c.value, int)}
+
+    def chained_carry(self) -> dict[str, int] | None:
+        if self.kind != "report" or self.template == "pre2019":
+            return None
+        if self.carried_over is not None:
+            return self.carried_over
+        return self.previous.carried_forward if self.previous is not None else None
 
     def generate(self) -> Report | None:
         """A fresh copy of `report`; the portals render from these so that serving 20,000 pages
@@ -52,7 +72,7 @@ class ManifestEntry:
         if self.kind != "report":
             return None
         return generate(seed=self.seed, template=self.template, year=self.year,
-                        agency=self.agency, blanks=self.blanks)
+                        agency=self.agency, blanks=self.blanks, carried_over=self.chained_carry())
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,12 @@ class Source:
     url: str
     name: str
     note: str = ""
+    province: str = ""            # as the source registry writes it (江西, not 江西省); "" national
+
+
+def registry_province(name: str) -> str:
+    """江西省 → 江西, 北京市 → 北京: the registry's short province names."""
+    return name.removesuffix("省").removesuffix("市") if name else ""
 
 
 def template_for(year: int) -> str:

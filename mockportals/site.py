@@ -6,13 +6,14 @@ import bisect
 import random
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from html import escape
 from typing import Callable
 
 from mockportals import documents
-from mockportals.manifest import CST, COMPANIONS, ManifestEntry, Plan, Source, scaled, template_for
+from mockportals.manifest import (CST, COMPANIONS, ManifestEntry, Plan, Source, registry_province, scaled,
+                                  template_for)
 from mockportals.server import HTML, Request, Response
 from reportgen import render_html, render_text
 from reportgen.agencies import agency as invent_agency
@@ -76,6 +77,7 @@ class Site:
     platform = ""
     site_name = ""
     site_code = ""
+    province = ""  # the province whose site this is (reportgen's name); "" for a national portal
     robots = "User-agent: *\nDisallow:\n"
 
     def __init__(self, base: str, seed: int, scale: float = 1.0, page_size: int = 10):
@@ -83,9 +85,11 @@ class Site:
         self.plan = Plan(seed, self.portal)
         self.entries: list[ManifestEntry] = []
         self.sources: list[Source] = []
+        self.by_agency_year: dict[tuple[str, int], ManifestEntry] = {}  # first report of each
         self.cache = LRU()
         self.lock = threading.Lock()
         self.build()
+        self.sources = [replace(s, province=registry_province(self.province)) for s in self.sources]
 
     # -- subclasses -------------------------------------------------------------------------
     def build(self) -> None:
@@ -122,6 +126,7 @@ class Site:
         unless `fixed`; the same arguments give the same names."""
         rng, names = random.Random(f"{self.seed}:{self.portal}:agencies"), []
         levels = (level,) if isinstance(level, str) else level
+        province = province or self.province or None
         want = n if fixed else scaled(n, self.scale)
         for _ in range(200 * want + 1000):  # the name space is finite: give up rather than loop
             name = invent_agency(rng, level=rng.choice(levels), province=province).name
@@ -145,9 +150,24 @@ class Site:
             expect=expect or ("archived" if kind == "report" else "skipped"),
             flags=flags + ((companion,) if companion else ()), seed=self.plan.report_seed(),
         )
+        if kind == "report":
+            self.chain(e)
         column.add(e)
         self.entries.append(e)
         return e
+
+    def chain(self, e: ManifestEntry) -> None:
+        """Link `e` into its agency's series of years. A second report of an agency-year in the
+        same layout is the same report posted again (another column): same seed, same figures."""
+        first = self.by_agency_year.setdefault((e.agency, e.year), e)
+        if first is not e and first.template == e.template:
+            e.seed = first.seed
+        e.previous = self.by_agency_year.get((e.agency, e.year - 1))
+        later = self.by_agency_year.get((e.agency, e.year + 1))
+        if first is e and later is not None and later.previous is None:  # years added out of order
+            for x in self.entries:
+                if x.kind == "report" and (x.agency, x.year) == (e.agency, e.year + 1):
+                    x.previous = e
 
     def publish(self, n: int) -> list[ManifestEntry]:
         """Add `n` reports for the year after the newest one, published after everything else."""
@@ -177,8 +197,12 @@ class Site:
             if not found:
                 raise ValueError(f"no archived report {'at ' + url if url else 'in HTML'} on {self.portal}")
             e = found[0]
+            for x in self.entries:  # reports already out keep the 上年结转 they printed
+                if x.previous is e and x.carried_over is None:
+                    x.carried_over = e.carried_forward
             e.seed += 1_000_003
             e.__dict__.pop("report", None)  # the cached truth follows the new seed
+            e.__dict__.pop("carried_forward", None)
             self.cache.clear()
             return e
 

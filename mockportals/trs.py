@@ -26,6 +26,7 @@ class TrsSite(Site):
     platform = "trs"
     site_name = "临川市人民政府"
     site_code = "3610000001"
+    province = "江西省"
     column_path = "/zfxxgk/zfxxgknb/"
     column_name = "政府信息公开年报"
     ext = "html"
@@ -38,7 +39,7 @@ class TrsSite(Site):
         self.column = Column(self.column_path, self.column_name)
         self.by_path: dict[str, ManifestEntry] = {}
         self.pdfs: dict[str, ManifestEntry] = {}
-        for agency in self.agencies(self.n_agencies, province="江西省"):
+        for agency in self.agencies(self.n_agencies):
             for year in self.years:
                 self.add_report(agency, year, self.plan.published(year, late=self.plan.rng.random() < 0.1))
             year = self.plan.rng.choice(self.years)

@@ -7,6 +7,7 @@ document ends `failed` with a finding instead of running long.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
@@ -215,6 +216,11 @@ def _stat_table_facts(tables: list[tuple[int, Table]]) -> list:
     return facts_mod.find_facts("。".join(lines))
 
 
+@lru_cache(maxsize=None)
+def _cell_keys(version: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple(template(version).cell_keys())
+
+
 def _status(report: Report, headings, preamble: list[str], texts: list[list[str]], version: str | None) -> None:
     if report.status == "failed":
         return
@@ -248,7 +254,6 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                                    "is not printed", section=n)
     if version in ("2019", "2021"):
         tpl = template(version)
-        have = {(c.table, c.row, c.column) for c in report.cells}
         have_rows = {(c.table, c.row) for c in report.cells}
         covered_all = {sub for v, subs in VARIANT_OF.items() if ("applications", v) in have_rows for sub in subs}
         for t in TABLES:
@@ -268,9 +273,11 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                 if (t, r) not in have_rows and r not in covered:
                     report.add_finding("row_missing", "warning", f"{t}.{r} not found", table=t, row=r)
                     missing.setdefault("rows", []).append(f"{t}.{r}")
-        lost = [k for k in tpl.cell_keys() if k not in have and k[1] not in covered_all]
-        if lost and "rows" not in missing and "tables" not in missing:
-            missing["cells"] = [".".join(k) for k in lost]
+        if "rows" not in missing and "tables" not in missing:
+            have = {(c.table, c.row, c.column) for c in report.cells}
+            lost = [k for k in _cell_keys(version) if k not in have and k[1] not in covered_all]
+            if lost:
+                missing["cells"] = [".".join(k) for k in lost]
     elif version is None:
         missing["tables"] = list(TABLES)
     if not headings:  # a title and nothing after it (a copy cut right after the title)

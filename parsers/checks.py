@@ -66,10 +66,11 @@ def check_identities(report: Report) -> None:
     derive, checks = _plan(report.template, variant)
     absent = object()
 
+    get = values.get
     for total, parts in derive:
-        if values.get(total, absent) is not None:  # printed, or not in the document at all
+        if get(total, absent) is not None:  # printed, or not in the document at all
             continue
-        nums = [values.get(p) for p in parts]
+        nums = [get(p) for p in parts]
         if None in nums:
             continue
         s = sum(nums)  # type: ignore[arg-type]
@@ -81,9 +82,11 @@ def check_identities(report: Report) -> None:
         )
 
     for ident, lhs, rhs, where in checks:
-        lv = [values.get(k) for k in lhs]
-        rv = [values.get(k) for k in rhs]
-        if None in lv or None in rv:  # a cell missing or unknown: nothing to check
+        lv = [get(k) for k in lhs]
+        if None in lv:  # a cell missing or unknown: nothing to check
+            continue
+        rv = [get(k) for k in rhs]
+        if None in rv:
             continue
         left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
         if abs(left - right) > _TOL:

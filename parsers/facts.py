@@ -9,21 +9,24 @@ from .sections import cn_number
 
 _NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十]{1,3})\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
-_CLAUSE = re.compile(r"(?:[^，,。；;：:]|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
-_HAS_NUMBER = re.compile(r"\d|[零〇一两二三四五六七八九十]\s*(?:件|条|起|次|篇)")
+_CLAUSE = re.compile(r"(?:[^，,。；;：:]+|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
+# a figure: a digit, or a Chinese numeral before a count word (two searches: each is a fast scan)
+_DIGIT = re.compile(r"\d")
+_CN_COUNT = re.compile(r"[零〇一两二三四五六七八九十]\s*(?:件|条|起|次|篇)")
 MAX_SCAN = 200_000  # characters of narrative scanned for facts
 MAX_SENTENCE = 400
 
-# (key, clause pattern); the first matching pattern of a clause wins, so specific ones go first
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(k, re.compile(p)) for k, p in (
+# (key, clause pattern, words of which the pattern needs one: a cheap test before the search);
+# the first matching pattern of a clause wins, so specific ones go first
+_PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [(k, re.compile(p), words) for k, p, words in (
     ("portal_posts", r"^(?!.*申请).*?(?:网站|门户|网页|政务新媒体).{0,20}?(?:发布|公开|更新).{0,20}?" + _NUM
-     + r"(?:条|篇|件)"),
-    ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)"),
-    ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)"),
-    ("requests_received", r"(?:收到|受理|接收|接到|新收).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)"),
-    ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)"),
-    ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)"),
-    ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)"),
+     + r"(?:条|篇|件)", ("网站", "门户", "网页", "政务新媒体")),
+    ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)", ("主动公开",)),
+    ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)", ("答复", "办结", "办理完毕")),
+    ("requests_received", r"(?:收到|受理|接收|接到|新收).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)", ("申请",)),
+    ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)", ("行政复议",)),
+    ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)", ("行政诉讼",)),
+    ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)", ("收取",)),
 )]
 # narrative ↔ table: a fact and the cells it states (summed)
 _COMPARE = {
@@ -50,13 +53,18 @@ def find_facts(text: str) -> list[Fact]:
     found: dict[str, Fact] = {}
     for sm in _SENT.finditer(text[:MAX_SCAN]):
         sentence = sm.group(0).strip()[:MAX_SENTENCE]
-        if not _HAS_NUMBER.search(sentence):
+        if not (_DIGIT.search(sentence) or _CN_COUNT.search(sentence)):
             continue
         for cm in _CLAUSE.finditer(sentence):
             clause = cm.group(0)
-            if not _HAS_NUMBER.search(clause):
+            if not (_DIGIT.search(clause) or _CN_COUNT.search(clause)):
                 continue
-            for key, pat in _PATTERNS:
+            for key, pat, words in _PATTERNS:
+                for w in words:
+                    if w in clause:
+                        break
+                else:
+                    continue  # the pattern cannot match
                 m = pat.search(clause)
                 if m:
                     v = _number(m["n"])
@@ -72,7 +80,8 @@ def compare(report: Report) -> None:
     wanted = {k for f in report.facts for k in _COMPARE.get(f.key, ())}
     if not wanted:
         return
-    cells = {k: c.value for c in report.cells if (k := (c.table, c.row, c.column)) in wanted}
+    rows = {k[1] for k in wanted}  # a cheap test before building each cell's key
+    cells = {k: c.value for c in report.cells if c.row in rows and (k := (c.table, c.row, c.column)) in wanted}
     for f in report.facts:
         keys = _COMPARE.get(f.key)
         if not keys or any(cells.get(k) is None for k in keys):

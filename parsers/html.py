@@ -92,7 +92,7 @@ def _clean(s: str) -> str:
         cleaned = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
         if " " in cleaned:
             cleaned = _CJK_GAP.sub("", cleaned)
-        if len(s) <= 80 and len(_CLEANED) < 50_000:
+        if len(s) <= 80 and len(_CLEANED) < 20_000:
             _CLEANED[s] = cleaned
     return cleaned
 
@@ -316,8 +316,8 @@ def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
             tag = cell.tag
             if tag != "td" and tag != "th":
                 continue
-            style = cell.get("style")
-            if style is not None and _hidden_style(style):  # editors keep merged cells as hidden <td>s
+            attrs = cell.keys()  # one call; most cells carry only align or nothing
+            if "style" in attrs and _hidden_style(cell.get("style")):  # editors keep merged cells as hidden <td>s
                 continue
             if len(cell):
                 # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
@@ -325,9 +325,9 @@ def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
             else:
                 text = cell.text
                 text = "" if text is None else text if text.isdecimal() else _clean(text)
-            rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
             row.append(TCell(text, {"table": index, "row": r, "col": len(row)},
-                             1 if rowspan is None else _count(rowspan), 1 if colspan is None else _count(colspan),
+                             _count(cell.get("rowspan")) if "rowspan" in attrs else 1,
+                             _count(cell.get("colspan")) if "colspan" in attrs else 1,
                              in_head or tag == "th"))
         if row:
             rows.append(row)
@@ -342,18 +342,42 @@ def _is_metadata(rows: list[list[TCell]]) -> bool:
 
 # --- the walk ----------------------------------------------------------------------------
 
-def _hidden(el: etree._Element) -> bool:
-    style = el.get("style")  # inline styles only: what editors and Word write
-    return style is not None and _hidden_style(style)
-
-
 def _hidden_style(style: str) -> bool:
-    return "display:none" in style.replace(" ", "").lower()
+    """An inline style that hides its element (inline styles only: what editors and Word write)."""
+    hidden = _HIDING.get(style)
+    if hidden is None:
+        hidden = "display:none" in style.replace(" ", "").lower()
+        if len(_HIDING) < 20_000:
+            _HIDING[style] = hidden
+    return hidden
 
 
 def _chrome(el: etree._Element) -> bool:
     attrs = (el.get("class") or "") + " " + (el.get("id") or "")
-    return attrs != " " and any(_CHROME_TOKEN.fullmatch(t) for t in attrs.lower().split())
+    if attrs == " ":
+        return False
+    chrome = _CHROME_ATTRS.get(attrs)
+    if chrome is None:
+        chrome = any(_CHROME_TOKEN.fullmatch(t) for t in attrs.lower().split())
+        if len(_CHROME_ATTRS) < 20_000:
+            _CHROME_ATTRS[attrs] = chrome
+    return chrome
+
+
+def _chrome_text(text: str) -> bool:
+    """A short paragraph of site chrome (print/close links, breadcrumbs, metadata lines)."""
+    chrome = _CHROME_PARAS.get(text)
+    if chrome is None:
+        chrome = _CHROME_TEXT.search(text) is not None
+        if len(_CHROME_PARAS) < 20_000:
+            _CHROME_PARAS[text] = chrome
+    return chrome
+
+
+# verdicts memoized: pages of one portal repeat their styles, class names and chrome lines
+_HIDING: dict[str, bool] = {}
+_CHROME_ATTRS: dict[str, bool] = {}
+_CHROME_PARAS: dict[str, bool] = {}
 
 
 class _Walker:
@@ -375,7 +399,7 @@ class _Walker:
         if text.isspace():  # the newlines between tags: most flushes
             return
         text = _clean(text)
-        if text and not (len(text) < 80 and _CHROME_TEXT.search(text)):
+        if text and not (len(text) < 80 and _chrome_text(text)):
             self.blocks.append(Para(text, {"element": self.paras}, heading))
             self.paras += 1
 

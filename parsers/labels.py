@@ -7,6 +7,7 @@ template version and cache every label they have seen, so a document costs dict 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -53,6 +54,9 @@ class Matcher:
         self.threshold = threshold
         self.min_contain = min_contain
         self._cache: dict[str, str | None] = {}
+        # each candidate with its length and character counts: difflib's two cheap upper bounds
+        # (real_quick_ratio, quick_ratio) computed without a SequenceMatcher per candidate
+        self._bounds = [(cand, key, len(cand), Counter(cand)) for cand, key in self.exact.items()]
 
     def __call__(self, label: str) -> str | None:
         if label in self._cache:
@@ -70,13 +74,20 @@ class Matcher:
         if len(c) > MAX_FUZZY:  # far longer than any template label: prose, not a label
             return None
         best, best_score = None, self.threshold
-        sm = SequenceMatcher(None, autojunk=False)
-        sm.set_seq2(c)  # difflib caches what it learns about seq2: the query
-        for cand, key in self.exact.items():
-            sm.set_seq1(cand)
-            # cheap upper bounds before the quadratic ratio
-            if sm.real_quick_ratio() < best_score or sm.quick_ratio() < best_score:
+        sm = None
+        lb, count = len(c), Counter(c).get
+        for cand, key, la, cand_counts in self._bounds:
+            # cheap upper bounds before the quadratic ratio: difflib's real_quick_ratio
+            # (lengths) and quick_ratio (characters in common), same arithmetic
+            if 2.0 * min(la, lb) / (la + lb) < best_score:
                 continue
+            common = sum([min(n, count(ch, 0)) for ch, n in cand_counts.items()])
+            if 2.0 * common / (la + lb) < best_score:
+                continue
+            if sm is None:
+                sm = SequenceMatcher(None, autojunk=False)
+                sm.set_seq2(c)  # difflib caches what it learns about seq2: the query
+            sm.set_seq1(cand)
             s = sm.ratio()
             if s >= best_score:
                 best, best_score = key, s

@@ -47,21 +47,23 @@ def _candidate(index: int, text: str, marked: bool) -> Heading | None:
     t = text.strip()
     if not t or len(t) > (100 if marked else MAX_HEADING):
         return None
+    sections = section_matcher()
     m = _HEAD.match(t) or _SPACED.match(t)
-    if m and m.re is _SPACED and not section_matcher()(m["rest"]):
+    if m and m.re is _SPACED and not sections(m["rest"]):
         m = None  # "一 总体情况" only when it names a standard part
     if m:
-        style = next(k for k in ("part", "cn", "paren", "ar") if m.groupdict().get(k))
-        number = cn_number(m.group(style))
-        rest = m["rest"].strip()
+        groups = m.groupdict()
+        style = next(k for k in ("part", "cn", "paren", "ar") if groups.get(k))
+        number = cn_number(groups[style])
+        rest = groups["rest"].strip()
     else:
         style, number, rest = "none", 0, t
     if not rest or (rest.endswith(("。", "；", ";")) and not marked):
         return None
-    std = section_matcher()(rest)
+    std = sections(rest)
     if style == "none" and not std:
         return None
-    if style == "none" and not marked and core(rest) not in section_matcher().exact:
+    if style == "none" and not marked and core(rest) not in sections.exact:
         return None
     return Heading(index, number, rest.rstrip("：:"), style, int(std) if std else None)
 

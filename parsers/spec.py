@@ -125,9 +125,14 @@ _TRAD = str.maketrans({
     "據": "据", "錄": "录", "濟": "济", "準": "准", "給": "给", "對": "对", "仍": "仍", "不": "不",
 })
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
+# the three steps of norm() as one table: each maps a character to one character, so they
+# compose; and the characters it changes (most texts have none: a search is cheaper than a translation)
+_NORM = {c: m for c in {*_HALF_TO_FULL, *_TRAD, ord("”")}
+         if (m := chr(c).translate(_HALF_TO_FULL).translate(_TRAD).replace("”", "“")) != chr(c)}
+_NORM_CHARS = re.compile("[" + re.escape("".join(map(chr, _NORM))) + "]")
 
 
 def norm(text: str) -> str:
     """Canonical form of a label for matching: no spaces, full-width brackets, simplified."""
     t = _SPACE.sub("", text or "")
-    return t.translate(_HALF_TO_FULL).translate(_TRAD).replace("”", "“")
+    return t.translate(_NORM) if _NORM_CHARS.search(t) else t

@@ -132,7 +132,7 @@ class TableReader:
         found = _ROW_OF.get(memo, _UNSEEN)
         if found is _UNSEEN:
             found = self._find_row(text)
-            if len(text) <= 200 and len(_ROW_OF) < 50_000:
+            if len(text) <= 200 and len(_ROW_OF) < 20_000:
                 _ROW_OF[memo] = found
         return found
 
@@ -216,10 +216,13 @@ class TableReader:
         cols = self.row_defs[table][key].columns
         if table == "applications":
             tx = self.header_x.get(("applications", "total"))
-            printed_at = [x for x in range(i + 1, len(row)) if row[x].text]
-            if key == "total_processed" and len(printed_at) == 2:
-                printed_at = printed_at[1:]  # the copied (七)总计 row repeats its total in front
-            self.total_only[key] = tx is not None and all(x == tx for x in printed_at)
+            if tx is None:
+                self.total_only[key] = False
+            else:
+                printed_at = [x for x in range(i + 1, len(row)) if row[x].text]
+                if key == "total_processed" and len(printed_at) == 2:
+                    printed_at = printed_at[1:]  # the copied (七)总计 row repeats its total in front
+                self.total_only[key] = all(x == tx for x in printed_at)
         hx = self.header_x.get((table, cols[0]))
         at = None if hx is None or positions_lost else hx - (i + 1)
         self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
@@ -584,7 +587,7 @@ class TableReader:
                             table=table, row=row, column=col)
             else:
                 printed_row = rd.candidates[pick]
-                kept = sum(1 for p in printed_row if p is not None and p.text)
+                kept = len([p for p in printed_row if p is not None and p.text])
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)

@@ -4,7 +4,7 @@ Everything is made up: agency names (invented places in real provinces), numbers
 
     from reportgen import generate, render_text, render_html, TEXT_STYLES, HTML_STYLES, agencies
     r = generate(seed=7, template="2021", year=2022, agency=None, level=None, province=None,
-                 breaks=(), blanks="none", printing=())
+                 breaks=(), blanks="none", printing=(), carried_over=None)
     render_text(r, style="tabs", deviations=())          # -> str
     render_html(r, style="trs", encoding="utf-8", fragment=False, deviations=())   # -> bytes
     agencies(seed, n)                                      # -> list[Agency]
@@ -20,6 +20,9 @@ total over non-zero parts → None). Facts are the figures the narrative states.
             lawsuits off by 1–5 from the table
   blanks    none | zeros_blank (0 printed empty) | total_blank (applications 总计 column empty)
             | only_totals (only the 总计 column printed) | table_blank (all numbers 0, printed empty)
+  carried_over  {applicant column: count}: 上年结转 taken as given (pass last year's 结转下年度
+            继续办理 row so a series of one agency's reports chains; "total" is recomputed as the
+            sum); None → drawn like every other number. Not for pre2019.
   printing  how numbers are printed: na ("/", "-", "—", "无" for not applicable), units ("3件",
             "12 条", "251000元"), signs ("+2", "减4"), approx ("12190余"), fullwidth (１２),
             thousands ("1,234")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 from parsers.model import Cell, Report
-from parsers.spec import template as spec_template
+from parsers.spec import Template, template as spec_template
 
 from . import narrative, numbers
 from .agencies import Agency, agency as invent_agency
@@ -18,7 +18,7 @@ TITLES = ("{name}{year}年政府信息公开工作年度报告", "{name}{year}�
 def generate(seed: int, template: str = "2021", year: int | None = None,
              agency: Agency | str | None = None, level: str | None = None,
              province: str | None = None, breaks: tuple[str, ...] = (), blanks: str = "none",
-             printing: tuple[str, ...] = ()) -> Report:
+             printing: tuple[str, ...] = (), carried_over: dict[str, int] | None = None) -> Report:
     """An invented report, deterministic for its arguments. See the package docstring."""
     if template not in TEMPLATES:
         raise ValueError(f"unknown template {template!r}; expected one of {TEMPLATES}")
@@ -37,15 +37,17 @@ def generate(seed: int, template: str = "2021", year: int | None = None,
     title = rng.choices(TITLES, weights=(12, 3, 2, 1))[0].format(name=ag.name, year=year)
     report = Report(title=title, agency=ag.name, year=year, template=template, status="ok")
     if template == "pre2019":
-        if breaks or blanks != "none":
-            raise ValueError("pre2019 reports have no tables: breaks and blanks do not apply")
+        if breaks or blanks != "none" or carried_over is not None:
+            raise ValueError("pre2019 reports have no tables: breaks, blanks and carried_over do not apply")
         f = narrative.fact_values(rng, ag.level, *numbers.narrative_counts(rng, ag.level),
                                   approx="approx" in pr)
         report.sections, report.facts = narrative.pre2019_parts(rng, ag, year, f, "approx" in pr)
         return report
 
     tpl = spec_template(template)
-    v = numbers.true_values(rng, tpl, ag.level, zero=blanks == "table_blank")
+    if carried_over is not None:
+        _check_carried_over(tpl, carried_over)
+    v = numbers.true_values(rng, tpl, ag.level, zero=blanks == "table_blank", carried_over=carried_over)
     if "na" in pr:  # a unit without rule-making power prints 规章 as not applicable
         for c in tpl.row("active", "regulations").columns:  # type: ignore[union-attr]
             v[("active", "regulations", c)] = None
@@ -73,3 +75,14 @@ def generate(seed: int, template: str = "2021", year: int | None = None,
     report.cells = [Cell(t, r, c, x, raw) for (t, r, c), x, raw in numbers.printed(tpl, v, blanks, pr, approx_key)]
     report.sections, report.facts = narrative.six_parts(rng, ag, year, f, "approx" in pr, frozenset(told))
     return report
+
+
+def _check_carried_over(tpl: Template, carried_over: dict[str, int]) -> None:
+    """Applicant columns (and "total", which is recomputed as their sum) with counts ≥ 0."""
+    cols = {c.key for c in tpl.columns["applications"]}
+    unknown = set(carried_over) - cols
+    if unknown:
+        raise ValueError(f"unknown carried_over columns {sorted(unknown)}; expected some of {sorted(cols)}")
+    bad = {c: x for c, x in carried_over.items() if not isinstance(x, int) or isinstance(x, bool) or x < 0}
+    if bad:
+        raise ValueError(f"carried_over counts must be integers >= 0: {bad}")

@@ -98,15 +98,18 @@ def _active(rng: random.Random, tpl: Template, level: str) -> dict[Key, Num]:
     return v
 
 
-def _applications(rng: random.Random, tpl: Template, level: str) -> dict[Key, Num]:
+def _applications(rng: random.Random, tpl: Template, level: str,
+                  carried_over: dict[str, int] | None = None) -> dict[Key, Num]:
     rows = [r.key for r in tpl.rows["applications"]]
     parts = [c.key for c in tpl.columns["applications"] if c.key != "total"]
+    carried_over = carried_over or {}
     results = rows[rows.index("granted"):rows.index("total_processed")]
     res_w = [_RESULT_WEIGHTS.get(k, 5) for k in results]
     new = split(rng, _count(rng, _REQUESTS[level]), [_APPLICANT_WEIGHTS.get(c, 5) for c in parts])
     v: dict[Key, Num] = {}
     for c, n in zip(parts, new):
-        co = int(n * rng.uniform(0, 0.12) + rng.random() * 0.3)
+        co = int(n * rng.uniform(0, 0.12) + rng.random() * 0.3)  # drawn even when given: same stream
+        co = carried_over.get(c, co)
         cf = int((n + co) * rng.uniform(0, 0.12) + rng.random() * 0.3)
         v[("applications", "new_received", c)] = n
         v[("applications", "carried_over", c)] = co
@@ -137,9 +140,12 @@ def narrative_counts(rng: random.Random, level: str) -> tuple[int, int, int, int
     return k, k - rng.randint(0, k // 10), _count(rng, _APPEALS[level]), _count(rng, (0.5, 2))
 
 
-def true_values(rng: random.Random, tpl: Template, level: str, zero: bool = False) -> dict[Key, Num]:
-    """Every cell of the template, identities holding. `zero`: an agency with nothing to report."""
-    v = {**_active(rng, tpl, level), **_applications(rng, tpl, level), **_appeals(rng, tpl, level)}
+def true_values(rng: random.Random, tpl: Template, level: str, zero: bool = False,
+                carried_over: dict[str, int] | None = None) -> dict[Key, Num]:
+    """Every cell of the template, identities holding. `zero`: an agency with nothing to report.
+    `carried_over`: 上年结转 per applicant column (last year's 结转下年度; others drawn as usual)."""
+    v = {**_active(rng, tpl, level), **_applications(rng, tpl, level, carried_over),
+         **_appeals(rng, tpl, level)}
     if zero:
         v = dict.fromkeys(v, 0)
     return v

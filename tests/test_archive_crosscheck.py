@@ -10,7 +10,7 @@ from archive.db import content_digest, open_db
 from archive.load import load_document
 from archive.sources import upsert_sources
 from parsers import spec
-from reportgen import agencies, generate, render_text
+from reportgen import agencies, generate, render_html, render_text
 
 APP_COLS = [c.key for c in spec.template("2021").columns["applications"]]
 
@@ -179,3 +179,48 @@ def test_published_le_total_in_2019_reports(db):
     (f,) = cross(db, "published_le_total")
     assert (f["subject_report_id"], f["row_key"], f["severity"]) == (res.report_id, "regulations", "info")
     assert json.loads(f["details"]) == {"new_published": 9, "total_published": 4}
+
+
+def test_one_report_in_two_formats_is_not_a_duplicate(db, ag):
+    """An HTML page and its attachment (or a re-post) with the same figures: one publication."""
+    r = generate(seed=21, template="2021", year=2022, agency=ag[1])
+    page = load_document(db, render_html(r, "trs"), url="http://127.0.0.1/p.html", media_type="text/html")
+    text = load(db, r, url="http://127.0.0.1/p.txt", parent_url="http://127.0.0.1/p.html", kind="attachment")
+    assert page.report_id != text.report_id  # other bytes: two reports
+    counts = crosscheck.run(db)
+    assert cross(db, "duplicate_report") == [] and "duplicate_report" not in counts
+    (f,) = cross(db, "same_report_other_format")
+    assert (f["severity"], f["subject_report_id"], f["other_report_id"]) == ("info", text.report_id, page.report_id)
+    assert json.loads(f["details"])["n_cells_compared"] > 100
+
+
+def test_conflicting_versions_warn_once_each_and_failed_reports_take_no_part(db, ag):
+    v1 = generate(seed=22, template="2021", year=2022, agency=ag[2])
+    v2 = generate(seed=22, template="2021", year=2022, agency=ag[2])
+    set_row(v2, "new_received", {"natural_person": row_values(v1, "new_received")["natural_person"] + 7})
+    a = load(db, v1, url="http://127.0.0.1/a")
+    a_html = load_document(db, render_html(v1, "word"), url="http://127.0.0.1/a.doc.html")
+    b = load(db, v2, url="http://127.0.0.1/b")
+    b_again = load_document(db, render_text(v2, "pipes").encode(), url="http://127.0.0.1/b2")
+    stub = load_document(db, "云溪县人民政府2022年政府信息公开工作年度报告 详见附件。".encode(), url="http://127.0.0.1/s")
+    with db.atomic():  # how the parser reports a page that only links its attachment
+        db.execute("UPDATE reports SET status = 'failed', template = NULL, agency = ?, year = 2022 WHERE id = ?",
+                   [ag[2].name, stub.report_id])
+    crosscheck.run(db)
+    (dup,) = cross(db, "duplicate_report")
+    assert (dup["subject_report_id"], dup["other_report_id"]) == (b.report_id, a.report_id)
+    d = json.loads(dup["details"])
+    assert d["cells_differ"] == ["applications/new_received/natural_person"]  # the total printed as before
+    same = {(f["subject_report_id"], f["other_report_id"]) for f in cross(db, "same_report_other_format")}
+    assert same == {(a_html.report_id, a.report_id), (b_again.report_id, b.report_id)}
+    assert stub.report_id not in {f["subject_report_id"] for f in cross(db)} | {f["other_report_id"] for f in cross(db)}
+    # idempotent; and when the conflicting version turns out unreadable, its warning goes
+    before = db.conn.total_changes
+    crosscheck.run(db)
+    assert db.conn.total_changes == before
+    with db.atomic():
+        db.execute("UPDATE reports SET status = 'failed' WHERE id IN (?, ?)", [b.report_id, b_again.report_id])
+    crosscheck.run(db)
+    assert cross(db, "duplicate_report") == []
+    assert {(f["subject_report_id"], f["other_report_id"]) for f in cross(db, "same_report_other_format")} == \
+        {(a_html.report_id, a.report_id)}

@@ -326,3 +326,31 @@ def test_unknown_source_is_a_clear_error_that_writes_nothing(db):
     with pytest.raises(ValueError, match="unknown source id 'nope'"):
         load_document(db, doc(93), url="http://127.0.0.1/n", source_id="nope")
     assert content_digest(db) == digest
+
+
+def test_attachment_inherits_the_page_s_date_source_agency_and_year(db):
+    upsert_sources(db, [{"id": "portal", "name": "临江市人民政府", "province": "江西"}])
+    stub = "<html><head><title>青石镇人民政府2021年政府信息公开工作年度报告</title></head><body>" \
+           "<h1>青石镇人民政府2021年政府信息公开工作年度报告</h1><p>详见附件。</p>" \
+           '<a href="/r.txt">附件</a></body></html>'
+    page = load_document(db, stub.encode(), url="http://127.0.0.1/p.html", media_type="text/html",
+                         source_id="portal", published_date="2022-02-03")
+    with db.atomic():  # the page's own report names the agency and year (whatever its status)
+        db.execute("UPDATE reports SET agency = '青石镇人民政府', year = 2021 WHERE id = ?", [page.report_id])
+    body = render_text(generate(seed=80, template="2021", year=2021)).encode()
+    att = load_document(db, body, url="http://127.0.0.1/r.txt", kind="attachment", parent_url="http://127.0.0.1/p.html")
+    rep = db["reports"].get(att.report_id)
+    assert (rep["published_date"], rep["source_id"], rep["province"]) == ("2022-02-03", "portal", "江西")
+    assert db["captures"].get(att.capture_id)["source_id"] == "portal"
+    assert rep["agency"] != "青石镇人民政府"  # the attachment's own title wins over the page's
+    # its own date and source win
+    upsert_sources(db, [{"id": "other", "name": "某县人民政府"}])
+    att2 = load_document(db, body + b"\n", url="http://127.0.0.1/r2.txt", kind="attachment", source_id="other",
+                         published_date="2022-03-01", parent_url="http://127.0.0.1/p.html")
+    rep2 = db["reports"].get(att2.report_id)
+    assert (rep2["published_date"], rep2["source_id"]) == ("2022-03-01", "other")
+    # an attachment that names nobody (here: unreadable) takes the page's agency and year
+    att3 = load_document(db, b"%PDF-1.4 not really", url="http://127.0.0.1/r3.pdf", kind="attachment",
+                         parent_url="http://127.0.0.1/p.html")
+    rep3 = db["reports"].get(att3.report_id)
+    assert (rep3["status"], rep3["agency"], rep3["year"]) == ("failed", "青石镇人民政府", 2021)

@@ -528,3 +528,54 @@ def test_cli_serves_and_prints_urls(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _app_row(report, row):
+    return {c.column: c.value for c in report.cells if c.table == "applications" and c.row == row}
+
+
+def test_each_agency_s_years_chain_and_reposts_agree():
+    """上年结转 = last year's 结转下年度 for every agency with both years on a portal; the same
+    agency-year posted twice (edge: the 2020 column) is one report; a revision made after the
+    next year came out leaves that next year's figures as printed (a deliberate break)."""
+    mp = MockPortals(seed=3)
+    try:
+        reports = [e for e in mp.manifest if e.kind == "report" and e.template != "pre2019"]
+        by_key: dict = {}
+        for e in reports:
+            by_key.setdefault((e.portal, e.agency, e.year), []).append(e)
+        pairs = 0
+        for e in reports:
+            for last in by_key.get((e.portal, e.agency, e.year - 1), []):
+                assert _app_row(e.report, "carried_over") == _app_row(last.report, "carried_forward"), e.url
+                pairs += 1
+        assert pairs >= 100
+        twice = [v for v in by_key.values() if len(v) > 1]
+        assert twice and all(a.report.cells == b.report.cells for a, b in twice)
+        site = mp.sites["trs"]
+        e = next(x for x in site.entries if x.kind == "report" and x.fmt == "html" and x.template != "pre2019"
+                 and (x.portal, x.agency, x.year + 1) in by_key)
+        (nxt,) = by_key[(e.portal, e.agency, e.year + 1)]
+        printed, before = _app_row(nxt.report, "carried_over"), e.generate().cells
+        assert printed == e.carried_forward
+        site.revise(e.url)
+        assert e.generate().cells != before  # other figures now
+        assert _app_row(nxt.generate(), "carried_over") == printed  # as printed, chained or not
+    finally:
+        mp.close()
+
+
+def test_portals_are_provincial_and_invent_agencies_there():
+    from reportgen.agencies import PROVINCES
+
+    mp = MockPortals(seed=2)
+    try:
+        provinces = {s.portal: s.province for s in mp.sources}
+        assert provinces == {"trs": "江西", "trs_gbk": "江西", "hanweb": "浙江", "gkmlpt": "广东", "govcn": "",
+                             "edge": "湖南", "closed": "湖南"}
+        for site in mp.sites.values():
+            if site.province:  # a provincial site invents its agencies in its own province
+                assert site.province in PROVINCES
+                assert site.agencies(5, fixed=True) == site.agencies(5, province=site.province, fixed=True)
+    finally:
+        mp.close()

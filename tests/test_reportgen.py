@@ -248,3 +248,34 @@ def test_page_breaks_and_variant_labels() -> None:
     out = render_text(r, "pipes", ("page_breaks", "variant_labels"))
     assert "\n- 2 -\n" in out and out.count("商业企业") == 2  # the header rows printed again
     assert "申请人情况 | 合计" in out and "法人或者其他组织" in out and "申请人情况 | 总计" not in out
+
+
+def _app_row(r: Report, row: str) -> dict:
+    return {c.column: c.value for c in r.cells if c.table == "applications" and c.row == row}
+
+
+def test_carried_over_chains_a_series_of_years() -> None:
+    years = [(2019, "2019"), (2020, "2019"), (2021, "2021"), (2022, "2021")]
+    series, carry = [], None
+    for i, (year, tpl) in enumerate(years):
+        r = generate(30 + i, tpl, year, agency="云溪县人民政府", carried_over=carry)
+        assert _codes(r) == []  # every identity still holds with the given 上年结转
+        series.append(r)
+        carry = _app_row(r, "carried_forward")
+    for last, this in zip(series, series[1:]):
+        assert _app_row(this, "carried_over") == _app_row(last, "carried_forward")
+    # without the argument: today's reports, byte for byte; with it only the chained rows move
+    plain, chained = generate(31, "2019", 2020), generate(31, "2019", 2020, carried_over={"natural_person": 500})
+    assert plain.to_dict() == generate(31, "2019", 2020, carried_over=None).to_dict()
+    assert _app_row(chained, "carried_over")["natural_person"] == 500
+    assert _app_row(chained, "new_received") == _app_row(plain, "new_received")
+    assert _codes(chained) == []
+
+
+def test_carried_over_is_checked() -> None:
+    with pytest.raises(ValueError, match="unknown carried_over"):
+        generate(1, "2021", carried_over={"nobody": 1})
+    with pytest.raises(ValueError, match=">= 0"):
+        generate(1, "2021", carried_over={"natural_person": -1})
+    with pytest.raises(ValueError, match="pre2019"):
+        generate(1, "pre2019", carried_over={"natural_person": 1})

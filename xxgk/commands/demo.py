@@ -24,7 +24,10 @@ def mock_sources(mp, browser: bool = False) -> list[Source]:
     for s in mp.sources:
         n = seen[s.portal] = seen.get(s.portal, -1) + 1
         challenged = "challenge" in s.note.lower()
-        out.append(Source(id=f"mock-{s.portal}-{n}", name=s.name, level="", entry_url=s.url, entry_urls=[s.url],
+        # level "": a portal publishes many agencies' reports (the archive reads each one's level
+        # from its name); the province is the portal's
+        out.append(Source(id=f"mock-{s.portal}-{n}", name=s.name, level="", province=s.province,
+                          entry_url=s.url, entry_urls=[s.url],
                           platform=s.platform, platform_note=s.note, flags=["mock"],
                           render="browser" if browser and challenged else "http"))
     return out

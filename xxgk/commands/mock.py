@@ -36,8 +36,9 @@ def command(port_base: int | None, seed: int, scale: float, page_size: int, port
         if manifest_path:
             with open(manifest_path, "w", encoding="utf-8") as f:
                 for e in mp.manifest:
-                    f.write(json.dumps({k: v for k, v in vars(e).items() if k != "report"},
-                                       ensure_ascii=False, default=str) + "\n")
+                    row = {k: v for k, v in vars(e).items() if k not in ("report", "carried_forward")}
+                    row["previous"] = e.previous.url if e.previous else None
+                    f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             click.echo(f"manifest written to {manifest_path}")
         click.echo("serving; Ctrl-C to stop")
         try:

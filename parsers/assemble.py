@@ -96,6 +96,16 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     # header lines a text rendering left outside its table rows ("信息内容本年制发件数…")
     table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
+    images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
+    if report.title and not headings and not tables and not images and _points_to_attachment(preamble):
+        # a page whose body only says "详见附件": the report is the attachment, not this page
+        report.template = None
+        report.year = find_year(report.title)
+        report.status = "failed"
+        report.add_finding("attachment_only", "warning",
+                           "the page carries no report body, only a pointer to an attachment; "
+                           "the report is the attachment")
+        return
     # the 2019/2021 layout names its parts 一、总体情况 … 三、收到和处理…申请情况 (pre-2019 reports:
     # 一、概述 … 三、依申请公开…)
     standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings)
@@ -106,7 +116,6 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
                                "the report has the 2019/2021 parts but no table labels to tell the version")
     report.template = version
 
-    images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
     if version in ("2019", "2021"):
         reader = TableReader(version, report)
         for bi, t in tables:
@@ -153,6 +162,15 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
     _status(report, headings, preamble, texts, version)
+
+
+_ATTACHMENT_WORDS = ("附件", "下载", "点击查看", "点击下载")
+_STUB_CHARS = 300  # a stub's text beside the title: "详见附件。" plus a file name or two
+
+
+def _points_to_attachment(preamble: list[str]) -> bool:
+    text = "".join(preamble)
+    return len(text) <= _STUB_CHARS and any(w in text for w in _ATTACHMENT_WORDS)
 
 
 def _title(paras: list[tuple[int, Para]], report: Report) -> int | None:

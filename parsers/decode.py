@@ -4,7 +4,7 @@ Portals publish UTF-8 and the GB family (GB2312 ⊂ GBK ⊂ GB18030), declared i
 header, only in `<meta>`, or nowhere; an ISO-8859-1 header is often a server default that
 lies about a GBK page. Order of trust: a BOM (UTF-16 without one shows itself by NUL bytes);
 then UTF-8 if the bytes are strictly valid UTF-8 (GBK text practically never is, and
-mislabelled UTF-8 pages exist); then a declared charset that decodes strictly (header before
+mislabelled UTF-8 pages exist) or valid but for a few damaged bytes; then a declared charset that decodes strictly (header before
 meta; a Latin-1 header yields to meta); then GB18030. A multi-byte character cut off at the
 very end (a truncated download) is dropped and reported. If nothing decodes cleanly: the least
 damaging candidate with replacement characters, and a problem saying how much was lost.
@@ -51,9 +51,8 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
                 problems.append(f"{enc} (byte-order mark) text has undecodable bytes, replaced")
             return text, enc, problems
 
-    head = data[:64]
-    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):  # UTF-16 without a BOM: NULs everywhere
-        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+    enc = _utf16_without_bom(data)
+    if enc:
         text = data.decode(enc, errors="replace")
         if "\ufffd" in text:
             problems.append(f"{enc} (no byte-order mark) text has undecodable bytes, replaced")
@@ -73,6 +72,14 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
         text = _strict(data, enc, problems)
         if text is not None:
             return text, enc, problems
+        if enc == "utf-8":
+            # UTF-8 damaged in a few places (a flipped byte, a cut inside a character) is still
+            # UTF-8: GB18030 would read it "successfully" as nonsense
+            text = data.decode("utf-8", errors="replace")
+            bad = text.count("\ufffd")
+            if bad * 200 <= len(text):
+                problems.append(f"lossy decoding: {bad} undecodable byte sequence(s) replaced (decoded as utf-8)")
+                return text, enc, problems
         if enc in strong:
             problems.append(f"declared {enc} but the bytes are not valid {enc}")
 
@@ -87,6 +94,21 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
             best_text, best_enc, best_bad = text, enc, bad
     problems.append(f"lossy decoding: {best_bad} undecodable byte sequence(s) replaced (decoded as {best_enc})")
     return best_text, best_enc, problems
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 shows itself by NUL bytes (ASCII halves) that no other text has; the byte order
+    is the one that reads as Chinese, ASCII and common punctuation rather than mojibake."""
+    sample = data[:4096]
+    if b"\x00" not in sample or len(data) % 2:
+        return None
+    enc = max(("utf-16-le", "utf-16-be"), key=lambda e: _readable_share(sample.decode(e, errors="replace")))
+    return enc if _readable_share(sample.decode(enc, errors="replace")) > 0.3 else None
+
+
+def _readable_share(text: str) -> float:
+    good = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or " " <= ch <= "~" or ch in "\n\r\t，。、；：（）“”")
+    return good / max(1, len(text))
 
 
 def _strict(data: bytes, enc: str, problems: list[str]) -> str | None:

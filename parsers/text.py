@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from .blocks import Block, Para, Table, TCell
+from .decode import decode
 from .model import Report
 
 MAX_LINES = 200_000
@@ -30,52 +31,6 @@ _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?
 _SPACES = re.compile(r"\s+")
 _DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-
-
-def decode(data: bytes, report: Report, charset: str | None = None) -> str:
-    """Bytes → text: BOM, then the declared charset, then UTF-8, then GB18030; lossy → finding."""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return _lossy(data[len(bom):].decode(enc, errors="replace"), enc, report)
-    if b"\x00" in data[:4096] and len(data) % 2 == 0:  # UTF-16 without BOM (no other text has NULs)
-        enc = max(("utf-16-le", "utf-16-be"), key=lambda e: _cjk_share(data[:4096].decode(e, errors="replace")))
-        if _cjk_share(data[:4096].decode(enc, errors="replace")) > 0.3:
-            return _lossy(data.decode(enc, errors="replace"), enc, report)
-    tried: list[str] = []
-    for enc in (charset, "utf-8", "gb18030"):
-        if not enc or enc in tried:
-            continue
-        tried.append(enc)
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            pass
-        if enc.replace("_", "-").lower() in ("utf-8", "utf8"):
-            # UTF-8 damaged in a few places (a copy cut inside a character, a flipped byte) is
-            # still UTF-8: GB18030 would read it "successfully" as nonsense
-            text = data.decode("utf-8", errors="replace")
-            if text.count("\ufffd") * 200 <= len(text):
-                return _lossy(text, "utf-8", report)
-    best = min((data.decode(e, errors="replace") for e in ("utf-8", "gb18030")),
-               key=lambda s: s.count("\ufffd"))
-    report.add_finding("decode_lossy", "warning",
-                       f"text is not valid in {', '.join(tried)}; {best.count(chr(0xFFFD))} "
-                       "undecodable bytes replaced", tried=tried)
-    return best
-
-
-def _cjk_share(text: str) -> float:
-    """How much of a text reads as Chinese, ASCII or common punctuation (vs. mojibake)."""
-    good = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or " " <= ch <= "~" or ch in "\n\r\t，。、；：（）“”")
-    return good / max(1, len(text))
-
-
-def _lossy(text: str, enc: str, report: Report) -> str:
-    bad = text.count("\ufffd")
-    if bad:
-        report.add_finding("decode_lossy", "warning", f"{bad} bytes undecodable as {enc}", tried=[enc])
-    return text
 
 
 def _kind(line: str) -> str:
@@ -114,7 +69,10 @@ def _is_single_char(line: str) -> bool:
 
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
-    text = decode(data, report, charset).replace("\x00", "")
+    text, enc, problems = decode(data, charset, html=False)
+    for p in problems:
+        report.add_finding("encoding", "warning", p, encoding=enc)
+    text = text.replace("\x00", "")
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
         report.status = "failed"

@@ -222,3 +222,16 @@ def test_assemble_never_raises_on_odd_blocks():
     r = run([Table([]), Table([[]]), Para(""), Image(""), Table([[TCell("", {})] * 40]),
              Para("（" * 5000), Table([[TCell("本年新收" * 300, {}), TCell("9" * 500, {})]])])
     assert r.status in ("ok", "partial", "failed")
+
+
+def test_a_page_pointing_to_its_attachment_is_not_a_report():
+    r = run([Para("溪口镇人民政府2023年政府信息公开工作年度报告", heading=1), Para("详见附件。"),
+              Para("溪口镇人民政府2023年政府信息公开工作年度报告.pdf")])
+    assert (r.status, r.template, r.agency, r.year) == ("failed", None, "溪口镇人民政府", 2023)
+    assert [f.code for f in r.findings] == ["attachment_only"]
+
+
+def test_a_copy_cut_after_its_title_is_partial_not_a_stub():
+    r = run([Para("溪口镇人民政府2023年政府信息公开工作年度报告", heading=1), Para("2023年，我镇认真贯彻")])
+    assert r.status == "partial"
+    assert "attachment_only" not in {f.code for f in r.findings}

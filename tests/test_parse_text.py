@@ -8,7 +8,8 @@ import pytest
 from parsers import parse
 from parsers.blocks import Para, Table
 from parsers.model import Report
-from parsers.text import decode, to_blocks
+from parsers.decode import decode
+from parsers.text import to_blocks
 
 TITLE = "青石县人民政府2022年政府信息公开工作年度报告"
 APPS = "三、收到和处理政府信息公开申请情况"
@@ -218,19 +219,24 @@ SAMPLE = TITLE + "\n一、总体情况\n全年主动公开政府信息599条。"
     (SAMPLE.encode("gb18030"), "gb18030"),
     (SAMPLE.encode("utf-16"), None),  # with BOM
     (SAMPLE.encode("utf-16-le"), None),  # without
-    (SAMPLE.encode("gbk"), "utf-8"),  # a wrong declaration falls back
 ])
 def test_decodings(data, charset):
-    r = Report()
-    assert decode(data, r, charset) == SAMPLE
-    assert not r.findings
+    text, _, problems = decode(data, charset, html=False)
+    assert text == SAMPLE
+    assert not problems
+
+
+def test_a_wrong_declaration_falls_back_and_is_reported():
+    text, enc, problems = decode(SAMPLE.encode("gbk"), "utf-8", html=False)
+    assert (text, enc) == (SAMPLE, "gb18030")
+    assert problems == ["declared utf-8 but the bytes are not valid utf-8"]
 
 
 def test_lossy_decoding_is_reported():
     r = Report()
-    text = decode(SAMPLE.encode("utf-8")[:-1] + b"\xff\xfe\x81", r)
-    assert text.startswith(TITLE)
-    assert [f.code for f in r.findings] == ["decode_lossy"]
+    blocks = to_blocks(SAMPLE.encode("utf-8")[:-1] + b"\xff\xfe\x81", r)
+    assert blocks[0].text.startswith(TITLE)
+    assert [f.code for f in r.findings] == ["encoding"]
 
 
 # --- every generated rendering: never a wrong number -------------------------------------------

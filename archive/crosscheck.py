@@ -82,7 +82,7 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     CROSS JOIN cells r ON r.report_id = a.id AND r.table_key = 'active' AND r.row_key = f.row_key
          AND r.column_key = 'repealed'
     CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
-         AND b.template = '2021'
+         AND +b.template = '2021'
     CROSS JOIN cells p ON p.report_id = b.id AND p.table_key = 'active' AND p.row_key = f.row_key
          AND p.column_key = 'in_force'
     WHERE a.status != 'failed' AND a.template = '2021' AND a.agency != ''
@@ -188,7 +188,7 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
     SELECT p.id, p.agency, p.year, {figs}, {sums}, group_concat(u.id)
     FROM reports p
     JOIN sources s ON s.parent_id = p.source_id
-    JOIN reports u ON u.source_id = s.id AND u.year = p.year AND u.status != 'failed'
+    JOIN reports u ON u.source_id = s.id AND +u.year = p.year AND u.status != 'failed'
     WHERE p.status != 'failed' AND p.source_id IS NOT NULL
     GROUP BY p.id ORDER BY p.id"""
     out = []

@@ -27,16 +27,13 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.headline import as_count
 from parsers import spec
 
 _COLS = ("code", "severity", "message", "identity", "table_key", "row_key", "column_key", "details",
          "subject_report_id", "other_report_id", "agency", "year")
 PARENT_SUM_FIGURES = ("new_requests", "total_processed", "reviews", "lawsuits")
 _SPEC_CHECKS = {c["id"] for c in spec.raw()["cross_report_checks"]}
-
-
-def _num(v: Any) -> Any:
-    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _finding(code: str, severity: str, message: str, *, subject: int, other: int | None, agency: str,
@@ -62,11 +59,11 @@ def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
     ORDER BY a.id, b.id, ca.column_key"""
     return [
         _finding("carry_chain", "warning",
-                 f"{agency} {year}: 上年结转 ({col}) = {_num(this)}, but the {year - 1} report's "
-                 f"结转下年度继续办理 = {_num(last)} (report {b_id})",
+                 f"{agency} {year}: 上年结转 ({col}) = {as_count(this)}, but the {year - 1} report's "
+                 f"结转下年度继续办理 = {as_count(last)} (report {b_id})",
                  subject=a_id, other=b_id, agency=agency, year=year, table="applications",
                  row="carried_over", column=col,
-                 details={"this_year_value": _num(this), "last_year_value": _num(last),
+                 details={"this_year_value": as_count(this), "last_year_value": as_count(last),
                           "last_year_report_id": b_id, "last_year_row_key": "carried_forward"})
         for a_id, b_id, agency, year, col, this, last in db.execute(sql).fetchall()
     ]
@@ -91,12 +88,12 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     ORDER BY a.id, b.id, f.row_key"""
     return [
         _finding("in_force_chain", "info",
-                 f"{agency} {year}: {row} in force {_num(now)} ≠ {year - 1}'s {_num(prev)} "
-                 f"+ issued {_num(iss)} − repealed {_num(rep)}",
+                 f"{agency} {year}: {row} in force {as_count(now)} ≠ {year - 1}'s {as_count(prev)} "
+                 f"+ issued {as_count(iss)} − repealed {as_count(rep)}",
                  subject=a_id, other=b_id, agency=agency, year=year, table="active", row=row,
                  column="in_force",
-                 details={"this_year_value": _num(now), "last_year_value": _num(prev),
-                          "issued": _num(iss), "repealed": _num(rep), "expected": _num(prev + iss - rep)})
+                 details={"this_year_value": as_count(now), "last_year_value": as_count(prev),
+                          "issued": as_count(iss), "repealed": as_count(rep), "expected": as_count(prev + iss - rep)})
         for a_id, b_id, agency, year, row, now, prev, iss, rep in db.execute(sql).fetchall()
     ]
 
@@ -112,9 +109,9 @@ def published_le_total(db: sqlite_utils.Database) -> list[tuple]:
     ORDER BY a.id, n.row_key"""
     return [
         _finding("published_le_total", "info",
-                 f"{agency or '?'} {year}: {row} newly published {_num(new)} > total published {_num(total)}",
+                 f"{agency or '?'} {year}: {row} newly published {as_count(new)} > total published {as_count(total)}",
                  subject=rid, other=None, agency=agency, year=year, table="active", row=row,
-                 column="new_published", details={"new_published": _num(new), "total_published": _num(total)})
+                 column="new_published", details={"new_published": as_count(new), "total_published": as_count(total)})
         for rid, agency, year, row, new, total in db.execute(sql).fetchall()
     ]
 
@@ -203,10 +200,10 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
                 continue
             out.append(_finding(
                 "parent_sum", "info",
-                f"{agency} {year}: {fig} = {_num(mine)} in the summary report, {_num(total)} summed over "
+                f"{agency} {year}: {fig} = {as_count(mine)} in the summary report, {as_count(total)} summed over "
                 f"{counted} unit report(s) (scopes may differ)",
                 subject=pid, other=None, agency=agency, year=year,
-                details={"figure": fig, "summary_value": _num(mine), "units_sum": _num(total),
+                details={"figure": fig, "summary_value": as_count(mine), "units_sum": as_count(total),
                          "units_with_value": counted, "unit_report_ids": unit_ids}))
     return out
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ import sqlite_utils
 import parsers
 from archive import health
 from archive.keys import COLUMNS_EN, rows as key_rows
-from archive.schema import NUMBER, TABLES
+from archive.runs import now
+from archive.schema import NUMBER, TABLE, TABLES
 from archive.views import VIEWS
 
 NAME = "xxgk-archive"
@@ -38,14 +38,19 @@ def _hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_csv(db: sqlite_utils.Database, name: str, path: Path) -> tuple[list[str], dict[str, set[str]]]:
-    """Write one table or view; returns its columns and the Frictionless types seen per column."""
+def _write_csv(db: sqlite_utils.Database, name: str, path: Path,
+               infer: bool = False) -> tuple[list[str], dict[str, set[str]]]:
+    """Write one table or view; returns its columns and (with `infer`: views have no declared
+    types) the Frictionless types seen per column."""
     cur = db.execute(f"SELECT * FROM [{name}]")
     cols = [d[0] for d in cur.description]
     seen: dict[str, set[str]] = {c: set() for c in cols}
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
+        if not infer:  # tables declare their types: write the rows in one call
+            w.writerows(cur)
+            return cols, seen
         for row in cur:
             w.writerow(row)
             for c, v in zip(cols, row):
@@ -62,7 +67,7 @@ def _inferred(types: set[str]) -> str:
 
 def _view_docs() -> dict[str, str]:
     """English descriptions of view columns: report columns and `<row>__<column>` pivots."""
-    docs = {c: d for t in TABLES if t.name == "reports" for c, (_, d) in t.columns.items()}
+    docs = {c: d for c, (_, d) in TABLE["reports"].columns.items()}
     docs["report_id"] = "Report (reports.id)"
     for k in key_rows():
         docs[f"{k['row_key']}__{k['column_key']}"] = f"{k['description_en']} ({k['label_zh']})"
@@ -94,7 +99,7 @@ def _resources(db: sqlite_utils.Database, data: Path) -> list[dict[str, Any]]:
                     "description": t.doc, "schema": schema})
     docs = _view_docs()
     for name, (_, doc) in VIEWS.items():
-        cols, seen = _write_csv(db, name, data / f"{name}.csv")
+        cols, seen = _write_csv(db, name, data / f"{name}.csv", infer=True)
         # pivoted cell values are numbers even when a column happens to be empty
         fields = [{"name": c, "type": "number" if "__" in c or c in COLUMNS_EN else _inferred(seen[c]),
                    "description": docs.get(c, "")} for c in cols]
@@ -162,7 +167,7 @@ def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dic
 
 def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None = None) -> Path:
     """Write the bundle; returns its folder. Refuses to overwrite an existing bundle."""
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    created = now()
     version = version or created[:10]
     bundle = Path(out_dir) / f"{NAME}-{version}"
     if bundle.exists():

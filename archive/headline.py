@@ -8,6 +8,7 @@ stated in the narrative (facts) where the meaning is the same.
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 
 from parsers.model import Report
 
@@ -50,8 +51,8 @@ _KEY, _VALUE = attrgetter("table", "row", "column"), attrgetter("value")
 FACTS: dict[str, str] = {"new_requests": "requests_received", "reviews": "reviews", "lawsuits": "lawsuits"}
 
 
-def _num(v: float | int | None) -> float | int | None:
-    # integral floats become ints so that the figures read as counts
+def as_count(v: Any) -> Any:
+    """An integral float as an int (so that figures read as counts); anything else unchanged."""
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
@@ -73,5 +74,5 @@ def headline(report: Report) -> dict[str, float | int | None]:
                 break
         if total is None and col in FACTS:
             total = facts.get(FACTS[col])
-        out[col] = _num(total)
+        out[col] = as_count(total)
     return out

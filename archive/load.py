@@ -9,10 +9,8 @@ the loader, `reparse` and the bulk path (`load_reports`, used by the benchmark) 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -22,7 +20,9 @@ import sqlite_utils
 import parsers
 from archive.headline import headline
 from archive.levels import level_from_agency, province_from_agency
+from archive.runs import now
 from archive.schema import HEADLINE
+from archive.search import refresh as refresh_search  # keep the full-text index in step
 from archive.sources import get_source, upsert_sources
 from parsers.dispatch import _BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
 from parsers.model import Report
@@ -136,14 +136,6 @@ def _write_report(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     return cur.lastrowid
 
 
-def refresh_search(db: sqlite_utils.Database, report_ids: list[int] | None) -> None:
-    # H7's search index lives in archive/search.py; until it exists there is nothing to refresh
-    if importlib.util.find_spec("archive.search") is None:
-        return
-    from archive import search
-    search.refresh(db, report_ids)
-
-
 def write_report(db: sqlite_utils.Database, report: Report, **row_kw: Any) -> int:
     """Insert one report and its derived rows (inside the caller's transaction); returns its id."""
     rows = derived_rows(report, 0)  # the id is known once the report row is in
@@ -172,10 +164,6 @@ def replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, *
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def parse_safely(data: bytes, media_type: str | None, name: str) -> Report:
@@ -235,7 +223,7 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
                 "INSERT INTO captures (url, fetched_at, http_status, media_type, encoding, sha256, size,"
                 " warc_file, warc_offset, path, source_id, kind, parent_capture_id, run_id, locator)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [url, fetched_at or _now(), http_status, media_type or (report.media_type if report else None),
+                [url, fetched_at or now(), http_status, media_type or (report.media_type if report else None),
                  encoding, digest, len(data), warc_file, warc_offset, path, source_id, kind,
                  parent["id"] if parent else None, run_id, locator]).lastrowid
         if kind not in PARSED_KINDS:
@@ -339,7 +327,7 @@ def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes,
                     continue
                 known.add(digest)
                 loc = meta.get("url") or meta.get("path") or f"sha256:{digest}"
-                captures.append((next_cap, meta.get("url"), meta.get("fetched_at") or _now(), 200,
+                captures.append((next_cap, meta.get("url"), meta.get("fetched_at") or now(), 200,
                                  report.media_type, None, digest, len(data), meta.get("path"),
                                  meta.get("source_id"), "report", loc))
                 rows = derived_rows(report, next_rep)

@@ -13,6 +13,7 @@ COUNTERS = ("requests", "bytes", "reports_new", "reports_changed", "reports_unch
 
 
 def now() -> str:
+    """The current UTC time, ISO 8601 to the second (how the archive stores every time)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 

@@ -248,6 +248,3 @@ TABLES: list[TableDef] = [
 ]
 
 TABLE = {t.name: t for t in TABLES}
-
-# Derived rows: replaced when a report is re-parsed.
-DERIVED = ("sections", "cells", "facts", "findings")

@@ -22,7 +22,9 @@ archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from operator import add
 
 import sqlite_utils
@@ -113,6 +115,7 @@ def contains(text: str | None, query: str | None) -> bool:
     return bool(terms) and all(_term_pattern(t).search(folded) for t in terms)
 
 
+@lru_cache(maxsize=256)  # xxgk_contains() calls it for every row a search scans
 def _term_pattern(term: str) -> re.Pattern:
     pieces = [p for p in re.split(r"[\W_]+", term.casefold()) if p]
     return re.compile(r"[\W_]*".join(map(re.escape, pieces)))
@@ -170,7 +173,7 @@ def snippet(text: str | None, query: str | None, width: int = 24) -> str:
     return "".join(out).replace("\n", " ")
 
 
-def register_functions(conn) -> None:
+def register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions for canned queries and ad-hoc SQL: xxgk_match(q), xxgk_snippet(text, q),
     xxgk_contains(text, q) (1/0), xxgk_tokens(text)."""
     conn.create_function("xxgk_match", 1, match_query, deterministic=True)
@@ -206,7 +209,7 @@ def refresh(db: sqlite_utils.Database, report_ids: Iterable[int] | None = None) 
         _index(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
 
 
-def _index(conn, where: str, params) -> None:
+def _index(conn: sqlite3.Connection, where: str, params: Sequence[int]) -> None:
     reports = conn.execute(f"SELECT id, title, agency FROM reports {where} ORDER BY id", params).fetchall()
     bodies: dict[int, list[str]] = {r[0]: [] for r in reports}
     for rid, heading, text in conn.execute(

@@ -41,11 +41,11 @@ class ServeError(Exception):
     """The database cannot be served (missing, or not an archive)."""
 
 
-def _connect_ro(path: Path):
+def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def _columns(conn, name: str) -> list[str]:
+def _columns(conn: sqlite3.Connection, name: str) -> list[str]:
     return [r[1] for r in conn.execute(f"PRAGMA table_xinfo([{name}])").fetchall() if r[-1] == 0]
 
 
@@ -65,7 +65,7 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
             "SELECT row_key, column_key, label_zh, description_en, table_key, column_label_zh "
             "FROM keys").fetchall()} if "keys" in present else {}
         key_cols = {}  # template column key -> (zh, en) for the *_rows views
-        for (row, col), k in keys.items():
+        for (_, col), k in keys.items():
             key_cols.setdefault(col, (k[5], k[3].split(": ", 1)[-1]))
         tables: dict[str, Any] = {}
         for name in [*TABLE, *VIEWS]:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Iterator
+from typing import Any, AsyncIterator, Container, Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request, signals
@@ -50,10 +50,10 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from warcio.archiveiterator import ArchiveIterator
 
+from .adapters.base import ATTACHMENT, DETAIL, DOCUMENT, LISTING
+
 log = logging.getLogger(__name__)
 
-LISTING, DETAIL, DOCUMENT, ATTACHMENT = "listing", "detail", "document", "attachment"  # = adapters.base
-LEAVES = (DOCUMENT, ATTACHMENT)
 DEPTH_KEY = "xxgk_known_depth"  # consecutive all-known listing pages along a pagination chain
 CONDITIONAL_KEY = "xxgk_conditional"  # the archived answer a conditional request may be answered with
 KNOWN_KINDS = ("report", "attachment", "listing")
@@ -115,7 +115,8 @@ class RecheckPolicy:
 
 # -- pagination -----------------------------------------------------------------------------
 
-def should_follow_next_page(listing_items: Iterable[str], known_urls, depth: int, safety_depth: int = 1) -> bool:
+def should_follow_next_page(listing_items: Iterable[str], known_urls: Container[str], depth: int,
+                            safety_depth: int = 1) -> bool:
     """Follow the next list page? Yes if this page lists any unknown item, or lists nothing
     (a frame page: nothing to judge by); otherwise only while `depth` (all-known pages already
     followed in a row) is below `safety_depth`."""
@@ -150,7 +151,7 @@ def page_number(request: Request) -> int | None:
     return int(m.group(1)) + 1 if m and not meta.get("redirected_from") else None
 
 
-def follow_pages(pages: list[Request], listing_items: list[str], known_urls, depth: int,
+def follow_pages(pages: list[Request], listing_items: list[str], known_urls: Container[str], depth: int,
                  safety_depth: int) -> tuple[list[Request], int]:
     """Which of a list page's pagination requests to keep, and the depth they carry. A chain
     (one next page) is `should_follow_next_page`; a fan-out (page 1 requesting every page) keeps

@@ -1,9 +1,10 @@
 """HTML renderings: portal pages (TRS, Hanweb, gkmlpt, gov.cn), Word exports, CMS tag soup.
 
-The body (title, preamble, parts, tables) is marked up in one of three flavours — plain
-portal editor HTML, nested p/span/font, Word's MsoNormal export — and wrapped in the chrome
-of a platform: menus, breadcrumbs, 当前位置, 字体 大 中 小, 打印 关闭, the national metadata
-table (索引号/发布机构/成文日期) and the platform's meta tags. Encodings are declared only in <meta>.
+The body (title, preamble, parts, tables) is marked up in one of five flavours (`_FLAVOUR`) —
+plain portal editor HTML, IE-era legacy tags, <th> headers, nested p/span/font, Word's MsoNormal
+export — and wrapped in the chrome of a platform: menus, breadcrumbs, 当前位置, 字体 大 中 小,
+打印 关闭, the national metadata table (索引号/发布机构/成文日期) and the platform's meta tags.
+Encodings are declared only in <meta>.
 """
 from __future__ import annotations
 

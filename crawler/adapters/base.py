@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
 from parsel import Selector
 from scrapy import Request
@@ -56,8 +57,16 @@ def text_of(response: Response) -> str:
     return html_to_unicode(ctype, response.body)[1]
 
 
+_SELECTORS: WeakKeyDictionary[Response, Selector] = WeakKeyDictionary()
+
+
 def selector(response: Response) -> Selector:
-    return Selector(text=text_of(response) or "<html></html>", type="html", base_url=response.url)
+    """The page's parsed tree, built once per response: the spider and its adapter both read it."""
+    sel = _SELECTORS.get(response)
+    if sel is None:
+        sel = _SELECTORS[response] = Selector(text=text_of(response) or "<html></html>", type="html",
+                                              base_url=response.url)
+    return sel
 
 
 def base_url(response: Response) -> str:

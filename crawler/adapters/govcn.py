@@ -7,7 +7,7 @@ from typing import Iterable
 from scrapy import Request
 from scrapy.http import Response
 
-from .base import base_url, links, selector
+from .base import selector
 from .trs import TrsAdapter
 
 
@@ -16,9 +16,5 @@ class GovcnAdapter(TrsAdapter):
     body_css = ("#UCAP-CONTENT", ".pages_content", "#Zoom", ".article")
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
-        sel = selector(response)
-        found = list(links(sel, base_url(response)))
-        yield from self.entries(response, found)
-        yield from self.subcolumns(response, found)
-        yield from self.pages(response, " ".join(sel.css("script::text").getall()))
-        yield from self.next_pages(response, sel)
+        yield from super().parse_listing(response)
+        yield from self.next_pages(response, selector(response))

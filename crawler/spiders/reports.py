@@ -76,8 +76,7 @@ class ReportsSpider(scrapy.Spider):
                 meta["playwright"] = True
             urls = [src.entry_url, *[u for u in src.entry_urls if u != src.entry_url]]
             for req in adapter_for(src.platform).start(urls[0], {**meta, "fallbacks": urls[1:]}):
-                req.errback = self.failed
-                yield req
+                yield self.watched(req)
 
     # -- answers ----------------------------------------------------------------------------
     def parse(self, response: Response, **_: Any):
@@ -111,17 +110,13 @@ class ReportsSpider(scrapy.Spider):
             yield from self.detail(response, adapter)
         else:
             yield self.capture(response, "listing")
-            for req in adapter.parse_listing(response):
-                req.errback = self.failed
-                yield req
+            yield from map(self.watched, adapter.parse_listing(response))
 
     def detail(self, response: Response, adapter) -> Iterable:
         target = adapter.redirect_target(response, selector(response)) if hasattr(response, "text") else None
         if target:  # a single-article column forwarding by script: the target is the report
-            req = adapter.request(response, target, DETAIL, title=response.meta.get("title"))
-            req.errback = self.failed
             yield self.capture(response, "listing")
-            yield req
+            yield self.watched(adapter.request(response, target, DETAIL, title=response.meta.get("title")))
             return
         d = adapter.parse_detail(response)
         if not d.is_report:
@@ -129,10 +124,8 @@ class ReportsSpider(scrapy.Spider):
             return
         yield self.capture(response, "report", title=d.title, published_date=d.published)
         for link in d.attachments:
-            req = adapter.request(response, link.url, ATTACHMENT, parent=response.url,
-                                  title=link.text or attachment_name(link.url))
-            req.errback = self.failed
-            yield req
+            yield self.watched(adapter.request(response, link.url, ATTACHMENT, parent=response.url,
+                                              title=link.text or attachment_name(link.url)))
 
     @staticmethod
     def status_of(response: Response) -> int:
@@ -162,9 +155,7 @@ class ReportsSpider(scrapy.Spider):
         if role == DETAIL:
             yield scrapy.Request(nxt, meta={**meta, "role": DETAIL, "fallbacks": rest}, errback=self.failed)
         else:
-            for req in adapter_for(meta.get("platform")).start(nxt, {**meta, "fallbacks": rest}):
-                req.errback = self.failed
-                yield req
+            yield from map(self.watched, adapter_for(meta.get("platform")).start(nxt, {**meta, "fallbacks": rest}))
 
     def failed(self, failure: Failure):
         """No answer at all (timeout, refused connection, too large) — or robots.txt said no."""
@@ -178,6 +169,11 @@ class ReportsSpider(scrapy.Spider):
                       parent_url=request.meta.get("parent"))
 
     # -- helpers ----------------------------------------------------------------------------
+    def watched(self, request: scrapy.Request) -> scrapy.Request:
+        """The request with `failed` as its errback, so a missing answer is still captured."""
+        request.errback = self.failed
+        return request
+
     def count(self, meta: dict, what: str) -> None:
         self.crawler.stats.inc_value(f"xxgk/{meta.get('source')}/{what}")
 

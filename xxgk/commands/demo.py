@@ -7,17 +7,21 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crawler.registry import Source, write
+
+if TYPE_CHECKING:  # `command` imports it when run: the CLI loads every command module at startup
+    from mockportals import MockPortals
 
 # local mock portals: no need to wait between requests (robots.txt is still obeyed)
 DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_BACKOFF_BASE=0.2",
                  "RETRY_BACKOFF_MAX=1", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
 
 
-def mock_sources(mp, browser: bool = False) -> list[Source]:
+def mock_sources(mp: MockPortals, browser: bool = False) -> list[Source]:
     """Registry rows for the mock portals' entry points (`render: browser` for the challenge
     column when a browser may be used)."""
     out, seen = [], {}

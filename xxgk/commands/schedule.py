@@ -35,7 +35,8 @@ def _xxgk() -> str:
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path.home() / ".config" / "systemd" / "user", show_default=True,
               help="Where the systemd units go.")
-def command(action, kind, cadence, dense_months, at, weekday, crawl_args, data_dir, crontab_file, unit_dir) -> None:
+def command(action: str, kind: str, cadence: str, dense_months: str, at: str, weekday: int, crawl_args: str,
+            data_dir: Path, crontab_file: Path | None, unit_dir: Path) -> None:
     """Schedule crawls: denser while reports appear (default daily January–April, weekly otherwise).
     The crawl writes a rotated log to <data dir>/logs/crawl.log; overlapping runs are refused by
     the crawl lock."""

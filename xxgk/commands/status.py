@@ -34,7 +34,8 @@ def _cell(row: dict, key: str) -> str:
 @click.option("--all", "all_", is_flag=True, help="Also sources never crawled.")
 @click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked or quiet.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def command(db, data_dir, source_ids, all_, problems, as_json) -> None:
+def command(db: Path | None, data_dir: Path, source_ids: tuple[str, ...], all_: bool, problems: bool,
+            as_json: bool) -> None:
     """Crawl health per source: last success, last new report, consecutive failures, blocked,
     moved (404 at the entry URL) and this run's yield against earlier runs."""
     from archive.db import open_db

@@ -24,7 +24,7 @@ from archive.runs import now
 from archive.schema import HEADLINE
 from archive.search import refresh as refresh_search  # keep the full-text index in step
 from archive.sources import get_source, upsert_sources
-from parsers.dispatch import _BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
+from parsers.dispatch import MEDIA_TYPE_BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
 from parsers.model import Report
 
 PARSED_KINDS = ("report", "attachment")  # other kinds (listing, blocked, error): capture row only

@@ -29,7 +29,7 @@ FRONT_ENDS = {
     "application/ofd": "parsers.ofd",
 }
 
-_BY_SUFFIX = {
+MEDIA_TYPE_BY_SUFFIX = {
     ".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".htm": "text/html",
     ".shtml": "text/html", ".xhtml": "application/xhtml+xml", ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -49,15 +49,15 @@ def sniff(data: bytes, media_type: str | None, name: str = "") -> str:
         return "application/pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: DOC, WPS, XLS
         suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-        return _BY_SUFFIX.get("." + suffix, "application/msword")
+        return MEDIA_TYPE_BY_SUFFIX.get("." + suffix, "application/msword")
     if head.startswith(b"PK\x03\x04"):
         suffix = "." + name.lower().rsplit(".", 1)[-1] if "." in name else ""
-        return _BY_SUFFIX.get(suffix, _BY_SUFFIX[".docx"])
+        return MEDIA_TYPE_BY_SUFFIX.get(suffix, MEDIA_TYPE_BY_SUFFIX[".docx"])
     lowered = head.lower()
     if b"<html" in lowered or b"<!doctype html" in lowered or b"<body" in lowered or b"<table" in lowered:
         return "text/html"
     suffix = "." + name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    return _BY_SUFFIX.get(suffix, "text/plain")
+    return MEDIA_TYPE_BY_SUFFIX.get(suffix, "text/plain")
 
 
 def _charset(media_type: str | None) -> str | None:

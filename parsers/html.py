@@ -192,7 +192,10 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     if len(anchors) < 2:
         if level == 1:
             return blocks  # a known container with real text, and no better candidate
-        anchors += _data_tables(root)  # the order does not matter to a common ancestor
+        data_tables = _data_tables(root)
+        if blocks and all(_metadata_element(t) for t in data_tables):
+            return blocks  # a short article in a known container ("详见附件。"): still the article
+        anchors += data_tables  # the order does not matter to a common ancestor
     return _walk(_container(_common_ancestor(anchors)) if anchors else _most_text(root))
 
 
@@ -296,6 +299,10 @@ def _data_tables(root: etree._Element) -> set[etree._Element]:
             if t not in layout and any(sum(1 for c in tr if c.tag in _CELL) >= 2 for tr in t.iter("tr"))}
 
 
+def _metadata_element(table: etree._Element) -> bool:
+    return _metadata_text("".join(table.itertext())[:400])
+
+
 def _count(value: str | None) -> int:
     """A rowspan, colspan or width attribute as a count in 1…500 ("2", " 3", "2px"; else 1)."""
     if not value:
@@ -336,7 +343,11 @@ def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
 
 def _is_metadata(rows: list[list[TCell]]) -> bool:
     """The national metadata table (索引号, 发布机构, 成文日期 …) printed above the body."""
-    head = "".join(c.text for row in rows[:6] for c in row)
+    return _metadata_text("".join(c.text for row in rows[:6] for c in row))
+
+
+def _metadata_text(head: str) -> bool:
+    """The national metadata table's first cells: 索引号, 发布机构, 成文日期 …"""
     return "索引号" in head and bool(_META_TABLE.search(head)) or len(_META_TABLE.findall(head)) >= 3
 
 

@@ -118,3 +118,19 @@ def test_print_area_wrapper_is_not_chrome():
     html = html.replace('</div>\n<p class="tools">', '</div></div>\n<p class="tools">')
     bs, _ = blocks(html)
     _body_only(bs)
+
+
+def test_a_short_article_in_a_known_container_beats_a_longer_footer():
+    # "详见附件" pages: the container's few words are the article, not the footer beside it
+    body = '<p>详见附件。</p><p><a href="/f/nb2022.pdf">青石县人民政府2022年政府信息公开工作年度报告.pdf</a></p>'
+    bs, _ = blocks(page(body, container='<div id="zoom">'))
+    assert paras(bs)[-2:] == ["详见附件。", "青石县人民政府2022年政府信息公开工作年度报告.pdf"]
+    assert not any("主办单位" in t for t in paras(bs))
+
+
+def test_a_page_that_only_points_to_its_attachment_is_not_a_report():
+    from parsers import parse
+    body = '<p>详见附件。</p><p><a href="/f/nb2022.pdf">青石县人民政府2022年政府信息公开工作年度报告.pdf</a></p>'
+    r = parse(page(body, container='<div id="zoom">').encode(), "text/html")
+    assert (r.status, r.template, r.agency, r.year) == ("failed", None, "青石县人民政府", 2022)
+    assert [f.code for f in r.findings] == ["attachment_only"]

@@ -166,6 +166,17 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def needs_parse(db: sqlite_utils.Database, data: bytes, kind: str) -> bool:
+    """Whether `load_document` would parse these bytes: a report or attachment not archived yet."""
+    return kind in PARSED_KINDS and db.execute("SELECT 1 FROM reports WHERE sha256 = ?",
+                                               [sha256(data)]).fetchone() is None
+
+
+def document_name(url: str | None, path: str | None) -> str:
+    """The file name the parser sees (its suffix helps sniff the format)."""
+    return Path(path or url or "").name
+
+
 def parse_safely(data: bytes, media_type: str | None, name: str) -> Report:
     try:
         return parsers.parse(data, media_type, name=name)
@@ -193,12 +204,13 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
                   warc_offset: int | None = None, path: str | None = None,
                   published_date: str | None = None, kind: str = "report",
                   parent_url: str | None = None, run_id: int | None = None,
-                  meta: dict[str, Any] | None = None) -> LoadResult:
-    """Archive one document (see the module doc). `meta`: agency/province/level/year fallbacks."""
+                  meta: dict[str, Any] | None = None, report: Report | None = None) -> LoadResult:
+    """Archive one document (see the module doc). `meta`: agency/province/level/year fallbacks.
+    `report`: the document already parsed (`parse_safely(data, media_type, document_name(url,
+    path))`, e.g. in a worker process); parsed here when needed and not given."""
     meta = meta or {}
     digest = sha256(data)
     locator = url or path or f"sha256:{digest}"
-    name = Path(path or url or "").name
     have_capture = db.execute("SELECT id FROM captures WHERE sha256 = ? AND locator = ?",
                               [digest, locator]).fetchone()
     have_report = db.execute("SELECT id, status FROM reports WHERE sha256 = ?", [digest]).fetchone()
@@ -214,7 +226,8 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
     source = get_source(db, source_id)
     if source_id and source is None:
         raise ValueError(f"unknown source id {source_id!r}: register it first (upsert_sources)")
-    report = parse_safely(data, media_type, name) if parse_it else None  # slow and pure: outside the transaction
+    if parse_it and report is None:  # slow and pure: outside the transaction
+        report = parse_safely(data, media_type, document_name(url, path))
     with db.atomic():
         if have_capture:
             capture_id = have_capture[0]

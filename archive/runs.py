@@ -27,13 +27,15 @@ def start_run(db: sqlite_utils.Database, source_id: str | None = None) -> int:
     return cur.lastrowid
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, status: str = "finished", **counters: Any) -> None:
-    """Close a run: finished_at, duration_s, status and any counters given (unknown names raise)."""
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str = "finished", finished_at: str | None = None,
+               **counters: Any) -> None:
+    """Close a run: finished_at (default now; a crawl of many sources passes the time of each
+    source's last capture), duration_s, status and any counters given (unknown names raise)."""
     unknown = set(counters) - set(TABLE["crawl_runs"].columns)
     if unknown:
         raise ValueError(f"unknown crawl_runs columns: {sorted(unknown)}")
     row = db["crawl_runs"].get(run_id)
-    finished = now()
+    finished = finished_at or now()
     started = datetime.fromisoformat(row["started_at"])
     duration = (datetime.fromisoformat(finished) - started).total_seconds()
     with db.atomic():

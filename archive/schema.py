@@ -88,7 +88,7 @@ TABLES: list[TableDef] = [
             "attachments": (int, "Attachments fetched"),
             "blocked": (int, "Requests refused by the portal (WAF, captcha, 403)"),
             "errors": (int, "Failed requests"),
-            "duration_s": (float, "Duration in seconds"),
+            "duration_s": (float, "Seconds from the run's start to the source's last archived capture"),
             "status": (str, "running / finished / failed / disallowed / killed (the crawl died; marked by the next run)"),
         },
         pk="id",

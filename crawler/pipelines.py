@@ -1,8 +1,9 @@
-"""Into the archive as the crawl runs: every capture through archive.load.load_document (which
-parses reports and attachments), one crawl_runs row per source, and a warning finding when a
-source that used to yield reports yields none."""
+"""Into the archive as the crawl runs: every capture through archive.load.load_document, its
+report or attachment parsed first in a worker process (crawler.parsepool), one crawl_runs row
+per source, and a warning finding when a source that used to yield reports yields none."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import Counter, defaultdict
@@ -10,12 +11,13 @@ from pathlib import Path
 
 from archive import crosscheck
 from archive.db import open_db
-from archive.load import load_document
-from archive.runs import finish_run, start_run
+from archive.load import document_name, load_document, needs_parse
+from archive.runs import finish_run, now, start_run
 from archive.sources import upsert_sources
 
 from .discovery import report_year
 from .items import Capture
+from .parsepool import ParsePool, default_workers
 
 log = logging.getLogger(__name__)
 NOISY_LOGGERS = ("pdfminer", "pdfplumber", "jieba")
@@ -33,6 +35,10 @@ class ArchivePipeline:
         self.db = None
         self.runs: dict[str, int] = {}
         self.reports: dict[str, Counter] = defaultdict(Counter)
+        workers = crawler.settings.get("XXGK_PARSE_WORKERS")
+        self.pool = ParsePool(default_workers() if workers in (None, "") else int(workers))
+        self.loading: dict[str, asyncio.Event] = {}  # URLs whose capture is not archived yet
+        self.last_capture: dict[str, str] = {}  # per source: when its last capture was archived
 
     @classmethod
     def from_crawler(cls, crawler) -> "ArchivePipeline":
@@ -49,9 +55,25 @@ class ArchivePipeline:
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
         self.crawler.stats.set_value("xxgk/run_ids", list(self.runs.values()))
 
-    def process_item(self, item: Capture, spider=None) -> Capture:
+    async def process_item(self, item: Capture, spider=None) -> Capture:
         if item.reason:  # why an answer is blocked or failed: the capture row keeps status and bytes
             log.info("%s %s: %s", item.kind, item.url, item.reason)
+        done = self.loading.setdefault(item.url, asyncio.Event())
+        try:
+            report = None
+            if needs_parse(self.db, item.body, item.kind):
+                report = await self.pool.parse(item.body, item.content_type, document_name(item.url, None))
+            if item.parent_url in self.loading:  # an attachment takes agency and year from its page
+                await self.loading[item.parent_url].wait()
+            self.archive(item, report)
+        finally:
+            done.set()
+            if self.loading.get(item.url) is done:
+                del self.loading[item.url]
+        item.body = b""  # the pipeline is the last holder: free the bytes early
+        return item
+
+    def archive(self, item: Capture, report) -> None:
         year = report_year(item.title or "")
         try:
             res = load_document(
@@ -59,15 +81,15 @@ class ArchivePipeline:
                 fetched_at=item.fetched_at, http_status=item.http_status, encoding=item.charset,
                 warc_file=item.warc_file, warc_offset=item.warc_offset, published_date=item.published_date,
                 kind=item.kind, parent_url=item.parent_url, run_id=self.runs.get(item.source_id),
-                meta={"year": year} if year else None)  # the list's title, if the document names none
+                meta={"year": year} if year else None,  # the list's title, if the document names none
+                report=report)
         except Exception:  # the WARC record already holds the bytes: `xxgk reparse` can redo this
             log.exception("archiving %s failed", item.url)
             self.crawler.stats.inc_value(f"xxgk/{item.source_id}/errors")
-            return item
+            return
+        self.last_capture[item.source_id] = now()
         if item.kind == "report":
             self.reports[item.source_id][res.change] += 1
-        item.body = b""  # the pipeline is the last holder: free the bytes early
-        return item
 
     def close_spider(self, spider=None) -> None:
         stats = self.crawler.stats
@@ -80,10 +102,11 @@ class ArchivePipeline:
                           reports_unchanged=got["unchanged"] + skipped)
             ignored = int(stats.get_value(f"xxgk/{sid}/ignored", 0))
             status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
-            finish_run(self.db, run_id, status=status, **counts)
+            finish_run(self.db, run_id, status=status, finished_at=self.last_capture.get(sid), **counts)
             self.check_yield(sid, run_id, sum(got.values()) + skipped)
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.db.close()
+        self.pool.close()
 
     def check_yield(self, source_id: str, run_id: int, found: int) -> None:
         """Zero reports where the previous run found some: the column moved or the site blocks us."""

@@ -69,6 +69,9 @@ XXGK_RECHECK_MAX_DAYS = 90.0     # …nor later than this
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
+# Processes parsing documents beside the crawl (crawler/parsepool.py); empty: one per core but
+# one, 0: parse in the crawl process
+XXGK_PARSE_WORKERS = os.environ.get("XXGK_PARSE_WORKERS", "")
 
 # Where captures and the archive go (override: XXGK_DATA / XXGK_DB, or -s XXGK_DATA_DIR=…)
 XXGK_DATA_DIR = os.environ.get("XXGK_DATA", "data")

@@ -16,6 +16,7 @@ __all__ = ["parse", "Report", "Section", "Cell", "Fact", "Finding", "PARSER_VERS
 def parse(data: bytes | str | Path, media_type: str | None = None, *, name: str = "") -> Report:
     """Parse one document. `data` is the document's bytes, or a path to read."""
     from .dispatch import parse_document
+    from .gcpause import paused_gc
 
     if isinstance(data, (str, Path)) and not isinstance(data, bytes):
         path = Path(data)
@@ -26,4 +27,5 @@ def parse(data: bytes | str | Path, media_type: str | None = None, *, name: str 
             r = Report(status="failed", media_type=media_type or "")
             r.add_finding("unreadable", "error", f"cannot read {path}: {exc}")
             return r
-    return parse_document(data, media_type, name)
+    with paused_gc():  # its objects die by reference count when it ends: no collection mid-parse
+        return parse_document(data, media_type, name)

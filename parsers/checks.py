@@ -5,7 +5,9 @@ value None; a `total_omitted` finding carries the derived sum, and the identitie
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from .model import Report
 from .spec import identities, template
@@ -56,43 +58,76 @@ def _plan(version: str, variant: bool) -> tuple[list[tuple[Key, tuple[Key, ...]]
     return derive, checks
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """A version's plan over a list of values indexed by slot: each identity's operands are
+    fetched by one `itemgetter` (in C) instead of a dict look-up per key per report."""
+    slot: dict[Key, int]  # every key the plan reads → its index
+    derive: tuple[tuple[int, Key, itemgetter], ...]  # (total's slot, total, parts getter)
+    checks: tuple[tuple[str, int, itemgetter, tuple[Key, ...], dict[str, str]], ...]  # (id, len(lhs), getter, lhs + rhs, where)
+
+
+@lru_cache(maxsize=None)
+def _compiled(version: str, variant: bool) -> _Compiled:
+    derive, checks = _plan(version, variant)
+    slot: dict[Key, int] = {}
+    for k in [k for total, parts in derive for k in (total, *parts)] + [k for c in checks for k in c[1] + c[2]]:
+        slot.setdefault(k, len(slot))
+
+    def getter(keys: tuple[Key, ...]) -> itemgetter:
+        # every operand list has two keys or more, so the getter always returns a tuple
+        assert len(keys) >= 2
+        return itemgetter(*(slot[k] for k in keys))
+
+    return _Compiled(
+        slot,
+        tuple((slot[total], total, getter(parts)) for total, parts in derive),
+        tuple((ident, len(lhs), getter(lhs + rhs), lhs + rhs, where) for ident, lhs, rhs, where in checks),
+    )
+
+
+_ABSENT = object()  # a key the document does not print at all
+_VARIANT_PARTS = ("other_no_correction", "other_unpaid_fee", "other_other")
+
+
 def check_identities(report: Report) -> None:
     """Append a finding for every identity that fails, and for every blank total."""
     if report.template not in ("2021", "2019"):
         return
-    values: dict[Key, float | int | None] = {(c.table, c.row, c.column): c.value for c in report.cells}
-    variant = report.template == "2021" and ("applications", "other_handling", "total") in values and not any(
-        ("applications", r, "total") in values for r in ("other_no_correction", "other_unpaid_fee", "other_other"))
-    derive, checks = _plan(report.template, variant)
-    absent = object()
+    totals = {c.row for c in report.cells if c.column == "total" and c.table == "applications"}
+    variant = report.template == "2021" and "other_handling" in totals and totals.isdisjoint(_VARIANT_PARTS)
+    plan = _compiled(report.template, variant)
+    values: list = [_ABSENT] * len(plan.slot)  # by slot; None: printed but unknown (or blank)
+    slot = plan.slot.get
+    for c in report.cells:  # (a key printed twice: the last one counts)
+        i = slot((c.table, c.row, c.column))
+        if i is not None:
+            values[i] = c.value
 
-    get = values.get
-    for total, parts in derive:
-        if get(total, absent) is not None:  # printed, or not in the document at all
+    for at, total, parts in plan.derive:
+        if values[at] is not None:  # printed, or not in the document at all
             continue
-        nums = [get(p) for p in parts]
-        if None in nums:
+        nums = parts(values)
+        if None in nums or _ABSENT in nums:
             continue
-        s = sum(nums)  # type: ignore[arg-type]
-        values[total] = s  # the identities below use the derived sum
+        s = sum(nums)
+        values[at] = s  # the identities below use the derived sum
         report.add_finding(
             "total_omitted", "warning",
             f"{total[1]}/{total[2]}: total printed blank; its parts sum to {s}",
             table=total[0], row=total[1], column=total[2], derived=s,
         )
 
-    for ident, lhs, rhs, where in checks:
-        lv = [get(k) for k in lhs]
-        if None in lv:  # a cell missing or unknown: nothing to check
-            continue
-        rv = [get(k) for k in rhs]
-        if None in rv:
-            continue
-        left, right = sum(lv), sum(rv)  # type: ignore[arg-type]
+    for ident, n_lhs, operands, keys, where in plan.checks:
+        vs = operands(values)
+        try:
+            left, right = sum(vs[:n_lhs]), sum(vs[n_lhs:])
+        except TypeError:  # a cell missing (_ABSENT) or unknown (None): nothing to check
+            continue  # (cheaper than looking for them first: comparing each number with None)
         if abs(left - right) > _TOL:
             report.add_finding(
                 "identity_break", "error",
                 f"{ident} fails at {' '.join(f'{k}={v}' for k, v in where.items())}: {left} ≠ {right}",
                 identity=ident, left=left, right=right,
-                operands={f"{k[0]}.{k[1]}.{k[2]}": values.get(k) for k in lhs + rhs}, **where,
+                operands={f"{k[0]}.{k[1]}.{k[2]}": v for k, v in zip(keys, vs)}, **where,
             )

@@ -1,10 +1,12 @@
-"""PDF front end (pdfplumber): tables from ruling lines, narrative in reading order.
+"""PDF front end: tables from ruling lines, narrative in reading order. The page content
+(characters, lines, rectangles, pictures) comes from PDFium (`parsers.pdfium`), the table
+grids from `parsers.rulings`.
 
 - Tables are found from the page's ruling lines only. Filled rectangles count as cell
   edges only inside a cluster of rulings: WPS paints a white rectangle behind every line of
   body text, and those must not turn the narrative into a one-column table.
 - Cells are emitted as printed: a merged cell once, with its rowspan/colspan measured
-  against the table's grid (pdfplumber's `None` for covered positions is not kept). A grid
+  against the table's grid. A grid
   position no cell covers (a cell cut by a page break has no top border) still gets its text.
 - Text inside a cell is joined without line breaks: two-line and vertical headers
   ("商业\\n企业", "三\\n、\\n本…") and numbers wrapped in narrow columns read as printed.
@@ -20,18 +22,16 @@
 """
 from __future__ import annotations
 
-import io
 import re
 import statistics
 import time
 from typing import Any
 
-import pdfplumber
-from pdfplumber.utils import extract_text
-
 from .blocks import Block, Para, Table, TCell
 from .limits import Limits
 from .model import Report
+from .pdfium import Document, PageContent, PdfError, open_pdf
+from .rulings import find_tables
 from .values import parse_value
 
 _PAGE_NO = re.compile(r"^[-—–－]\s*\d{1,4}\s*[-—–－]$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d{1,4}\s*/\s*\d{1,4}$")
@@ -41,37 +41,35 @@ _SENTENCE_END = re.compile(r"[。；;！？]$")
 _OPENS = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分)")
 _ITEM = re.compile(r"^\d{1,2}[.．、]\D")  # "2.重复申请": a numbered row label
 _THIN = 2.5  # a rectangle thinner than this (pt) is a ruling line
+_WORD_GAP = 1.5  # pt between two characters: a space
+_CELL_LINE = 3.0  # pt between the tops of two characters in a cell: another line
 
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
     limits = Limits.from_env()
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        n_pages = len(pdf.pages)
-    except Exception as exc:
+        with open_pdf(data) as doc:
+            if len(doc) <= 0:
+                report.status = "failed"
+                report.add_finding("corrupt", "error", "PDF has no pages")
+                return []
+            return _read(doc, len(doc), report, limits)
+    except PdfError as exc:
         _fail(report, exc, data)
         return []
-    with pdf:
-        if n_pages == 0:
-            report.status = "failed"
-            report.add_finding("corrupt", "error", "PDF has no pages")
-            return []
-        return _read(pdf, n_pages, report, limits)
 
 
-def _fail(report: Report, exc: Exception, data: bytes) -> None:
+def _fail(report: Report, exc: PdfError, data: bytes) -> None:
     report.status = "failed"
-    causes = [exc, *exc.args, exc.__context__]  # pdfplumber wraps pdfminer's exception
-    name = type(exc).__name__
-    if any("Password" in type(c).__name__ or "Encrypt" in type(c).__name__ for c in causes):
+    if exc.kind == "encrypted":
         report.add_finding("encrypted", "error", "PDF is encrypted and needs a password")
     elif b"%%EOF" not in data[-2048:]:
-        report.add_finding("truncated", "error", f"PDF is cut short ({len(data)} bytes, no %%EOF): {name}: {exc}"[:300])
+        report.add_finding("truncated", "error", f"PDF is cut short ({len(data)} bytes, no %%EOF): {exc}"[:300])
     else:
-        report.add_finding("corrupt", "error", f"PDF cannot be read: {name}: {exc}"[:300])
+        report.add_finding("corrupt", "error", f"PDF cannot be read: {exc}"[:300])
 
 
-def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]:
+def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[Block]:
     deadline = time.monotonic() + limits.parse_seconds
     items: list[tuple[str, Any]] = []  # ("line", dict) | ("table", Table) in reading order
     spans: dict[int, tuple[float, float]] = {}  # id(TCell) → its x extent on the page
@@ -85,10 +83,10 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
                                pages_read=read)
             report.status = "partial"
             break
-        page = pdf.pages[pno - 1]
         try:
+            page = doc.page(pno - 1)
             page_items, n_chars = _page_items(page, pno, spans)
-            picture = bool(page.images)
+            picture = page.images > 0
             # a scanned page: no text, or a few characters (a stamped page number) over a picture
             scanned = n_chars == 0 or (n_chars < 20 and picture)
         except Exception as exc:  # one unreadable page does not lose the others
@@ -96,8 +94,6 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
                                page=pno)
             report.status = "partial"
             continue
-        finally:
-            page.close()  # frees the page's parsed objects: memory stays flat on long documents
         read += 1
         scanned_pages += scanned
         if n_chars == 0 and picture:
@@ -121,24 +117,25 @@ def _read(pdf: Any, n_pages: int, report: Report, limits: Limits) -> list[Block]
 
 # ---------------------------------------------------------------- one page
 
-def _page_items(page: Any, pno: int, spans: dict[int, tuple[float, float]]) -> tuple[list[tuple[str, Any]], int]:
-    chars = [c for c in page.chars if c.get("text", "").strip()]
+def _page_items(page: PageContent, pno: int,
+                spans: dict[int, tuple[float, float]]) -> tuple[list[tuple[str, Any]], int]:
+    chars = page.chars
     if not chars:
         return [], 0
     tables = _find_tables(page)
-    boxes = [t.bbox for t in tables]
+    boxes = [bbox for bbox, _ in tables]
 
     items: list[tuple[float, str, Any]] = []
-    for t_index, t in enumerate(tables):
+    for t_index, (bbox, cells) in enumerate(tables):
         # a table nested in this one is emitted on its own: its text is not this table's
-        nested = [b for b in boxes if _contains(t.bbox, b)]
-        own = [c for c in chars if _inside(c, t.bbox) and not any(_inside(c, b) for b in nested)]
+        nested = [b for b in boxes if _contains(bbox, b)]
+        own = [c for c in chars if _inside(c, bbox) and not any(_inside(c, b) for b in nested)]
         if nested:  # a layout frame around a table: its own text is narrative, not a table
             items.extend((ln["top"], "line", ln) for ln in _text_lines(own, page, pno))
             continue
-        rows = _table_rows(t, own, pno, t_index, spans)
+        rows = _table_rows(cells, own, pno, t_index, spans)
         if rows:
-            items.append((t.bbox[1], "table", Table(rows, source={"page": pno, "table": t_index})))
+            items.append((bbox[1], "table", Table(rows, source={"page": pno, "table": t_index})))
     lines = _text_lines([c for c in chars if not any(_inside(c, b) for b in boxes)], page, pno)
     lines = [ln for ln in lines if not _is_page_number(ln, lines)]
     items.extend((ln["top"], "line", ln) for ln in lines)
@@ -151,23 +148,22 @@ def _inside(c: dict, b: tuple) -> bool:
     return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
-def _find_tables(page: Any) -> list[Any]:
-    rulings = list(page.lines) + [r for r in page.rects if _thin(r)]
-    if not rulings:
+def _find_tables(page: PageContent) -> list[tuple[tuple, list[tuple]]]:
+    """(bbox, cell bboxes) of each ruled table on the page."""
+    thin = [r for r in page.rects if _thin(r)]
+    if not page.lines and not thin:
         return []
-    clusters = _clusters(rulings)
-    edges = list(rulings)
+    clusters = _clusters(page.lines + thin)
+    rects = list(thin)
     for r in page.rects:
         if _thin(r):
             continue
         cx, cy = (r["x0"] + r["x1"]) / 2, (r["top"] + r["bottom"]) / 2
         if any(b[0] - 2 <= cx <= b[2] + 2 and b[1] - 2 <= cy <= b[3] + 2 for b in clusters):
-            edges.append(r)
-    if len(edges) < 2:
+            rects.append(r)
+    if len(page.lines) + len(rects) < 2:
         return []
-    settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
-                "explicit_vertical_lines": edges, "explicit_horizontal_lines": edges}
-    return [t for t in page.find_tables(settings) if len(t.cells) > 1]
+    return find_tables(page.lines, rects)
 
 
 def _thin(r: dict) -> bool:
@@ -201,10 +197,26 @@ def _index(axis: list[float], v: float) -> int:
 
 
 def _cell_text(chars: list[dict]) -> str:
-    if not chars:
-        return ""
-    text = extract_text(chars, x_tolerance=1.5, y_tolerance=3)
-    return "".join(part.strip() for part in text.split("\n")).strip()
+    """A cell's lines (characters whose tops are close) top to bottom, joined without a break."""
+    lines: list[list[dict]] = []
+    for ch in sorted(chars, key=lambda c: c["top"]):
+        if lines and ch["top"] <= lines[-1][-1]["top"] + _CELL_LINE:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    return "".join(_run_text(sorted(line, key=lambda c: c["x0"]), _CELL_LINE).strip() for line in lines)
+
+
+def _run_text(chars: list[dict], rise: float = float("inf")) -> str:
+    """Characters left to right; a gap wider than a word gap, or a top `rise` apart, is a space."""
+    out = []
+    prev = None
+    for ch in chars:
+        if prev is not None and (ch["x0"] > prev["x1"] + _WORD_GAP or abs(ch["top"] - prev["top"]) > rise):
+            out.append(" ")
+        out.append(ch["text"])
+        prev = ch
+    return "".join(out)
 
 
 def _contains(outer: tuple, inner: tuple, tol: float = 1.0) -> bool:
@@ -212,10 +224,9 @@ def _contains(outer: tuple, inner: tuple, tol: float = 1.0) -> bool:
             and inner[2] <= outer[2] + tol and inner[3] <= outer[3] + tol)
 
 
-def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int,
+def _table_rows(cells: list[tuple], chars: list[dict], pno: int, t_index: int,
                 spans: dict[int, tuple[float, float]]) -> list[list[TCell]]:
     # a cell holding a nested table is only its frame: the nested cells carry the text
-    cells = list(table.cells)
     bboxes = [b for b in cells if sum(_contains(b, o) for o in cells) < 2]
     xs = _axis([b[0] for b in bboxes] + [b[2] for b in bboxes])
     ys = _axis([b[1] for b in bboxes] + [b[3] for b in bboxes])
@@ -257,7 +268,7 @@ def _table_rows(table: Any, chars: list[dict], pno: int, t_index: int,
 
 # ---------------------------------------------------------------- text lines
 
-def _text_lines(chars: list[dict], page: Any, pno: int) -> list[dict[str, Any]]:
+def _text_lines(chars: list[dict], page: PageContent, pno: int) -> list[dict[str, Any]]:
     """Lines of text (outside tables) with their geometry and their page's."""
     chars = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
     groups: list[list[dict]] = []
@@ -273,10 +284,10 @@ def _text_lines(chars: list[dict], page: Any, pno: int) -> list[dict[str, Any]]:
     lines = []
     for g in groups:
         g.sort(key=lambda c: c["x0"])
-        text = extract_text(g, x_tolerance=1.5, y_tolerance=50).replace("\n", " ").strip()
+        text = _run_text(g).strip()
         if not text:
             continue
-        size = statistics.median(c.get("size", 10) for c in g)
+        size = statistics.median(c["size"] for c in g)
         lines.append({"text": text, "top": min(c["top"] for c in g), "bottom": max(c["bottom"] for c in g),
                       "x0": g[0]["x0"], "x1": max(c["x1"] for c in g), "size": size,
                       "fields": _fields(g, size), "page": pno,
@@ -294,7 +305,7 @@ def _fields(chars: list[dict], size: float) -> list[tuple[str, float, float]]:
         runs[-1].append(ch)
     out = []
     for run in runs:
-        text = extract_text(run, x_tolerance=1.5, y_tolerance=50).replace("\n", " ").strip()
+        text = _run_text(run).strip()
         if text:
             out.append((text, run[0]["x0"], max(c["x1"] for c in run)))
     return out

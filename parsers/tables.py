@@ -597,20 +597,34 @@ class TableReader:
                 if printed is UNKNOWN:
                     out[(table, row, col)] = Cell(table, row, col, None, "", False, {})
                     continue
-                raw, src = (printed.text, printed.source) if printed else ("", {})
+                if printed is None:
+                    raw, src = "", {}
+                else:
+                    raw, src = printed.text, printed.source
                 v = parse_value(raw)
                 cell = Cell(table, row, col, v.value, raw, False, src)
-                if v.kind == "blank":
+                kind = v.kind
+                if kind == "number":  # nearly every cell
+                    if v.approx:
+                        add("value_approx", "info", f"{table}.{row}.{col}: {raw!r} is an approximation",
+                            table=table, row=row, column=col, raw=raw)
+                elif kind == "blank":
                     blanks.append(cell)
-                elif v.kind == "unreadable":
+                elif kind == "unreadable":
                     add("value_unreadable", "warning", f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
                         table=table, row=row, column=col, raw=raw[:200])
-                elif v.approx:
-                    add("value_approx", "info", f"{table}.{row}.{col}: {raw!r} is an approximation",
-                        table=table, row=row, column=col, raw=raw)
                 out[(table, row, col)] = cell
         self._impute(out, blanks)
-        # in printed order: the template's, then any variant row's cells as they came
+        return self._in_printed_order(out, list(chosen))
+
+    def _in_printed_order(self, out: dict[Key, Cell], rows: list[tuple[str, str]]) -> list[Cell]:
+        """The cells in the template's order, then any variant row's cells as they came."""
+        rank = _row_rank(self.version)
+        at = [rank.get(r, -1) for r in rows]
+        if -1 not in at and at == sorted(at):
+            # rows read in the template's order (the usual case) and each row's cells in its
+            # columns' order: `out` already is in printed order (no look-up per cell)
+            return list(out.values())
         order = _order(self.version)
         return [out[k] for k in order if k in out] + [c for k, c in out.items() if k not in order]
 
@@ -658,6 +672,12 @@ class TableReader:
             parts = [cells.get(k) for k in parts_of(b)]
             if parts and all(p is not None and p.value == 0 for p in parts):
                 b.value, b.imputed = 0, True
+
+
+@lru_cache(maxsize=None)
+def _row_rank(version: str) -> dict[tuple[str, str], int]:
+    """The template's rows in printed order (the order of `_order`'s cells)."""
+    return {(t, r.key): i for i, (t, r) in enumerate((t, r) for t in TABLES for r in template(version).rows.get(t, []))}
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,78 @@
+"""Parsing off the reactor: documents are parsed in worker processes while the crawl process
+keeps downloading, capturing and writing to the archive.
+
+Parsing is CPU work (a PDF takes tens of milliseconds, a large one seconds); done in the crawl
+process it stalls every download behind it. Workers come from a forkserver that has imported
+the parsers once, so starting one is cheap and never forks the reactor's threads.
+
+A worker that dies (a crash in a C library, the OOM killer) or hangs past the time limit does
+not take the crawl down: the pool is replaced, the document is tried once more on the new
+pool, and if it fails again it is archived as a failed report with a `parser_crashed` or
+`parse_timeout` finding (the WARC record keeps its bytes; `xxgk reparse` can try later).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from archive.load import parse_safely
+from parsers.limits import Limits
+from parsers.model import Report
+
+log = logging.getLogger(__name__)
+_PRELOAD = ["parsers.dispatch", "parsers.pdf", "parsers.html", "parsers.docx", "archive.load"]
+
+
+def default_workers() -> int:
+    """One worker per core beyond the one the reactor uses; 0 (parse in-process) on one core."""
+    return max(0, len(os.sched_getaffinity(0)) - 1)
+
+
+class ParsePool:
+    def __init__(self, workers: int, timeout: float | None = None) -> None:
+        self.workers = workers
+        # the parsers bound each document's front end; this catches what they cannot (C hangs)
+        self.timeout = timeout if timeout is not None else 2 * Limits.from_env().parse_seconds + 30
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._executor
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._executor is broken:
+            self._executor = None
+            for proc in list((broken._processes or {}).values()):  # a hung worker never exits by itself
+                proc.kill()
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    async def parse(self, data: bytes, media_type: str | None, name: str) -> Report:
+        """The document parsed in a worker (in this process when the pool has no workers)."""
+        if not self.workers:
+            return parse_safely(data, media_type, name)
+        for attempt in (1, 2):
+            pool = self._pool()
+            try:
+                future = asyncio.wrap_future(pool.submit(parse_safely, data, media_type, name))
+                return await asyncio.wait_for(future, self.timeout)
+            except BrokenProcessPool as exc:
+                code, why = "parser_crashed", f"the parser's worker process died ({exc})"
+            except asyncio.TimeoutError:
+                code, why = "parse_timeout", f"no result after {self.timeout:g} s"
+            log.warning("parsing %s: %s (attempt %d)", name or "a document", why, attempt)
+            self._replace(pool)
+        report = Report(status="failed", media_type=media_type or "")
+        report.add_finding(code, "error", f"{why}; twice. The capture is kept: `xxgk reparse` can try again")
+        return report
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,76 @@
+"""crawler.parsepool: documents parsed in worker processes come back as the same reports, and a
+worker that dies or hangs costs one document at most, never the crawl."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from archive.load import parse_safely
+from crawler.parsepool import ParsePool, default_workers
+from mockportals.documents import pdf_bytes
+from reportgen import generate, render_html, render_text
+
+
+def _pdf(seed: int, copies: int = 1) -> bytes:
+    return pdf_bytes(render_text(generate(seed=seed, template="2021", year=2023)).split("\n") * copies, "report")
+
+
+def test_worker_parse_equals_in_process_parse():
+    html = render_html(generate(seed=5, template="2019", year=2020), style="trs", encoding="gbk")
+    pdf = _pdf(6)
+    pool = ParsePool(1)
+
+    async def both():
+        return await asyncio.gather(pool.parse(html, "text/html", "a.html"), pool.parse(pdf, None, "P1.pdf"))
+
+    try:
+        got = asyncio.run(both())
+    finally:
+        pool.close()
+    assert [r.to_dict() for r in got] == [parse_safely(html, "text/html", "a.html").to_dict(),
+                                         parse_safely(pdf, None, "P1.pdf").to_dict()]
+    assert got[1].status == "ok" and len(got[1].cells) == 200
+
+
+def test_dead_worker_is_replaced_and_the_document_tried_again(caplog):
+    pool = ParsePool(1)
+    pdf = _pdf(7, copies=20)  # ~60 pages: still being parsed when its worker is killed
+
+    async def kill_during_parse():
+        job = asyncio.ensure_future(pool.parse(pdf, "application/pdf", "P2.pdf"))
+        while not (pool._executor and pool._executor._processes):
+            await asyncio.sleep(0.01)
+        first = set(pool._executor._processes)
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        report = await job
+        return first, set(pool._executor._processes), report
+
+    try:
+        killed, now_running, report = asyncio.run(kill_during_parse())
+    finally:
+        pool.close()
+    assert report.status != "failed" and len(report.cells) >= 200  # parsed by the new worker
+    assert not killed & now_running
+    assert "P2.pdf: the parser's worker process died" in caplog.text and "(attempt 1)" in caplog.text
+
+
+def test_a_document_that_keeps_hanging_is_archived_as_failed():
+    pool = ParsePool(1, timeout=0.001)  # no real parse finishes this fast: every attempt times out
+    try:
+        report = asyncio.run(pool.parse(_pdf(8), "application/pdf", "P3.pdf"))
+        pool.timeout = 60  # and the same pool works again afterwards, on fresh workers
+        ok = asyncio.run(pool.parse(_pdf(8), "application/pdf", "P3.pdf"))
+    finally:
+        pool.close()
+    assert report.status == "failed"
+    assert [f.code for f in report.findings] == ["parse_timeout"]
+    assert ok.status == "ok"
+
+
+def test_no_workers_parses_in_process():
+    pool = ParsePool(0)
+    report = asyncio.run(pool.parse(b"not a report", "text/plain", "x.txt"))
+    assert report.status == "failed" and pool._executor is None
+    assert default_workers() == max(0, len(os.sched_getaffinity(0)) - 1)

@@ -48,8 +48,9 @@ def scrapy_bench(seconds: int) -> float:
     return pages / took * 60
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (the parse workers and their forkserver)."""
+def _tree_memory(root: int) -> int:
+    """Proportional set size (PSS: shared pages split between their sharers) of `root` and all
+    its descendants, the parse workers and their forkserver: the tree's real footprint."""
     parent: dict[int, int] = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
@@ -65,15 +66,16 @@ def _tree_rss(root: int) -> int:
     total = 0
     for pid in tree:
         try:
-            total += int((Path("/proc") / str(pid) / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
+            rollup = (Path("/proc") / str(pid) / "smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) * 1024
+        except (OSError, AttributeError):
             pass
     return total
 
 
 class _PeakRss(threading.Thread):
-    """Samples the process tree's total RSS every quarter second (wait4's ru_maxrss sees only
-    the largest single process, not the crawl plus its workers)."""
+    """Samples the process tree's memory every quarter second (wait4's ru_maxrss sees only the
+    largest single process, not the crawl plus its workers)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -81,14 +83,14 @@ class _PeakRss(threading.Thread):
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.peak = max(self.peak, _tree_memory(self.pid))
             time.sleep(0.25)
 
 
 def our_crawl(pages: int, pipeline: bool = True) -> dict:
     """Crawl every mock portal (sized for about `pages` requests) in a child process: pages,
-    seconds, pages/min, peak RSS (MB) of that process with its parse workers (sampled) and of the
-    largest single process (wait4), reports archived."""
+    seconds, pages/min, peak memory (MB) of that process with its parse workers (PSS, sampled) and
+    peak RSS of the largest single process (wait4), reports archived."""
     sys.path.insert(0, str(REPO))
     from crawler.registry import write
     from mockportals import MockPortals
@@ -138,8 +140,9 @@ def main() -> None:
     print(f"xxgk crawl, full pipeline (WARC + parse + archive): {full['pages']:,} pages, {full['reports']:,} "
           f"reports in {full['seconds']:.1f} s = {full['rate']:,.0f} pages/min "
           f"({full['rate'] / baseline:.0%} of scrapy bench; target ≥ 50 %)")
-    print(f"peak RSS of the crawl process and its parse workers: {full['rss']:.0f} MB over {full['pages']:,} "
-          f"pages (target ≤ 400 MB over 20,000; the largest single process: {full['rss_one']:.0f} MB)")
+    print(f"peak memory of the crawl process and its parse workers (PSS): {full['rss']:.0f} MB over "
+          f"{full['pages']:,} pages (target ≤ 400 MB over 20,000; peak RSS of the largest single process: "
+          f"{full['rss_one']:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -319,6 +320,11 @@ class _State:
         self.safety_depth = self.settings.getint("XXGK_LISTING_SAFETY_DEPTH", 1)
         self.db: sqlite3.Connection | None = None
         self.known = KnownItems({}, {}, RecheckPolicy.from_settings(self.settings))
+        # url_checks writes, committed in groups (one commit per answer cost a millisecond each);
+        # losing the last group in a crash only means fetching those URLs again next time
+        self.pending: list[tuple[str, list]] = []
+        self.pending_since = 0.0
+        self.commit_seconds = self.settings.getfloat("XXGK_COMMIT_SECONDS", 1.0)
         crawler.signals.connect(self.open, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -335,8 +341,24 @@ class _State:
         self.db = sqlite3.connect(self.db_path, isolation_level=None, timeout=30)
         ensure_url_checks(self.db)
         self.close_killed_runs()
+        if self.after_killed_run():
+            # the killed run archived some of what it fetched and lost the rest (in flight, or in
+            # the group not yet committed), in no list order: a stop at an all-known list page
+            # could leave a hole behind it, so every list page is walked this once
+            self.safety_depth = 10**9
+            log.warning("incremental: the last run of these sources was killed; walking every list page")
         self.known = KnownItems.load(self.db, RecheckPolicy.from_settings(self.settings))
         log.info("incremental: %d known URLs in the archive", len(self.known.known))
+
+    def after_killed_run(self) -> bool:
+        mine = [int(i) for i in self.crawler.stats.get_value("xxgk/run_ids") or []]
+        ids = [s.id for s in getattr(self.crawler.spider, "sources", [])]
+        if not ids or not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'crawl_runs'").fetchone():
+            return False
+        last = self.db.execute(
+            f"SELECT status FROM crawl_runs WHERE source_id IN ({','.join('?' * len(ids))})"
+            f" AND id NOT IN ({','.join('?' * len(mine))}) ORDER BY id DESC LIMIT 1", [*ids, *mine]).fetchone()
+        return bool(last and last[0] == "killed")
 
     def close_killed_runs(self) -> None:
         """Runs left 'running' belong to crawls that died (the crawl lock lets only this one
@@ -352,8 +374,24 @@ class _State:
 
     def close(self, spider=None) -> None:
         if self.db is not None:
+            self.flush()
             self.db.close()
             self.db = None
+
+    def _write(self, sql: str, params: list) -> None:
+        if not self.pending:
+            self.pending_since = time.monotonic()
+        self.pending.append((sql, params))
+        if len(self.pending) >= 200 or time.monotonic() - self.pending_since >= self.commit_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if pending and self.db is not None:
+            self.db.execute("BEGIN")
+            for sql, params in pending:
+                self.db.execute(sql, params)
+            self.db.execute("COMMIT")
 
     def record(self, url: str, source: str | None, status: int, headers=None,
                location: tuple[str, int] | None = None) -> None:
@@ -361,12 +399,12 @@ class _State:
             return
         now = _now().isoformat(timespec="seconds")
         if status == 304:
-            self.db.execute("UPDATE url_checks SET checked_at = ?, http_status = 304 WHERE url = ?", [now, url])
+            self._write("UPDATE url_checks SET checked_at = ?, http_status = 304 WHERE url = ?", [now, url])
             return
         etag = _header(headers, b"ETag")
         lm = _header(headers, b"Last-Modified")
         # children stay only while the page is the same answer
-        self.db.execute(
+        self._write(
             "INSERT INTO url_checks (url, source_id, checked_at, http_status, etag, last_modified, warc_file,"
             " warc_offset, children) VALUES (?, ?, ?, 200, ?, ?, ?, ?, NULL) ON CONFLICT(url) DO UPDATE SET"
             " source_id = excluded.source_id, checked_at = excluded.checked_at, http_status = 200,"
@@ -378,7 +416,7 @@ class _State:
 
     def record_children(self, url: str, children: list[str]) -> None:
         if self.db is not None:
-            self.db.execute("UPDATE url_checks SET children = ? WHERE url = ?",
+            self._write("UPDATE url_checks SET children = ? WHERE url = ?",
                             [json.dumps(sorted(set(children)), ensure_ascii=False), url])
 
 

@@ -39,6 +39,10 @@ class ArchivePipeline:
         self.pool = ParsePool(default_workers() if workers in (None, "") else int(workers))
         self.loading: dict[str, asyncio.Event] = {}  # URLs whose capture is not archived yet
         self.last_capture: dict[str, str] = {}  # per source: when its last capture was archived
+        self.batch: list[tuple[Capture, object]] = []  # parsed, not yet written
+        self.timer: asyncio.TimerHandle | None = None
+        self.commit_docs = crawler.settings.getint("XXGK_COMMIT_DOCUMENTS")
+        self.commit_seconds = crawler.settings.getfloat("XXGK_COMMIT_SECONDS")
 
     @classmethod
     def from_crawler(cls, crawler) -> "ArchivePipeline":
@@ -65,13 +69,34 @@ class ArchivePipeline:
                 report = await self.pool.parse(item.body, item.content_type, document_name(item.url, None))
             if item.parent_url in self.loading:  # an attachment takes agency and year from its page
                 await self.loading[item.parent_url].wait()
-            self.archive(item, report)
+            self.queue(item, report)
         finally:
-            done.set()
+            done.set()  # queued: written before anything queued after it
             if self.loading.get(item.url) is done:
                 del self.loading[item.url]
-        item.body = b""  # the pipeline is the last holder: free the bytes early
         return item
+
+    def queue(self, item: Capture, report) -> None:
+        """Group commit: a transaction per document would cost more than the writes themselves
+        (the cells index gets ~200 scattered entries per report), so documents are written in
+        groups, each inside its own savepoint, at most `XXGK_COMMIT_SECONDS` after arriving."""
+        self.batch.append((item, report))
+        if len(self.batch) >= self.commit_docs:
+            self.flush()
+        elif len(self.batch) == 1:
+            self.timer = asyncio.get_running_loop().call_later(self.commit_seconds, self.flush)
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, []
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if not batch:
+            return
+        with self.db.atomic():
+            for item, report in batch:
+                self.archive(item, report)
+                item.body = b""  # the pipeline is the last holder: free the bytes early
 
     def archive(self, item: Capture, report) -> None:
         year = report_year(item.title or "")
@@ -92,6 +117,7 @@ class ArchivePipeline:
             self.reports[item.source_id][res.change] += 1
 
     def close_spider(self, spider=None) -> None:
+        self.flush()
         stats = self.crawler.stats
         for sid, run_id in self.runs.items():
             counts = {c: int(stats.get_value(f"xxgk/{sid}/{c}", 0)) for c in STAT_COUNTERS}

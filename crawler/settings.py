@@ -66,12 +66,19 @@ XXGK_LISTING_SAFETY_DEPTH = 1    # all-known list pages still followed before pa
 XXGK_RECHECK_AGE_FACTOR = 0.25   # a known document is re-checked after this share of its age…
 XXGK_RECHECK_MIN_DAYS = 1.0      # …but not sooner than this
 XXGK_RECHECK_MAX_DAYS = 90.0     # …nor later than this
+# Items handled at once per response: a callback yields one capture and a few requests, and
+# Scrapy starts this many asyncio tasks for every response (the default 100 costs ~1 ms a page)
+CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 # Processes parsing documents beside the crawl (crawler/parsepool.py); empty: one per core but
 # one, 0: parse in the crawl process
 XXGK_PARSE_WORKERS = os.environ.get("XXGK_PARSE_WORKERS", "")
+# Group commit of the archive: documents are written at most this many at a time or this many
+# seconds after they arrive (a crash loses at most that much; the WARC files keep the bytes)
+XXGK_COMMIT_DOCUMENTS = 32
+XXGK_COMMIT_SECONDS = 1.0
 
 # Where captures and the archive go (override: XXGK_DATA / XXGK_DB, or -s XXGK_DATA_DIR=…)
 XXGK_DATA_DIR = os.environ.get("XXGK_DATA", "data")

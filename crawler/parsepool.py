@@ -25,6 +25,9 @@ from parsers.model import Report
 
 log = logging.getLogger(__name__)
 _PRELOAD = ["parsers.dispatch", "parsers.pdf", "parsers.html", "parsers.docx", "archive.load"]
+# a worker is replaced after this many documents: what a long run of parsing leaves behind (the
+# allocator's fragments, C libraries' caches) never accumulates; a fork from the server is cheap
+TASKS_PER_WORKER = 500
 
 
 def default_workers() -> int:
@@ -43,7 +46,7 @@ class ParsePool:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(_PRELOAD)
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER)
         return self._executor
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

@@ -20,7 +20,6 @@ from .items import Capture
 from .parsepool import ParsePool, default_workers
 
 log = logging.getLogger(__name__)
-NOISY_LOGGERS = ("pdfminer", "pdfplumber", "jieba")
 STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")
 
 
@@ -50,10 +49,6 @@ class ArchivePipeline:
 
     def open_spider(self, spider=None) -> None:
         spider = spider or self.crawler.spider
-        # Scrapy's logging passes DEBUG records through: pdfminer's per-token debug calls would
-        # then cost more than parsing the PDF itself
-        for name in NOISY_LOGGERS:
-            logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).getEffectiveLevel()))
         self.db = open_db(self.path)
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}

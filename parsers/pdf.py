@@ -6,8 +6,8 @@ grids from `parsers.rulings`.
   edges only inside a cluster of rulings: WPS paints a white rectangle behind every line of
   body text, and those must not turn the narrative into a one-column table.
 - Cells are emitted as printed: a merged cell once, with its rowspan/colspan measured
-  against the table's grid. A grid
-  position no cell covers (a cell cut by a page break has no top border) still gets its text.
+  against the table's grid. A grid position no cell covers (a cell cut by a page break has
+  no top border) still gets its text.
 - Text inside a cell is joined without line breaks: two-line and vertical headers
   ("商业\\n企业", "三\\n、\\n本…") and numbers wrapped in narrow columns read as printed.
 - A table crossing a page break arrives as consecutive Table blocks (the assembler joins
@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from .blocks import Block, Para, Table, TCell
@@ -125,27 +126,26 @@ def _page_items(page: PageContent, pno: int,
     tables = _find_tables(page)
     boxes = [bbox for bbox, _ in tables]
 
+    centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars]
+    held = [{i for i, (x, y) in enumerate(centres) if b[0] <= x <= b[2] and b[1] <= y <= b[3]} for b in boxes]
     items: list[tuple[float, str, Any]] = []
     for t_index, (bbox, cells) in enumerate(tables):
         # a table nested in this one is emitted on its own: its text is not this table's
-        nested = [b for b in boxes if _contains(bbox, b)]
-        own = [c for c in chars if _inside(c, bbox) and not any(_inside(c, b) for b in nested)]
+        nested = [k for k, b in enumerate(boxes) if _contains(bbox, b)]
+        theirs = set().union(*(held[k] for k in nested))
+        own = [chars[i] for i in sorted(held[t_index] - theirs)]
         if nested:  # a layout frame around a table: its own text is narrative, not a table
             items.extend((ln["top"], "line", ln) for ln in _text_lines(own, page, pno))
             continue
         rows = _table_rows(cells, own, pno, t_index, spans)
         if rows:
             items.append((bbox[1], "table", Table(rows, source={"page": pno, "table": t_index})))
-    lines = _text_lines([c for c in chars if not any(_inside(c, b) for b in boxes)], page, pno)
+    in_tables = set().union(*held)
+    lines = _text_lines([c for i, c in enumerate(chars) if i not in in_tables], page, pno)
     lines = [ln for ln in lines if not _is_page_number(ln, lines)]
     items.extend((ln["top"], "line", ln) for ln in lines)
     items.sort(key=lambda it: it[0])
     return [(kind, obj) for _, kind, obj in items], len(chars)
-
-
-def _inside(c: dict, b: tuple) -> bool:
-    cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
 def _find_tables(page: PageContent) -> list[tuple[tuple, list[tuple]]]:
@@ -193,7 +193,36 @@ def _axis(values: list[float], tol: float = 2.0) -> list[float]:
 
 
 def _index(axis: list[float], v: float) -> int:
-    return min(range(len(axis)), key=lambda i: abs(axis[i] - v))
+    """The index of the axis value nearest to `v` (the first of two as near)."""
+    i = bisect_left(axis, v)
+    if i == len(axis) or (i > 0 and v - axis[i - 1] <= axis[i] - v):
+        return i - 1
+    return i
+
+
+_BAND = 12.0  # pt: boxes are filed under the bands of the page they reach, to test only near ones
+
+
+def _frames(cells: list[tuple]) -> set[int]:
+    """Cells holding two or more other cells (a nested table's frame)."""
+    rows: dict[float, list[tuple[float, int]]] = {}  # top → (x0, index) of the cells starting there
+    for i, b in enumerate(cells):
+        rows.setdefault(b[1], []).append((b[0], i))
+    tops = sorted(rows)
+    lefts = {}
+    for top, row in rows.items():
+        row.sort()
+        lefts[top] = [x for x, _ in row]
+    frames = set()
+    for i, (x0, top, x1, bottom) in enumerate(cells):
+        held = 0  # cells whose top-left corner is in this one and which end inside it (_contains)
+        for t in tops[bisect_left(tops, top - 1):bisect_right(tops, bottom + 1)]:
+            row, xs = rows[t], lefts[t]
+            for _, j in row[bisect_left(xs, x0 - 1):bisect_right(xs, x1 + 1)]:
+                held += j != i and cells[j][2] <= x1 + 1 and cells[j][3] <= bottom + 1
+        if held >= 2:
+            frames.add(i)
+    return frames
 
 
 def _cell_text(chars: list[dict]) -> str:
@@ -227,7 +256,8 @@ def _contains(outer: tuple, inner: tuple, tol: float = 1.0) -> bool:
 def _table_rows(cells: list[tuple], chars: list[dict], pno: int, t_index: int,
                 spans: dict[int, tuple[float, float]]) -> list[list[TCell]]:
     # a cell holding a nested table is only its frame: the nested cells carry the text
-    bboxes = [b for b in cells if sum(_contains(b, o) for o in cells) < 2]
+    frames = _frames(cells)
+    bboxes = [b for i, b in enumerate(cells) if i not in frames]
     xs = _axis([b[0] for b in bboxes] + [b[2] for b in bboxes])
     ys = _axis([b[1] for b in bboxes] + [b[3] for b in bboxes])
     placed: list[tuple[int, int, int, int, tuple]] = []
@@ -244,10 +274,16 @@ def _table_rows(cells: list[tuple], chars: list[dict], pno: int, t_index: int,
             if (r, c) not in covered:
                 placed.append((r, c, 1, 1, (xs[c], ys[r], xs[c + 1], ys[r + 1])))
     texts: dict[int, list[dict]] = {i: [] for i in range(len(placed))}
-    for ch in chars:
-        i = next((i for i, p in enumerate(placed) if _inside(ch, p[4])), None)
-        if i is not None:
-            texts[i].append(ch)
+    holders: dict[int, list[tuple[int, tuple]]] = {}  # band → the boxes reaching it, in order
+    for i, p in enumerate(placed):
+        for band in range(int(p[4][1] // _BAND), int(p[4][3] // _BAND) + 1):
+            holders.setdefault(band, []).append((i, p[4]))
+    for ch in chars:  # a character belongs to the first box holding its centre
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for i, b in holders.get(int(cy // _BAND), ()):
+            if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]:
+                texts[i].append(ch)
+                break
     # an uncovered position without text is a gap (e.g. a nested table's margin), not a cell
     keep = [i for i in range(len(placed)) if i < cell_count or texts[i]]
     by_row: dict[int, list[tuple[int, TCell]]] = {}

@@ -5,8 +5,8 @@ CropBox applied), as dicts with pdfplumber's keys (x0, x1, top, bottom; chars: t
 - A character's box runs from its origin over its advance width; vertically it is the
   font size around the baseline (0.88 above, 0.12 below: the ideographic em box), so every
   glyph on a line has the same box whatever its shape ("一" is not a thin line of its own).
-- Characters PDFium makes up (spaces and line breaks between text runs) are not printed
-  ones; whitespace is left out too: gaps between boxes tell where words end.
+- Characters PDFium makes up (FPDFText_IsGenerated: spaces and line breaks between text
+  runs) are not printed ones; no whitespace is kept: gaps between boxes tell where words end.
 - Paths are split into subpaths like pdfminer does: one straight segment is a line, a closed
   axis-aligned four-corner loop a rectangle; curves are not rulings and are left out.
 - PDFium is not thread-safe: every call into it holds one process-wide lock.
@@ -28,7 +28,38 @@ _ASCENT, _DESCENT = 0.88, 0.12  # share of the font size above / below the basel
 _EPS = 0.01  # pt: corners this close are the same point
 
 Matrix = tuple[float, float, float, float, float, float]
-_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_HANDLE, _INT, _FLOAT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_float, ctypes.c_double
+
+
+def _fast(function, restype, *argtypes):
+    """One of pypdfium2's functions, called with handles as plain addresses: the calls made
+    for every character and path segment cost less than with typed pointers."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, _HANDLE).value)
+
+
+_PATH, _IMAGE, _FORM = fz.FPDF_PAGEOBJ_PATH, fz.FPDF_PAGEOBJ_IMAGE, fz.FPDF_PAGEOBJ_FORM
+_MOVETO, _BEZIERTO = fz.FPDF_SEGMENT_MOVETO, fz.FPDF_SEGMENT_BEZIERTO
+_P_RECT, _P_MATRIX = ctypes.POINTER(fz.FS_RECTF), ctypes.POINTER(fz.FS_MATRIX)
+_P_DOUBLE, _P_FLOAT = ctypes.POINTER(_DOUBLE), ctypes.POINTER(_FLOAT)
+_count_chars = _fast(fz.FPDFText_CountChars, _INT, _HANDLE)
+_unicode = _fast(fz.FPDFText_GetUnicode, ctypes.c_uint, _HANDLE, _INT)
+_get_text = _fast(fz.FPDFText_GetText, _INT, _HANDLE, _INT, _INT, _HANDLE)
+_text_object = _fast(fz.FPDFText_GetTextObject, _HANDLE, _HANDLE, _INT)
+_loose_box = _fast(fz.FPDFText_GetLooseCharBox, _INT, _HANDLE, _INT, _P_RECT)
+_char_box = _fast(fz.FPDFText_GetCharBox, _INT, _HANDLE, _INT, _P_DOUBLE, _P_DOUBLE, _P_DOUBLE, _P_DOUBLE)
+_char_origin = _fast(fz.FPDFText_GetCharOrigin, _INT, _HANDLE, _INT, _P_DOUBLE, _P_DOUBLE)
+_char_matrix = _fast(fz.FPDFText_GetMatrix, _INT, _HANDLE, _INT, _P_MATRIX)
+_font_size = _fast(fz.FPDFText_GetFontSize, _DOUBLE, _HANDLE, _INT)
+_page_object = _fast(fz.FPDFPage_GetObject, _HANDLE, _HANDLE, _INT)
+_form_count = _fast(fz.FPDFFormObj_CountObjects, _INT, _HANDLE)
+_form_object = _fast(fz.FPDFFormObj_GetObject, _HANDLE, _HANDLE, ctypes.c_ulong)
+_object_type = _fast(fz.FPDFPageObj_GetType, _INT, _HANDLE)
+_object_matrix = _fast(fz.FPDFPageObj_GetMatrix, _INT, _HANDLE, _P_MATRIX)
+_segments = _fast(fz.FPDFPath_CountSegments, _INT, _HANDLE)
+_segment = _fast(fz.FPDFPath_GetPathSegment, _HANDLE, _HANDLE, _INT)
+_segment_point = _fast(fz.FPDFPathSegment_GetPoint, _INT, _HANDLE, _P_FLOAT, _P_FLOAT)
+_segment_type = _fast(fz.FPDFPathSegment_GetType, _INT, _HANDLE)
+_segment_closes = _fast(fz.FPDFPathSegment_GetClose, _INT, _HANDLE)
 
 
 class PdfError(Exception):
@@ -53,6 +84,7 @@ class Document:
     """An open PDF: `len()` pages, `page(i)` reads page i (0-based). Close it (or use `open_pdf`)."""
 
     def __init__(self, data: bytes):
+        data = bytes(data)  # a no-op for bytes; PDFium needs a buffer that stays put
         self._data = data  # PDFium reads from this buffer for as long as the document is open
         with _LOCK:
             self._doc = fz.FPDF_LoadMemDocument64(data, len(data), None)
@@ -108,87 +140,89 @@ def _read_page(page) -> PageContent:
     textpage = fz.FPDFText_LoadPage(page)
     if textpage:
         try:
-            content.chars = _chars(textpage, display, rotation, content.width, content.height)
+            content.chars = _chars(ctypes.cast(textpage, _HANDLE).value, display, content.width, content.height)
         finally:
             fz.FPDFText_ClosePage(textpage)
-    _objects(fz.FPDFPage_CountObjects(page), lambda i: fz.FPDFPage_GetObject(page, i), _IDENTITY, display, content)
+    _objects(ctypes.cast(page, _HANDLE).value, fz.FPDFPage_CountObjects(page), _page_object, display, content)
     return content
 
 
-def _display(left: float, bottom: float, right: float, top: float, rotation: int):
-    """User space (bottom-up, unrotated) → displayed page (top-down, rotated, cropped)."""
-    if rotation == 1:
-        return lambda x, y: (y - bottom, x - left)
-    if rotation == 2:
-        return lambda x, y: (right - x, y - bottom)
-    if rotation == 3:
-        return lambda x, y: (top - y, right - x)
-    return lambda x, y: (x - left, top - y)
+def _display(left: float, bottom: float, right: float, top: float, rotation: int) -> Matrix:
+    """User space (bottom-up, unrotated) → the displayed page (top-down, turned, cropped)."""
+    return ((1.0, 0.0, 0.0, -1.0, -left, top), (0.0, 1.0, 1.0, 0.0, -bottom, -left),
+            (-1.0, 0.0, 0.0, 1.0, right, -bottom), (0.0, -1.0, -1.0, 0.0, top, right))[rotation]
 
 
-def _chars(textpage, display, rotation: int, width: float, height: float) -> list[dict]:
-    get_unicode, generated = fz.FPDFText_GetUnicode, fz.FPDFText_IsGenerated
-    loose_box, origin, matrix, font_size = (fz.FPDFText_GetLooseCharBox, fz.FPDFText_GetCharOrigin,
-                                            fz.FPDFText_GetMatrix, fz.FPDFText_GetFontSize)
+def _chars(textpage: int, display: Matrix, width: float, height: float) -> list[dict]:
     rect, m = fz.FS_RECTF(), fz.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    left, right, low, high = (ctypes.c_double() for _ in range(4))
+    ox, oy = _DOUBLE(), _DOUBLE()
+    tight = [_DOUBLE() for _ in range(4)]
+    A, B, C, D, E, F = display
+    styles: dict[int, tuple[float, bool]] = {}  # text object → (font size, upright): one per object
     out = []
-    for k in range(fz.FPDFText_CountChars(textpage)):
-        code = get_unicode(textpage, k)
-        if code == 0 or code > 0x10FFFF or 0xD800 <= code < 0xE000:
+    for k, text in enumerate(_text(textpage, _count_chars(textpage))):
+        if text.isspace() or text == "\0":  # PDFium's made-up characters are all spaces and line breaks
             continue
-        text = chr(code)
-        if text.isspace() or generated(textpage, k):
-            continue
-        loose_box(textpage, k, rect)
-        matrix(textpage, k, m)
-        # the text's axes on the displayed page: upright text runs left to right, up is up
-        a, b, c, d = _turn(m.a, m.b, m.c, m.d, rotation)
-        size = font_size(textpage, k) * math.hypot(c, d)
-        if rect.right - rect.left > 1.05 * size:
+        obj = _text_object(textpage, k)
+        style = styles.get(obj)
+        if style is None:
+            _char_matrix(textpage, k, m)
+            # the text's axes on the displayed page: upright text runs left to right, up is up
+            a, b = m.a * A + m.b * C, m.a * B + m.b * D
+            c, d = m.c * A + m.d * C, m.c * B + m.d * D
+            style = styles[obj] = (_font_size(textpage, k) * math.hypot(c, d),
+                                   a > 0 and d < 0 and abs(b) < 1e-3 * a and abs(c) < -1e-3 * d)
+        size, upright = style
+        _loose_box(textpage, k, rect)
+        left, right, low, high = rect.left, rect.right, rect.bottom, rect.top
+        if right - left > 1.05 * size:
             # PDFium's advance can take in the spacing that follows (a vertical header drawn one
             # character per line spans its cell): one em at most, never less than the glyph
-            fz.FPDFText_GetCharBox(textpage, k, left, right, low, high)
-            rect.right = max(right.value, min(rect.right, rect.left + size))
-        x0, top = display(rect.left, rect.top)
-        x1, bottom = display(rect.right, rect.bottom)
+            _char_box(textpage, k, *tight)
+            right = max(tight[1].value, min(right, left + size))
+        x0, x1 = A * left + C * high + E, A * right + C * low + E
         x0, x1 = min(x0, x1), max(x0, x1)
-        if a > 0 and d > 0 and abs(b) < 1e-3 * a and abs(c) < 1e-3 * d:
-            origin(textpage, k, ox, oy)
-            base = display(ox.value, oy.value)[1]
+        if upright:
+            _char_origin(textpage, k, ox, oy)
+            base = B * ox.value + D * oy.value + F
             top, bottom = base - _ASCENT * size, base + _DESCENT * size
         else:  # rotated or vertical text: its box as it lies on the page
+            top, bottom = B * left + D * high + F, B * right + D * low + F
             top, bottom = min(top, bottom), max(top, bottom)
-        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
-        if not (0 <= cx <= width and 0 <= cy <= height):
+        if not (0 <= (x0 + x1) / 2 <= width and 0 <= (top + bottom) / 2 <= height):
             continue  # outside the CropBox: not displayed
         out.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": size})
     return out
 
 
-def _turn(a: float, b: float, c: float, d: float, rotation: int) -> tuple[float, float, float, float]:
-    """A matrix's axes after the page's quarter turns clockwise, in bottom-up terms."""
-    for _ in range(rotation):
-        a, b, c, d = b, -a, d, -c
-    return a, b, c, d
+def _text(textpage: int, count: int) -> str:
+    """The characters' text, one for each index: all in one call, unless a character outside
+    the BMP (two UTF-16 units) puts them out of step; then one call per character."""
+    buffer = ctypes.create_string_buffer(4 * count + 4)  # room for pairs of units
+    units = _get_text(textpage, 0, count, buffer)
+    text = buffer.raw[:2 * max(units - 1, 0)].decode("utf-16-le", "replace")
+    if len(text) == count:
+        return text
+    codes = (_unicode(textpage, k) for k in range(count))
+    return "".join(chr(c) if c <= 0x10FFFF and not 0xD800 <= c < 0xE000 else "\0" for c in codes)
 
 
-def _objects(count: int, get, parent: Matrix, display, content: PageContent) -> None:
+def _objects(container: int, count: int, get, outer: Matrix, content: PageContent) -> None:
+    """Paths and images among the `count` objects of `container` (`get(container, i)`), drawn
+    through `outer` onto the displayed page."""
     m = fz.FS_MATRIX()
     for i in range(count):
-        obj = get(i)
-        kind = fz.FPDFPageObj_GetType(obj)
-        if kind == fz.FPDF_PAGEOBJ_IMAGE:
+        obj = get(container, i)
+        kind = _object_type(obj)
+        if kind == _IMAGE:
             content.images += 1
-        elif kind in (fz.FPDF_PAGEOBJ_PATH, fz.FPDF_PAGEOBJ_FORM):
-            fz.FPDFPageObj_GetMatrix(obj, m)
-            own = _compose((m.a, m.b, m.c, m.d, m.e, m.f), parent)
-            if kind == fz.FPDF_PAGEOBJ_PATH:
-                _path(obj, own, display, content)
+        elif kind == _PATH or kind == _FORM:
+            _object_matrix(obj, m)
+            own = _compose((m.a, m.b, m.c, m.d, m.e, m.f), outer)
+            if kind == _PATH:
+                _path(obj, own, content)
             else:  # a Form XObject: its objects are drawn through its matrix
-                _objects(fz.FPDFFormObj_CountObjects(obj), lambda j, o=obj: fz.FPDFFormObj_GetObject(o, j),
-                         own, display, content)
+                _objects(obj, _form_count(obj), _form_object, own, content)
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -197,35 +231,42 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path(obj, m: Matrix, display, content: PageContent) -> None:
-    x, y = ctypes.c_float(), ctypes.c_float()
+def _path(obj: int, m: Matrix, content: PageContent) -> None:
+    x, y = _FLOAT(), _FLOAT()
     a, b, c, d, e, f = m
-    subpaths: list[tuple[list[tuple[float, float]], bool, bool]] = []  # (points, curved, closed)
+    subpaths: list[tuple[list[tuple[float, float]], bool, int]] = []  # (points, curved, last segment)
     points: list[tuple[float, float]] = []
-    curved = closed = False
-    for j in range(fz.FPDFPath_CountSegments(obj)):
-        seg = fz.FPDFPath_GetPathSegment(obj, j)
-        fz.FPDFPathSegment_GetPoint(seg, x, y)
-        kind = fz.FPDFPathSegment_GetType(seg)
-        if kind == fz.FPDF_SEGMENT_MOVETO:
+    curved = False
+    seg = 0
+    for j in range(_segments(obj)):
+        prev, seg = seg, _segment(obj, j)
+        kind = _segment_type(seg)
+        if kind == _MOVETO:
             if points:
-                subpaths.append((points, curved, closed))
-            points, curved, closed = [], False, False
-        curved = curved or kind == fz.FPDF_SEGMENT_BEZIERTO
-        closed = closed or bool(fz.FPDFPathSegment_GetClose(seg))
+                subpaths.append((points, curved, prev))
+            points, curved = [], False
+        elif kind == _BEZIERTO:
+            curved = True
+        _segment_point(seg, x, y)
         px, py = x.value, y.value
-        points.append(display(a * px + c * py + e, b * px + d * py + f))
+        points.append((a * px + c * py + e, b * px + d * py + f))
     if points:
-        subpaths.append((points, curved, closed))
-    for pts, curved, closed in subpaths:
-        if curved:
+        subpaths.append((points, curved, seg))
+    for pts, curved, last in subpaths:
+        n = len(pts)
+        if curved or n < 2 or n > 5:
+            continue
+        if n == 2:
+            _keep(content.lines, pts, content)
+            continue
+        closed = _segment_closes(last)  # "h": back to the start
+        if n == 3 and closed and _same(pts[2], pts[0]):
+            _keep(content.lines, pts[:2], content)
             continue
         if closed and not _same(pts[-1], pts[0]):
             pts.append(pts[0])
-        if len(pts) == 2 or (len(pts) == 3 and _same(pts[2], pts[0])):
-            content.lines.append(_bbox(pts[:2]))
-        elif len(pts) == 5 and _same(pts[4], pts[0]) and _square(pts):
-            content.rects.append(_bbox(pts[:4]))
+        if len(pts) == 5 and _same(pts[4], pts[0]) and _square(pts):
+            _keep(content.rects, pts[:4], content)
 
 
 def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:
@@ -239,6 +280,9 @@ def _square(pts: list[tuple[float, float]]) -> bool:
         (eq(y0, y1) and eq(x1, x2) and eq(y2, y3) and eq(x3, x0))
 
 
-def _bbox(pts: list[tuple[float, float]]) -> dict:
+def _keep(out: list[dict], pts: list[tuple[float, float]], page: PageContent) -> None:
+    """Add the box around `pts` to `out` unless it lies outside the displayed page."""
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return {"x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys)}
+    x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    if x1 >= 0 and bottom >= 0 and x0 <= page.width and top <= page.height:
+        out.append({"x0": x0, "x1": x1, "top": top, "bottom": bottom})

@@ -5,7 +5,7 @@ dicts with x0, x1, top, bottom in top-down page coordinates.
 """
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 _SNAP = 3.0  # pt: parallel edges this close are one line
 _JOIN = 3.0  # pt: collinear edges with a gap this small are one line
@@ -86,7 +86,7 @@ def _crossings(v: list[tuple], h: list[tuple]) -> dict[tuple[float, float], tupl
 
 def _cells(points: dict[tuple[float, float], tuple[set[int], set[int]]]) -> list[Bbox]:
     """For each crossing, the smallest rectangle to its right and below whose four sides are
-    drawn; in the order of the crossings (left to right, then top to bottom)."""
+    drawn; in the order of the crossings (by x, then by y)."""
     order = sorted(points)
     columns: dict[float, list[float]] = {}
     rows: dict[float, list[float]] = {}
@@ -106,38 +106,43 @@ def _cells(points: dict[tuple[float, float], tuple[set[int], set[int]]]) -> list
     return cells
 
 
-def _smallest(points, x: float, y: float, vs: set[int], hs: set[int],
-              below: list[float], right: list[float]) -> Bbox | None:
+def _smallest(points: dict[tuple[float, float], tuple[set[int], set[int]]], x: float, y: float,
+              vs: set[int], hs: set[int], below: list[float], right: list[float]) -> Bbox | None:
     for by in below:
         bvs, bhs = points[(x, by)]
-        if not vs & bvs:
+        if vs.isdisjoint(bvs):  # no vertical edge runs from (x, y) down to (x, by)
             continue
         for rx in right:
             rvs, rhs = points[(rx, y)]
-            if not hs & rhs:
+            if hs.isdisjoint(rhs):
                 continue
             corner = points.get((rx, by))
-            if corner and corner[0] & rvs and corner[1] & bhs:
+            if corner and not corner[0].isdisjoint(rvs) and not corner[1].isdisjoint(bhs):
                 return (x, y, rx, by)
     return None
 
 
 def _groups(cells: list[Bbox]) -> list[list[Bbox]]:
-    """Cells sharing a corner belong to one table; tables top to bottom, then left to right."""
-    remaining = list(cells)
+    """Cells sharing a corner belong to one table, gathered in passes over the cells left
+    (pdfplumber's order); tables top to bottom, then left to right."""
+    rest = list(cells)
     tables: list[list[Bbox]] = []
-    while remaining:
-        group = [remaining.pop(0)]
-        corners = set(_corners(group[0]))
-        grown = True
-        while grown:
-            grown = False
-            for cell in list(remaining):
-                if any(c in corners for c in _corners(cell)):
-                    corners.update(_corners(cell))
+    while rest:
+        group = [rest[0]]
+        corners = set(_corners(rest[0]))
+        rest = rest[1:]
+        while True:
+            left = []
+            for cell in rest:
+                around = _corners(cell)
+                if corners.isdisjoint(around):
+                    left.append(cell)
+                else:
+                    corners.update(around)
                     group.append(cell)
-                    remaining.remove(cell)
-                    grown = True
+            if len(left) == len(rest):
+                break
+            rest = left
         tables.append(group)
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
     return [t for t in tables if len(t) > 1]

@@ -25,9 +25,6 @@ from parsers.model import Report
 
 log = logging.getLogger(__name__)
 _PRELOAD = ["parsers.dispatch", "parsers.pdf", "parsers.html", "parsers.docx", "archive.load"]
-# a worker is replaced after this many documents: what a long run of parsing leaves behind (the
-# allocator's fragments, C libraries' caches) never accumulates; a fork from the server is cheap
-TASKS_PER_WORKER = 500
 
 
 def default_workers() -> int:
@@ -46,7 +43,8 @@ class ParsePool:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(_PRELOAD)
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, max_tasks_per_child=TASKS_PER_WORKER)
+            # no max_tasks_per_child: Python 3.11's pool can hang when it replaces a worker
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
         return self._executor
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

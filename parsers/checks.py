@@ -64,7 +64,8 @@ class _Compiled:
     fetched by one `itemgetter` (in C) instead of a dict look-up per key per report."""
     slot: dict[Key, int]  # every key the plan reads → its index
     derive: tuple[tuple[int, Key, itemgetter], ...]  # (total's slot, total, parts getter)
-    checks: tuple[tuple[str, int, itemgetter, tuple[Key, ...], dict[str, str]], ...]  # (id, len(lhs), getter, lhs + rhs, where)
+    # (identity, len(lhs), getter of lhs + rhs, lhs + rhs, where)
+    checks: tuple[tuple[str, int, itemgetter, tuple[Key, ...], dict[str, str]], ...]
 
 
 @lru_cache(maxsize=None)

@@ -72,7 +72,7 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
         text = _strict(data, enc, problems)
         if text is not None:
             return text, enc, problems
-        if enc == "utf-8":
+        if enc == "utf-8" and not _many_utf8_errors(data):
             # UTF-8 damaged in a few places (a flipped byte, a cut inside a character) is still
             # UTF-8: GB18030 would read it "successfully" as nonsense
             text = data.decode("utf-8", errors="replace")
@@ -94,6 +94,19 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
             best_text, best_enc, best_bad = text, enc, bad
     problems.append(f"lossy decoding: {best_bad} undecodable byte sequence(s) replaced (decoded as {best_enc})")
     return best_text, best_enc, problems
+
+
+def _many_utf8_errors(data: bytes) -> bool:
+    """Whether the start of `data` alone has too many UTF-8 errors for the whole to count as
+    damaged UTF-8 (more than one per 200 characters; a text has at most as many characters as
+    bytes): GBK pages fail every few bytes, and then decoding all of them is wasted."""
+    for size in (4096, 16384):
+        if size >= len(data):
+            return False  # the whole document is decoded anyway
+        # (-1: the cut may split a character, which then counts as one error of its own)
+        if (data[:size].decode("utf-8", errors="replace").count("\ufffd") - 1) * 200 > len(data):
+            return True
+    return False
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -51,6 +51,7 @@ _SECTION_WORDS = ("总体情况", "概述", "基本情况", "主动公开", "依
 _NUMBERED = r"[（(]?\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[)）、.．]"
 _SECTION_WORD = re.compile("|".join(_SECTION_WORDS))
 _NUMBER_BEFORE = re.compile(_NUMBERED + r"[^。\n]{0,12}$")  # searched in the 16 characters before a word
+_NUMBERED_BEFORE: dict[str, bool] = {}  # _section_words' verdicts on the 16 characters before a word
 _HEADING_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|" + _NUMBERED + ")")
 
 _BLOCK = frozenset(
@@ -154,24 +155,40 @@ def _text(el: etree._Element) -> str:
     return _STRING(el)
 
 
+_MAX_CLASS_LOOKS = 32  # class attributes looked at in the bytes before the tree is asked instead
+
+
 def _class_in_source(raw: bytes) -> bool:
-    """Whether the page's bytes name a known container class in a class attribute.
+    """Whether the page's bytes may name a known container class in a class attribute: False
+    only when they certainly do not (then the walk over every <div> is saved).
 
     The pattern is tried only where "class" (in any case) starts: a search from every byte
-    position costs more than the walk it saves."""
+    position costs more than the walk it saves. A page with more class attributes than
+    _MAX_CLASS_LOOKS (Word's HTML has hundreds, and few <div>s) is left to that walk."""
     find = raw.lower().find
     at = find(b"class")
-    while at >= 0:
+    for _ in range(_MAX_CLASS_LOOKS):
+        if at < 0:
+            return False
         if _CLASS_IN_SOURCE.match(raw, at):
             return True
         at = find(b"class", at + 1)
-    return False
+    return at >= 0
 
 
 def _section_words(text: str) -> set[str]:
     """The section words of `text` that follow a numbering (a plain word search first: fast)."""
-    return {m.group() for m in _SECTION_WORD.finditer(text)
-            if _NUMBER_BEFORE.search(text, max(0, m.start() - 16), m.start())}
+    found = set()
+    for m in _SECTION_WORD.finditer(text):
+        before = text[max(0, m.start() - 16):m.start()]
+        numbered = _NUMBERED_BEFORE.get(before)
+        if numbered is None:  # (the same words recur in the same sentences: nested containers, templates)
+            numbered = _NUMBER_BEFORE.search(before) is not None
+            if len(_NUMBERED_BEFORE) < 20_000:
+                _NUMBERED_BEFORE[before] = numbered
+        if numbered:
+            found.add(m.group())
+    return found
 
 
 def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
@@ -179,7 +196,7 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     those under the numbered section headings (or the data tables), else the most paragraph text."""
     blocks, level = [], 0
     known = _BY_ID(root)
-    if _class_in_source(raw):  # a cheap look at the bytes saves a walk over every <div>
+    if _class_in_source(raw):  # a cheap look at the bytes often saves a walk over every <div>
         known += [el for el in root.iter(*_CLASS_TAGS)
                   if (c := el.get("class")) and not _KNOWN_CLASSES.isdisjoint(c.split())]
     known = list(dict.fromkeys(known))  # an element can match by id and by class
@@ -315,6 +332,7 @@ def _count(value: str | None) -> int:
 
 def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
     rows: list[list[TCell]] = []
+    cleaned, hiding = _CLEANED, _HIDING  # the memos looked at first, without a call per cell
     for tr in tbl.iter("tr"):
         in_head = tr.getparent().tag == "thead"
         row: list[TCell] = []
@@ -324,14 +342,21 @@ def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
             if tag != "td" and tag != "th":
                 continue
             attrs = cell.keys()  # one call; most cells carry only align or nothing
-            if "style" in attrs and _hidden_style(cell.get("style")):  # editors keep merged cells as hidden <td>s
-                continue
+            if "style" in attrs:  # editors keep merged cells as hidden <td>s
+                hidden = hiding.get(style := cell.get("style"))
+                if hidden is None:
+                    hidden = _hidden_style(style)
+                if hidden:
+                    continue
             if len(cell):
                 # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
-                text = _clean(_tostring(cell, method="text", encoding="unicode", with_tail=False))
+                text = _tostring(cell, method="text", encoding="unicode", with_tail=False)
             else:
                 text = cell.text
-                text = "" if text is None else text if text.isdecimal() else _clean(text)
+                if text is None:
+                    text = ""
+            if not text.isdecimal():  # (most cells are numbers: nothing to clean)
+                text = cleaned.get(text) or _clean(text)  # _clean's memo first: labels repeat
             row.append(TCell(text, {"table": index, "row": r, "col": len(row)},
                              _count(cell.get("rowspan")) if "rowspan" in attrs else 1,
                              _count(cell.get("colspan")) if "colspan" in attrs else 1,
@@ -419,22 +444,25 @@ class _Walker:
         self.data_tables = _data_tables(root)
         events = etree.iterwalk(root, events=("start", "end"))
         buf, flush = self.buf, self.flush  # (flush is a no-op on an empty buffer: skipped here)
+        # whitespace opening the buffer (the newlines between tags) never reaches a paragraph,
+        # which _clean strips: it is not buffered, which saves most flushes
         for event, el in events:
             tag = el.tag
             if event == "end":
                 if buf and (tag in _BLOCK or tag == "table"):
                     flush(_HEADINGS.get(tag))
-                if el is not root and (tail := el.tail):
+                if el is not root and (tail := el.tail) and (buf or not tail.isspace()):
                     buf.append(tail)
                 continue
-            style = el.get("style")
-            if tag in _SKIP or style is not None and _hidden_style(style) \
-                    or tag in _BLOCK and el is not root and _chrome(el):
+            attrs = el.keys()  # one call: most elements carry no attribute, and then need no look-up
+            if tag in _SKIP or attrs and ("style" in attrs and _hidden_style(el.get("style"))
+                                          or tag in _BLOCK and el is not root
+                                          and ("class" in attrs or "id" in attrs) and _chrome(el)):
                 events.skip_subtree()
             elif tag in _BLOCK:
                 if buf:
                     flush()
-                if text := el.text:
+                if (text := el.text) and not text.isspace():
                     buf.append(text)
             elif tag == "table":
                 if buf:
@@ -455,7 +483,7 @@ class _Walker:
                     buf.append(line)
                     flush()
                 events.skip_subtree()
-            elif text := el.text:  # inline: span, font, b, a, o:p, …
+            elif (text := el.text) and (buf or not text.isspace()):  # inline: span, font, b, a, o:p, …
                 buf.append(text)
         flush()
 

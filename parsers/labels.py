@@ -54,9 +54,11 @@ class Matcher:
         self.threshold = threshold
         self.min_contain = min_contain
         self._cache: dict[str, str | None] = {}
-        # each candidate with its length and character counts: difflib's two cheap upper bounds
-        # (real_quick_ratio, quick_ratio) computed without a SequenceMatcher per candidate
-        self._bounds = [(cand, key, len(cand), Counter(cand)) for cand, key in self.exact.items()]
+        # each candidate with its length, characters and character counts: difflib's two cheap
+        # upper bounds (real_quick_ratio, quick_ratio) computed without a SequenceMatcher per
+        # candidate, the second after a cheaper bound of its own (see _match)
+        self._bounds = [(cand, key, len(cand), frozenset(cand), len(cand) - len(set(cand)), Counter(cand))
+                        for cand, key in self.exact.items()]
 
     def __call__(self, label: str) -> str | None:
         if label in self._cache:
@@ -75,11 +77,15 @@ class Matcher:
             return None
         best, best_score = None, self.threshold
         sm = None
-        lb, count = len(c), Counter(c).get
-        for cand, key, la, cand_counts in self._bounds:
+        lb, count, chars = len(c), Counter(c).get, set(c)
+        for cand, key, la, cand_chars, repeats, cand_counts in self._bounds:
             # cheap upper bounds before the quadratic ratio: difflib's real_quick_ratio
             # (lengths) and quick_ratio (characters in common), same arithmetic
             if 2.0 * min(la, lb) / (la + lb) < best_score:
+                continue
+            # characters in common ≤ distinct shared characters + the candidate's repeats: a set
+            # intersection (in C) rules out most labels before counting
+            if 2.0 * (len(chars & cand_chars) + repeats) / (la + lb) < best_score:
                 continue
             common = sum([min(n, count(ch, 0)) for ch, n in cand_counts.items()])
             if 2.0 * common / (la + lb) < best_score:

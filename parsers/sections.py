@@ -41,12 +41,28 @@ class Heading:
     standard: int | None  # the standard part it names (1..6), if any
 
 
+# _candidate's verdicts on short paragraphs: reports repeat their headings word for word
+_VERDICTS: dict[tuple[str, bool], tuple[int, str, str, int | None] | None] = {}
+_MAX_VERDICTS = 20_000
+_UNSEEN = object()
+
+
 def _candidate(index: int, text: str, marked: bool) -> Heading | None:
     """A paragraph that may head a part: short, numbered — or marked as a heading (or alone on
     its line) and naming a standard part."""
     t = text.strip()
     if not t or len(t) > (100 if marked else MAX_HEADING):
         return None
+    verdict = _VERDICTS.get((t, marked), _UNSEEN)
+    if verdict is _UNSEEN:
+        verdict = _verdict(t, marked)
+        if len(_VERDICTS) < _MAX_VERDICTS:
+            _VERDICTS[(t, marked)] = verdict
+    return None if verdict is None else Heading(index, *verdict)
+
+
+def _verdict(t: str, marked: bool) -> tuple[int, str, str, int | None] | None:
+    """(number, text, style, standard part) of a short stripped paragraph that heads a part."""
     sections = section_matcher()
     m = _HEAD.match(t) or _SPACED.match(t)
     if m and m.re is _SPACED and not sections(m["rest"]):
@@ -65,7 +81,7 @@ def _candidate(index: int, text: str, marked: bool) -> Heading | None:
         return None
     if style == "none" and not marked and core(rest) not in sections.exact:
         return None
-    return Heading(index, number, rest.rstrip("：:"), style, int(std) if std else None)
+    return number, rest.rstrip("：:"), style, int(std) if std else None
 
 
 def find_headings(paras: list[tuple[str, bool]]) -> list[Heading]:

@@ -17,7 +17,7 @@ from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
 from .solve import digit_splits, placements
-from .spec import TABLES, template
+from .spec import TABLES, RowDef, template
 from .values import parse_value
 
 Key = tuple[str, str, str]
@@ -63,12 +63,31 @@ def _header_cores(version: str) -> frozenset[str]:
     return frozenset(cores)
 
 
+@lru_cache(maxsize=None)
+def _row_defs(version: str) -> tuple[dict[str, dict[str, RowDef]], dict[str, RowDef]]:
+    """(table → row key → row definition, the variant rows among them) of a version."""
+    tpl = template(version)
+    row_defs = {t: {r.key: r for r in tpl.rows.get(t, [])} for t in TABLES}
+    # a 2021 report may still print 2019's single （六）其他处理 row: read it under its own key
+    variants = {v: r for v in VARIANT_ROWS.get(version, ()) if (r := template("2019").row("applications", v))}
+    row_defs["applications"].update(variants)
+    return row_defs, variants
+
+
 MISSING = Printed("", {"missing": True})  # a cell the document does not print at all (cut off)
 UNKNOWN = Printed("", {"unknown": True})  # printed, but unreadable where it is (digits that cannot be cut)
 
 
 _VALUE_TEXT: dict[str, bool] = {}
-_ROW_OF: dict[tuple[str, str | None, str], tuple[str, str] | None] = {}  # TableReader._match memo
+# TableReader._match memo: version → current table → label → row (strings cache their hash,
+# a tuple key would be hashed again on every look-up)
+_ROW_OF: dict[str, dict[str | None, dict[str, tuple[str, str] | None]]] = {}
+_MAX_ROW_OF = 5_000  # labels memoized per (version, current table)
+# what a row of labels does: (the current table after it, ((table, column), field index) it heads)
+_LabelRow = tuple[str | None, tuple[tuple[tuple[str, str], int], ...]]
+# TableReader._label_row memo: (version, current table, the row's texts) → its outcome
+_LABEL_ROWS: dict[tuple[str, str | None, tuple[str, ...]], _LabelRow | None] = {}
+_MAX_LABEL_ROWS = 5_000
 _UNSEEN = object()
 
 
@@ -81,6 +100,18 @@ def _is_value(cell: TCell) -> bool:
         if len(t) <= 64 and len(_VALUE_TEXT) < 50_000:
             _VALUE_TEXT[t] = v
     return v or cell.source.get("run") is True
+
+
+def _values(row: list[TCell], texts: list[str]) -> list[bool]:
+    """Which cells of a row hold a value (`_is_value`): the memo answers for most cells (the
+    numbers) without a call per cell."""
+    values = [*map(_VALUE_TEXT.get, texts)]  # None: a text not seen yet (or an empty cell)
+    for i, v in enumerate(values):
+        if v is None:
+            values[i] = bool(texts[i]) and _is_value(row[i])
+        elif not v:  # a label: a value only as digits run together (see _is_value)
+            values[i] = row[i].source.get("run") is True
+    return values
 
 
 @dataclass
@@ -102,15 +133,11 @@ class TableReader:
     only_totals: bool = False
 
     def __post_init__(self) -> None:
-        tpl = template(self.version)
-        self.tpl = tpl
-        self.row_defs = {t: {r.key: r for r in tpl.rows.get(t, [])} for t in TABLES}
-        # a 2021 report may still print 2019's single （六）其他处理 row: read it under its own key
-        self.variants = {v: r for v in VARIANT_ROWS.get(self.version, ())
-                         if (r := template("2019").row("applications", v))}
-        self.row_defs["applications"].update(self.variants)
+        self.tpl = template(self.version)
+        self.row_defs, self.variants = _row_defs(self.version)  # shared per version: read only
         self.header_cores = _header_cores(self.version)
         self.matchers = {t: row_matcher(self.version, t) for t in TABLES}
+        self.row_memo = _ROW_OF.setdefault(self.version, {})
 
     # --- reading rows -----------------------------------------------------------------
 
@@ -128,12 +155,14 @@ class TableReader:
     def _match(self, text: str) -> tuple[str, str] | None:
         """The template row a label names (the current table's rows first); memoized per
         version and current table: the same labels come back in every report."""
-        memo = (self.version, self.current, text)
-        found = _ROW_OF.get(memo, _UNSEEN)
+        memo = self.row_memo.get(self.current)
+        if memo is None:
+            memo = self.row_memo[self.current] = {}
+        found = memo.get(text, _UNSEEN)
         if found is _UNSEEN:
             found = self._find_row(text)
-            if len(text) <= 200 and len(_ROW_OF) < 20_000:
-                _ROW_OF[memo] = found
+            if len(text) <= 200 and len(memo) < _MAX_ROW_OF:
+                memo[text] = found
         return found
 
     def _find_row(self, text: str) -> tuple[str, str] | None:
@@ -147,13 +176,50 @@ class TableReader:
             return "applications", row_matcher("2019", "applications")(text)
         return None
 
-    def _switch(self, texts: list[str]) -> None:
+    def _switched(self, texts: list[str]) -> str | None:
+        """The current table after a row without a template label: the one its words mark."""
         joined = "".join([core(t) for t in texts if t and len(t) < 400])
         for table, words in _MARKERS:
             for w in words:
                 if w in joined:
-                    self.current = table
-                    return
+                    return table
+        return self.current
+
+    def _hit(self, texts: list[str], values: list[bool]) -> tuple[int, str, str] | None:
+        """(cell index, table, row) of the last label naming a template row."""
+        hit: tuple[int, str, str] | None = None
+        for i, t in enumerate(texts):
+            if t and not values[i]:
+                m = self._match(t)
+                if m:
+                    hit = (i, *m)
+        if hit is not None and self.current == "appeals" and hit[1] != "appeals" and not numbered(texts[hit[0]]) \
+                and column_matcher(self.version, "appeals")(texts[hit[0]]):
+            hit = None  # 总计 as an outcome row of a transposed section 四, not (七)总计
+        return hit
+
+    def _label_row(self, texts: list[str]) -> _LabelRow | None:
+        """What a row without values does: (the current table after it, the columns it heads
+        with their field index), or None for a row naming a template row (read as any row).
+        Memoized by its texts: every report repeats the same header rows."""
+        key = (self.version, self.current, tuple(texts))
+        outcome = _LABEL_ROWS.get(key, _UNSEEN)
+        if outcome is _UNSEEN:
+            outcome = self._label_row_outcome(texts)
+            if len(_LABEL_ROWS) < _MAX_LABEL_ROWS and sum(map(len, texts)) <= 2000:
+                _LABEL_ROWS[key] = outcome
+        return outcome
+
+    def _label_row_outcome(self, texts: list[str]) -> _LabelRow | None:
+        if self._is_header(texts):
+            current = self._switched(texts)
+            if not current:
+                return current, ()
+            cm = column_matcher(self.version, current)
+            return current, tuple(((current, col), x) for x, t in enumerate(texts) if t and (col := cm(t)))
+        if self._hit(texts, [False] * len(texts)) is None:
+            return self._switched(texts), ()
+        return None
 
     def _row(self, row: list[TCell], positions_lost: bool) -> None:
         texts = [c.text for c in row]
@@ -163,29 +229,18 @@ class TableReader:
                 self.appeals_values.extend(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
-        known = _VALUE_TEXT.get  # _is_value's memo first: most cells were seen before
-        values = [bool(t) and (known(t) or _is_value(c)) for t, c in zip(texts, row)]
+        values = _values(row, texts)
         has_value = True in values
-        if not has_value and self._is_header(row):
-            self._switch(texts)
-            if self.current:
-                cm = column_matcher(self.version, self.current)
-                for x, c in enumerate(row):
-                    col = cm(c.text) if c.text else None
-                    if col:
-                        self.header_x.setdefault((self.current, col), x)
-            return
-        hit: tuple[int, str, str] | None = None
-        for i, (t, v) in enumerate(zip(texts, values)):
-            if t and not v:
-                m = self._match(t)
-                if m:
-                    hit = (i, *m)
-        if hit is not None and self.current == "appeals" and hit[1] != "appeals" and not numbered(row[hit[0]].text) \
-                and column_matcher(self.version, "appeals")(row[hit[0]].text):
-            hit = None  # 总计 as an outcome row of a transposed section 四, not (七)总计
+        if not has_value:
+            outcome = self._label_row(texts)
+            if outcome is not None:  # a header row, or labels naming no template row
+                self.current, heads = outcome
+                for column, x in heads:
+                    self.header_x.setdefault(column, x)
+                return
+        hit = self._hit(texts, values)
         if hit is None:
-            self._switch(texts)
+            self.current = self._switched(texts)
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
                 outcome = column_matcher(self.version, "appeals")(row[last_text].text) if last_text >= 0 else None
@@ -219,18 +274,18 @@ class TableReader:
             if tx is None:
                 self.total_only[key] = False
             else:
-                printed_at = [x for x in range(i + 1, len(row)) if row[x].text]
+                printed_at = [x for x in range(i + 1, len(texts)) if texts[x]]
                 if key == "total_processed" and len(printed_at) == 2:
                     printed_at = printed_at[1:]  # the copied (七)总计 row repeats its total in front
-                self.total_only[key] = all(x == tx for x in printed_at)
+                self.total_only[key] = printed_at.count(tx) == len(printed_at)  # all under 总计
         hx = self.header_x.get((table, cols[0]))
         at = None if hx is None or positions_lost else hx - (i + 1)
         self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
 
-    def _is_header(self, row: list[TCell]) -> bool:
+    def _is_header(self, texts: list[str]) -> bool:
         """A row without values that names columns — or that has more text cells than a row's
         label chain ever has (header labels broken in halves: "结果 | 结果 | 其他 …")."""
-        texts = [c.text for c in row if c.text]
+        texts = [t for t in texts if t]
         if len(texts) >= 4:
             return True
         for t in texts:
@@ -565,7 +620,7 @@ class TableReader:
     # --- cells ----------------------------------------------------------------------------
 
     def _cells(self, chosen: dict[tuple[str, str], Any]) -> list[Cell]:
-        out: dict[Key, Cell] = {}
+        out: list[Cell] = []  # one per key: rows are distinct, and so are a row's columns
         blanks: list[Cell] = []
         add = self.report.add_finding
         for (table, row), pick in chosen.items():
@@ -595,7 +650,7 @@ class TableReader:
                 if printed is MISSING:
                     continue
                 if printed is UNKNOWN:
-                    out[(table, row, col)] = Cell(table, row, col, None, "", False, {})
+                    out.append(Cell(table, row, col, None, "", False, {}))
                     continue
                 if printed is None:
                     raw, src = "", {}
@@ -613,20 +668,22 @@ class TableReader:
                 elif kind == "unreadable":
                     add("value_unreadable", "warning", f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
                         table=table, row=row, column=col, raw=raw[:200])
-                out[(table, row, col)] = cell
-        self._impute(out, blanks)
+                out.append(cell)
+        if blanks:  # (the cells by key only when a blank needs its neighbours)
+            self._impute({(c.table, c.row, c.column): c for c in out}, blanks)
         return self._in_printed_order(out, list(chosen))
 
-    def _in_printed_order(self, out: dict[Key, Cell], rows: list[tuple[str, str]]) -> list[Cell]:
+    def _in_printed_order(self, out: list[Cell], rows: list[tuple[str, str]]) -> list[Cell]:
         """The cells in the template's order, then any variant row's cells as they came."""
         rank = _row_rank(self.version)
         at = [rank.get(r, -1) for r in rows]
         if -1 not in at and at == sorted(at):
             # rows read in the template's order (the usual case) and each row's cells in its
             # columns' order: `out` already is in printed order (no look-up per cell)
-            return list(out.values())
+            return out
+        by_key = {(c.table, c.row, c.column): c for c in out}
         order = _order(self.version)
-        return [out[k] for k in order if k in out] + [c for k, c in out.items() if k not in order]
+        return [by_key[k] for k in order if k in by_key] + [c for k, c in by_key.items() if k not in order]
 
     def _results(self) -> list[str]:
         """The rows （七）总计 adds up: （一） to （六）; a 2021 report printing 2019's single

@@ -2,8 +2,6 @@
 live progress line and a per-source summary. One crawl per process: the reactor cannot restart."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +12,9 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from .malloc import limit_arenas
 from .registry import Source
 from .spiders.reports import ReportsSpider
-
-
-def limit_malloc_arenas(n: int = 2) -> None:
-    """glibc gives each thread (Twisted's resolver pool, the browser driver) its own malloc arena;
-    with response bodies of every size that fragments: a 2,378-page crawl peaked at 152 MB
-    instead of 110 MB. Two arenas are plenty for a reactor-driven process. No-op without glibc."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(-8, n)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
 
 
 def settings(data_dir: str | Path | None = None, db: str | Path | None = None,
@@ -79,7 +67,7 @@ def crawl(sources: list[Source], *, data_dir: str | Path | None = None, db: str 
           console: Console | None = None) -> list[dict[str, Any]]:
     """Crawl `sources`; returns the crawl_runs rows written (one per source)."""
     console = console or Console(stderr=True)
-    limit_malloc_arenas()
+    limit_arenas()
     s = settings(data_dir, db, overrides)
     if progress:
         s.set("LOG_LEVEL", "WARNING", priority="cmdline")

@@ -22,12 +22,12 @@ archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import add
 
 import sqlite_utils
+from sqlite_utils.utils import sqlite3  # the archive's SQLite library, for type hints
 
 # Han ideographs (with 〇, used in years such as 二〇二二): the characters indexed as bigrams
 HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"

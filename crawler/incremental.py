@@ -37,7 +37,6 @@ import logging
 import os
 import re
 import shutil
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -49,6 +48,10 @@ from urllib.parse import parse_qsl, urlsplit
 from scrapy import Request, signals
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+# the archive's SQLite library (pysqlite3 when installed), never a second copy: two SQLite
+# libraries in one process do not see each other's file locks, and closing one connection can
+# delete the write-ahead log the other is still writing to
+from sqlite_utils.utils import sqlite3
 from warcio.archiveiterator import ArchiveIterator
 
 from .adapters.base import ATTACHMENT, DETAIL, DOCUMENT, LISTING

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from archive import crosscheck
 from archive.db import open_db
-from archive.load import document_name, load_document, needs_parse
+from archive.load import LoadResult, document_name, load_document, needs_parse
 from archive.runs import finish_run, now, start_run
 from archive.sources import upsert_sources
 
@@ -88,15 +88,27 @@ class ArchivePipeline:
             self.timer = None
         if not batch:
             return
-        with self.db.atomic():
-            for item, report in batch:
-                self.archive(item, report)
-                item.body = b""  # the pipeline is the last holder: free the bytes early
+        try:
+            with self.db.atomic():
+                written = [(item, self.archive(item, report)) for item, report in batch]
+        except Exception:  # e.g. the database locked by another writer: the next run fetches them again
+            log.exception("writing %d documents to the archive failed", len(batch))
+            written = [(item, None) for item, _ in batch]
+        at = now()
+        for item, res in written:
+            item.body = b""  # the pipeline is the last holder: free the bytes early
+            if res is None:
+                self.crawler.stats.inc_value(f"xxgk/{item.source_id}/errors")
+                continue
+            self.last_capture[item.source_id] = at
+            if item.kind == "report":
+                self.reports[item.source_id][res.change] += 1
 
-    def archive(self, item: Capture, report) -> None:
+    def archive(self, item: Capture, report) -> LoadResult | None:
+        """One document in its own savepoint; None when it could not be written."""
         year = report_year(item.title or "")
         try:
-            res = load_document(
+            return load_document(
                 self.db, item.body, url=item.url, media_type=item.content_type, source_id=item.source_id,
                 fetched_at=item.fetched_at, http_status=item.http_status, encoding=item.charset,
                 warc_file=item.warc_file, warc_offset=item.warc_offset, published_date=item.published_date,
@@ -105,11 +117,7 @@ class ArchivePipeline:
                 report=report)
         except Exception:  # the WARC record already holds the bytes: `xxgk reparse` can redo this
             log.exception("archiving %s failed", item.url)
-            self.crawler.stats.inc_value(f"xxgk/{item.source_id}/errors")
-            return
-        self.last_capture[item.source_id] = now()
-        if item.kind == "report":
-            self.reports[item.source_id][res.change] += 1
+            return None
 
     def close_spider(self, spider=None) -> None:
         self.flush()

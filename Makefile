@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages: headless browser tests, CJK fonts, document conversion (DOC/WPS/PDF).
-DEBS   := chromium fonts-wqy-microhei libreoffice-writer-nogui antiword catdoc poppler-utils
+# Debian packages: headless browser tests, CJK fonts, document conversion (DOC/WPS/PDF),
+# a C compiler and Python headers for the one compiled module (parsers/treewalk.pyx).
+DEBS   := chromium fonts-wqy-microhei libreoffice-writer-nogui antiword catdoc poppler-utils \
+          gcc libc6-dev python3-dev
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: venv debs test demo bench clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml setup.py parsers/treewalk.pyx | debs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
@@ -35,4 +37,4 @@ bench: venv debs
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) data build *.egg-info parsers/treewalk.c parsers/*.so

@@ -7,17 +7,20 @@ ancestor of the numbered section headings (or of the data tables), else the elem
 most paragraph text. Tables are emitted as printed (spans kept); layout tables are walked as
 containers so only the data tables inside them become Table blocks.
 
-The hot path is bare lxml: libxml2's HTML parser tolerates what portals serve, and a Python walk
-over its tree costs a fraction of building a BeautifulSoup tree (bench/parse_bench.py measures
-both); bs4 only finds the `<meta>` charset (see parsers.decode).
+The hot path is bare lxml: libxml2's HTML parser tolerates what portals serve, and a walk over
+its tree costs a fraction of building a BeautifulSoup tree (bench/parse_bench.py measures both);
+bs4 only finds the `<meta>` charset (see parsers.decode). The walk over the body and the reading
+of table cells are compiled (parsers/treewalk.pyx): they visit every element of the body.
 """
 from __future__ import annotations
 
 import re
+import sys
 import threading
 
 from lxml import etree
 
+from . import treewalk
 from .blocks import Block, Image, Para, Table, TCell
 from .decode import decode
 from .model import Report
@@ -148,7 +151,6 @@ def _with_title(blocks: list[Block], title: str) -> list[Block]:
 # --- finding the body ----------------------------------------------------------------------
 
 _STRING = etree.XPath("string()")
-_tostring = etree.tostring  # method="text": the text of a subtree, in C
 
 
 def _text(el: etree._Element) -> str:
@@ -330,42 +332,6 @@ def _count(value: str | None) -> int:
     return min(max(int(digits.group(1)), 1), 500) if digits else 1
 
 
-def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
-    rows: list[list[TCell]] = []
-    cleaned, hiding = _CLEANED, _HIDING  # the memos looked at first, without a call per cell
-    for tr in tbl.iter("tr"):
-        in_head = tr.getparent().tag == "thead"
-        row: list[TCell] = []
-        r = len(rows)
-        for cell in tr:
-            tag = cell.tag
-            if tag != "td" and tag != "th":
-                continue
-            attrs = cell.keys()  # one call; most cells carry only align or nothing
-            if "style" in attrs:  # editors keep merged cells as hidden <td>s
-                hidden = hiding.get(style := cell.get("style"))
-                if hidden is None:
-                    hidden = _hidden_style(style)
-                if hidden:
-                    continue
-            if len(cell):
-                # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
-                text = _tostring(cell, method="text", encoding="unicode", with_tail=False)
-            else:
-                text = cell.text
-                if text is None:
-                    text = ""
-            if not text.isdecimal():  # (most cells are numbers: nothing to clean)
-                text = cleaned.get(text) or _clean(text)  # _clean's memo first: labels repeat
-            row.append(TCell(text, {"table": index, "row": r, "col": len(row)},
-                             _count(cell.get("rowspan")) if "rowspan" in attrs else 1,
-                             _count(cell.get("colspan")) if "colspan" in attrs else 1,
-                             in_head or tag == "th"))
-        if row:
-            rows.append(row)
-    return rows
-
-
 def _is_metadata(rows: list[list[TCell]]) -> bool:
     """The national metadata table (索引号, 发布机构, 成文日期 …) printed above the body."""
     return _metadata_text("".join(c.text for row in rows[:6] for c in row))
@@ -388,8 +354,8 @@ def _hidden_style(style: str) -> bool:
     return hidden
 
 
-def _chrome(el: etree._Element) -> bool:
-    attrs = (el.get("class") or "") + " " + (el.get("id") or "")
+def _chrome_attrs(attrs: str) -> bool:
+    """A block's class and id ("class id") naming a chrome box (share, breadcrumb, print …)."""
     if attrs == " ":
         return False
     chrome = _CHROME_ATTRS.get(attrs)
@@ -440,58 +406,14 @@ class _Walker:
             self.paras += 1
 
     def walk(self, root: etree._Element) -> None:
-        # iterative (iterwalk), not recursive: portal markup can nest deeper than Python's stack
         self.data_tables = _data_tables(root)
-        events = etree.iterwalk(root, events=("start", "end"))
-        buf, flush = self.buf, self.flush  # (flush is a no-op on an empty buffer: skipped here)
-        # whitespace opening the buffer (the newlines between tags) never reaches a paragraph,
-        # which _clean strips: it is not buffered, which saves most flushes
-        for event, el in events:
-            tag = el.tag
-            if event == "end":
-                if buf and (tag in _BLOCK or tag == "table"):
-                    flush(_HEADINGS.get(tag))
-                if el is not root and (tail := el.tail) and (buf or not tail.isspace()):
-                    buf.append(tail)
-                continue
-            attrs = el.keys()  # one call: most elements carry no attribute, and then need no look-up
-            if tag in _SKIP or attrs and ("style" in attrs and _hidden_style(el.get("style"))
-                                          or tag in _BLOCK and el is not root
-                                          and ("class" in attrs or "id" in attrs) and _chrome(el)):
-                events.skip_subtree()
-            elif tag in _BLOCK:
-                if buf:
-                    flush()
-                if (text := el.text) and not text.isspace():
-                    buf.append(text)
-            elif tag == "table":
-                if buf:
-                    flush()
-                if self.table(el):
-                    events.skip_subtree()
-            elif tag == "br":
-                if buf:
-                    flush()
-            elif tag == "img":
-                if buf:
-                    flush()
-                self.image(el)
-            elif tag == "pre":
-                if buf:
-                    flush()
-                for line in "".join(el.itertext()).splitlines():
-                    buf.append(line)
-                    flush()
-                events.skip_subtree()
-            elif (text := el.text) and (buf or not text.isspace()):  # inline: span, font, b, a, o:p, …
-                buf.append(text)
-        flush()
+        treewalk.walk(root, self)  # compiled: the loop over every element of the body
 
     def table(self, tbl: etree._Element) -> bool:
         """Emit a data table (True); False for a layout table, whose cells the walk enters."""
         if tbl not in self.data_tables:
             return False  # a layout table (or a one-column box): its cells are containers
-        rows = _table_rows(tbl, self.tables)
+        rows = treewalk.table_rows(tbl, self.tables)
         if not _is_metadata(rows):
             self.blocks.append(Table(rows, {"table": self.tables}))
             self.tables += 1
@@ -507,3 +429,6 @@ class _Walker:
             src = src.split(",", 1)[0] + ",…"  # inline image data is not kept
         self.blocks.append(Image(src, _clean(img.get("alt") or img.get("title") or ""), {"image": self.images}))
         self.images += 1
+
+
+treewalk.configure(sys.modules[__name__])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from operator import attrgetter
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
@@ -15,7 +16,7 @@ from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, i
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
-from .tables import SECTION_TABLE, VARIANT_OF, TableReader
+from .tables import SECTION_TABLE, VARIANT_OF, read_tables
 
 MAX_BLOCKS = 100_000
 MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
@@ -117,16 +118,14 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     report.template = version
 
     if version in ("2019", "2021"):
-        reader = TableReader(version, report)
+        printed = []
         for bi, t in tables:
-            budget.check()
             hidx = section_of_block.get(bi)
             std = None
             if hidx is not None:
                 std = headings[hidx].standard or headings[hidx].number
-            reader.feed(t, SECTION_TABLE.get(std), budget.check)
-        budget.check()
-        report.cells = reader.finish()
+            printed.append((t, SECTION_TABLE.get(std)))
+        report.cells = read_tables(version, report, printed, budget.check)
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
@@ -234,9 +233,17 @@ def _stat_table_facts(tables: list[tuple[int, Table]]) -> list:
     return facts_mod.find_facts("。".join(lines))
 
 
+_ROW_OF, _KEY_OF = attrgetter("table", "row"), attrgetter("table", "row", "column")
+
+
 @lru_cache(maxsize=None)
 def _cell_keys(version: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(template(version).cell_keys())
+
+
+@lru_cache(maxsize=None)
+def _cell_keyset(version: str) -> frozenset[tuple[str, str, str]]:
+    return frozenset(_cell_keys(version))
 
 
 def _status(report: Report, headings, preamble: list[str], texts: list[list[str]], version: str | None) -> None:
@@ -272,7 +279,7 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                                    "is not printed", section=n)
     if version in ("2019", "2021"):
         tpl = template(version)
-        have_rows = {(c.table, c.row) for c in report.cells}
+        have_rows = set(map(_ROW_OF, report.cells))  # (the keys built in C: ~200 cells)
         covered_all = {sub for v, subs in VARIANT_OF.items() if ("applications", v) in have_rows for sub in subs}
         for t in TABLES:
             rows = [r.key for r in tpl.rows.get(t, [])]
@@ -292,10 +299,10 @@ def _status(report: Report, headings, preamble: list[str], texts: list[list[str]
                     report.add_finding("row_missing", "warning", f"{t}.{r} not found", table=t, row=r)
                     missing.setdefault("rows", []).append(f"{t}.{r}")
         if "rows" not in missing and "tables" not in missing:
-            have = {(c.table, c.row, c.column) for c in report.cells}
+            have = set(map(_KEY_OF, report.cells))
             keys = _cell_keys(version)
-            # (every cell printed, the usual case: one look-up per key, in C)
-            lost = [] if have.issuperset(keys) else [k for k in keys if k not in have and k[1] not in covered_all]
+            # (every cell printed, the usual case: a set's keys keep their hashes)
+            lost = [] if _cell_keyset(version) <= have else [k for k in keys if k not in have and k[1] not in covered_all]
             if lost:
                 missing["cells"] = [".".join(k) for k in lost]
     elif version is None:

@@ -28,6 +28,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [(k, re.compile(
     ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)", ("行政诉讼",)),
     ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)", ("收取",)),
 )]
+_ANY_WORD = re.compile("|".join(w for _, _, words in _PATTERNS for w in words))
 # narrative ↔ table: a fact and the cells it states (summed)
 _COMPARE = {
     "requests_received": [("applications", "new_received", "total")],
@@ -55,9 +56,11 @@ def find_facts(text: str) -> list[Fact]:
         sentence = sm.group(0).strip()[:MAX_SENTENCE]
         if not (_DIGIT.search(sentence) or _CN_COUNT.search(sentence)):
             continue
+        if not _ANY_WORD.search(sentence):
+            continue  # no pattern can match (one scan instead of a test per pattern and clause)
         for cm in _CLAUSE.finditer(sentence):
             clause = cm.group(0)
-            if not (_DIGIT.search(clause) or _CN_COUNT.search(clause)):
+            if not (_DIGIT.search(clause) or _CN_COUNT.search(clause)) or not _ANY_WORD.search(clause):
                 continue
             for key, pat, words in _PATTERNS:
                 for w in words:

@@ -63,7 +63,6 @@ _BLOCK = frozenset(
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _SKIP = frozenset("script style noscript template head title select option button input textarea iframe "
                   "object embed map svg canvas audio video nav header footer aside".split())
-_CELL = ("td", "th")
 _CONTAINERS = frozenset("div td th body article section main center form li blockquote".split())
 
 # Site chrome met inside or around bodies: judged on short paragraphs and on class/id names.
@@ -211,7 +210,7 @@ def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
     if len(anchors) < 2:
         if level == 1:
             return blocks  # a known container with real text, and no better candidate
-        data_tables = _data_tables(root)
+        data_tables = treewalk.data_tables(root)
         if blocks and all(_metadata_element(t) for t in data_tables):
             return blocks  # a short article in a known container ("详见附件。"): still the article
         anchors += data_tables  # the order does not matter to a common ancestor
@@ -310,14 +309,6 @@ def _most_text(root: etree._Element) -> etree._Element:
 
 # --- tables ----------------------------------------------------------------------------------
 
-def _data_tables(root: etree._Element) -> set[etree._Element]:
-    """The tables of figures under `root`: no table inside them, a row of two cells or more."""
-    tables = list(root.iter("table"))
-    layout = {a for t in tables for a in t.iterancestors("table")}  # cheaper than a search per table
-    return {t for t in tables
-            if t not in layout and any(sum(1 for c in tr if c.tag in _CELL) >= 2 for tr in t.iter("tr"))}
-
-
 def _metadata_element(table: etree._Element) -> bool:
     return _metadata_text("".join(table.itertext())[:400])
 
@@ -406,7 +397,7 @@ class _Walker:
             self.paras += 1
 
     def walk(self, root: etree._Element) -> None:
-        self.data_tables = _data_tables(root)
+        self.data_tables = treewalk.data_tables(root)
         treewalk.walk(root, self)  # compiled: the loop over every element of the body
 
     def table(self, tbl: etree._Element) -> bool:

@@ -186,6 +186,49 @@ def walk(_Element root, walker) -> None:
             n = n.parent
 
 
+cdef tree.xmlNode* _next_in(tree.xmlNode* n, tree.xmlNode* top, bint enter) noexcept:
+    """The node after `n` in document order within `top` (entering `n` if `enter`), or NULL."""
+    if enter and n.type == tree.XML_ELEMENT_NODE and n.children is not NULL:
+        return n.children
+    while n is not top and n.next is NULL:
+        n = n.parent
+    return NULL if n is top else n.next
+
+
+cdef bint _is_data_table(tree.xmlNode* tbl) noexcept:
+    """No table inside, and a row of two cells or more."""
+    cdef tree.xmlNode* n = _next_in(tbl, tbl, True)
+    cdef tree.xmlNode* c
+    cdef int cells
+    cdef bint wide = False
+    while n is not NULL:
+        if _named(n, "table"):
+            return False
+        if not wide and _named(n, "tr"):
+            cells = 0
+            c = n.children
+            while c is not NULL:
+                if _named(c, "td") or _named(c, "th"):
+                    cells += 1
+                c = c.next
+            wide = cells >= 2
+        n = _next_in(n, tbl, True)
+    return wide
+
+
+def data_tables(_Element root) -> set:
+    """The tables of figures under `root` (itself included): no table inside them, and a row
+    of two cells or more; the others are layout tables or one-column boxes."""
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* n = top
+    found = set()
+    while n is not NULL:
+        if _named(n, "table") and _is_data_table(n):
+            found.add(elementFactory(root._doc, n))
+        n = _next_in(n, top, True)
+    return found
+
+
 def table_rows(_Element tbl, int index) -> list:
     """The printed rows of a data table: its <tr>s (as tbl.iter("tr")), each a list of TCell
     for its <td>/<th> children as printed, spans kept; cells hidden by an inline style left out."""

@@ -17,6 +17,13 @@ from parsers.model import Report
 from reportgen import HTML_STYLES, generate, render_html
 
 
+def reference_data_tables(root: etree._Element) -> set[etree._Element]:
+    tables = list(root.iter("table"))
+    layout = {a for t in tables for a in t.iterancestors("table")}
+    return {t for t in tables
+            if t not in layout and any(sum(1 for c in tr if c.tag in ("td", "th")) >= 2 for tr in t.iter("tr"))}
+
+
 def reference_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
     rows: list[list[TCell]] = []
     for tr in tbl.iter("tr"):
@@ -44,7 +51,7 @@ class ReferenceWalker(H._Walker):
     """parsers.html._Walker with its loop in Python over lxml's iterwalk."""
 
     def walk(self, root: etree._Element) -> None:
-        self.data_tables = H._data_tables(root)
+        self.data_tables = reference_data_tables(root)
         events = etree.iterwalk(root, events=("start", "end"))
         buf, flush = self.buf, self.flush
         for event, el in events:
@@ -99,6 +106,7 @@ class ReferenceWalker(H._Walker):
 
 
 def _both(root: etree._Element) -> tuple[list, list]:
+    assert treewalk.data_tables(root) == reference_data_tables(root)
     compiled, reference = H._Walker(), ReferenceWalker()
     compiled.walk(root)
     reference.walk(root)

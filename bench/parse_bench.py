@@ -35,19 +35,22 @@ def corpus(n: int) -> list[tuple[str, bytes]]:
     return docs
 
 
-def per_doc(fn: Callable[[bytes], object], docs: list[bytes], repeat: int) -> float:
-    """CPU seconds per document (process time: one core, not wall clock), the best of `repeat`
-    passes: on a shared machine the other processes only ever add time. Each pass starts
-    without the layouts read before (parsers.tables), as one crawl's pass over new reports
-    would: a layout met again within the pass is replayed, a layout of an earlier pass is not."""
-    best = float("inf")
+def per_doc(fns: dict[str, Callable[[bytes], object]], docs: list[bytes], repeat: int) -> dict[str, float]:
+    """CPU seconds per document for each function (process time: one core, not wall clock),
+    the best of `repeat` passes. The functions take turns, pass by pass, so that a machine
+    whose speed drifts (a shared host) slows them alike; the best pass counts because the
+    other processes only ever add time. Each pass starts without the layouts read before
+    (parsers.tables), as one crawl's pass over new reports would: a layout met again within the
+    pass is replayed, a layout of an earlier pass is not."""
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
-        tables._PLANS.clear()
-        start = time.process_time()
-        for d in docs:
-            fn(d)
-        best = min(best, time.process_time() - start)
-    return best / len(docs)
+        for name, fn in fns.items():
+            tables._PLANS.clear()
+            start = time.process_time()
+            for d in docs:
+                fn(d)
+            best[name] = min(best[name], time.process_time() - start)
+    return {name: t / len(docs) for name, t in best.items()}
 
 
 def bs4_blocks(data: bytes) -> list:
@@ -79,12 +82,12 @@ def main(argv: list[str] | None = None) -> None:
     docs = [d for _, d in styled]
     size = sum(map(len, docs)) / len(docs)
     ok = sum(parse(d, "text/html").status != "failed" for d in docs[:100])  # warm-up and sanity
-    t_lxml = per_doc(lxml.html.fromstring, docs, args.repeat)
-    t_front = per_doc(lambda d: to_blocks(d, Report()), docs, args.repeat)
-    t_parse = per_doc(lambda d: parse(d, "text/html"), docs, args.repeat)
+    t = per_doc({"lxml": lxml.html.fromstring, "front": lambda d: to_blocks(d, Report()),
+                 "parse": lambda d: parse(d, "text/html")}, docs, args.repeat)
+    t_lxml, t_front, t_parse = t["lxml"], t["front"], t["parse"]
     sample = docs[: args.bs4_n]
-    t_bs4_tree = per_doc(lambda d: BeautifulSoup(d, "lxml"), sample, args.repeat)
-    t_bs4 = per_doc(bs4_blocks, sample, args.repeat)
+    t = per_doc({"tree": lambda d: BeautifulSoup(d, "lxml"), "blocks": bs4_blocks}, sample, args.repeat)
+    t_bs4_tree, t_bs4 = t["tree"], t["blocks"]
 
     tables._PLANS.clear()
     for d in docs:
@@ -108,8 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     per_style = []
     for style in HTML_STYLES:
         group = [d for s, d in styled if s == style]
-        t_base = per_doc(lxml.html.fromstring, group, args.repeat)
-        per_style.append(f"{style} {per_doc(lambda d: parse(d, 'text/html'), group, args.repeat) / t_base:.1f}x")
+        t = per_doc({"lxml": lxml.html.fromstring, "parse": lambda d: parse(d, "text/html")}, group, args.repeat)
+        per_style.append(f"{style} {t['parse'] / t['lxml']:.1f}x")
     print("whole parse per style, vs bare lxml: " + ", ".join(per_style))
 
 

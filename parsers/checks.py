@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from .model import Report
 from .spec import identities, template
@@ -88,7 +88,6 @@ def _compiled(version: str, variant: bool) -> _Compiled:
 
 
 _ABSENT = object()  # a key the document does not print at all
-_KEY_OF = attrgetter("table", "row", "column")
 _VARIANT_PARTS = ("other_no_correction", "other_unpaid_fee", "other_other")
 
 
@@ -97,7 +96,7 @@ def check_identities(report: Report) -> None:
     if report.template not in ("2021", "2019"):
         return
     cells = report.cells
-    keys = list(map(_KEY_OF, cells))  # (built in C: ~200 cells)
+    keys = [(c.table, c.row, c.column) for c in cells]
     printed = set(keys)
     variant = report.template == "2021" and ("applications", "other_handling", "total") in printed and \
         not any(("applications", part, "total") in printed for part in _VARIANT_PARTS)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import lxml.html
 from bs4 import BeautifulSoup
 
-from parsers import parse, tables
+from parsers import parse
 from parsers.html import to_blocks
 from parsers.model import Report
 from reportgen import HTML_STYLES, generate, render_html
@@ -39,13 +39,10 @@ def per_doc(fns: dict[str, Callable[[bytes], object]], docs: list[bytes], repeat
     """CPU seconds per document for each function (process time: one core, not wall clock),
     the best of `repeat` passes. The functions take turns, pass by pass, so that a machine
     whose speed drifts (a shared host) slows them alike; the best pass counts because the
-    other processes only ever add time. Each pass starts without the layouts read before
-    (parsers.tables), as one crawl's pass over new reports would: a layout met again within the
-    pass is replayed, a layout of an earlier pass is not."""
+    other processes only ever add time."""
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
         for name, fn in fns.items():
-            tables._PLANS.clear()
             start = time.process_time()
             for d in docs:
                 fn(d)
@@ -89,13 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     t = per_doc({"tree": lambda d: BeautifulSoup(d, "lxml"), "blocks": bs4_blocks}, sample, args.repeat)
     t_bs4_tree, t_bs4 = t["tree"], t["blocks"]
 
-    tables._PLANS.clear()
-    for d in docs:
-        parse(d, "text/html")
-    layouts = len(tables._PLANS)
     print(f"{len(docs)} generated HTML reports, {size / 1024:.0f} KiB on average, "
-          f"{len(HTML_STYLES)} styles; {ok}/100 parsed without failure; "
-          f"{layouts} distinct table layouts (each read once per pass, then replayed)")
+          f"{len(HTML_STYLES)} styles; {ok}/100 parsed without failure")
     rows = [
         ("bare lxml.html.fromstring", t_lxml),
         ("parsers.html.to_blocks (front end, lxml)", t_front),

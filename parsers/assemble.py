@@ -15,7 +15,7 @@ from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, i
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
-from .tables import SECTION_TABLE, VARIANT_OF, read_tables
+from .tables import SECTION_TABLE, VARIANT_OF, TableReader
 
 MAX_BLOCKS = 100_000
 MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
@@ -117,14 +117,16 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     report.template = version
 
     if version in ("2019", "2021"):
-        printed = []
+        reader = TableReader(version, report)
         for bi, t in tables:
+            budget.check()
             hidx = section_of_block.get(bi)
             std = None
             if hidx is not None:
                 std = headings[hidx].standard or headings[hidx].number
-            printed.append((t, SECTION_TABLE.get(std)))
-        report.cells = read_tables(version, report, printed, budget.check)
+            reader.feed(t, SECTION_TABLE.get(std), budget.check)
+        budget.check()
+        report.cells = reader.finish()
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 

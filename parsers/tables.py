@@ -9,7 +9,6 @@ arithmetic (solve.py) where counting is not enough.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -115,62 +114,6 @@ def _values(row: list[TCell], texts: list[str]) -> list[bool]:
     return values
 
 
-# A layout read before: portals publish every report of a template from the same page or
-# document template, so the same labels stand in the same cells and only the numbers change.
-# How such a layout's printed cells map to template rows is worked out once and replayed; the
-# values are read, imputed and checked every time.
-@dataclass(frozen=True)
-class _Plan:
-    # ((table, row), how, printed, where its cells are: (table i, row i, first, end) or a list
-    # of (table i, row i, cell i) / None / MISSING / UNKNOWN)
-    rows: tuple[tuple[tuple[str, str], str, int, Any], ...]
-    only_totals: bool
-
-
-_PLANS: dict[tuple, _Plan] = {}
-_MAX_PLANS = 2_000
-_SEP, _NUMBER = "\x1f", "\x00"
-_NUMBER_CELL = re.compile(r"\x1f[0-9]{1,30}(?=\x1f)")  # a whole cell of digits (always a value)
-
-
-def _layout_key(version: str, tables: list[tuple[Table, str | None]]) -> tuple | None:
-    """All a reading depends on besides the numbers: every printed cell's text, a cell of
-    digits standing as one mark. None for a layout that is not keyed."""
-    key: list[Any] = [version]
-    for table, section_table in tables:
-        if table.source.get("delimiters") == "none":
-            return None  # digits run together (text.py's run rows): their cut depends on the numbers
-        texts = [c.text for row in table.rows for c in row]
-        joined = _SEP + _SEP.join(texts) + _SEP
-        if joined.count(_SEP) != len(texts) + 1 or _NUMBER in joined:
-            return None  # a text holding the marks themselves
-        key += (section_table, table.source.get("positions"), tuple(map(len, table.rows)),
-                _NUMBER_CELL.sub(_SEP + _NUMBER, joined))
-    return tuple(key)
-
-
-def read_tables(version: str, report: Report, tables: list[tuple[Table, str | None]],
-                check: Callable[[], None] = lambda: None) -> list[Cell]:
-    """The template cells of a report's printed tables, each given with the template table its
-    section names (or None); `check` is the caller's deadline."""
-    reader = TableReader(version, report)
-    key = _layout_key(version, tables)
-    plan = _PLANS.get(key) if key is not None else None
-    if plan is not None:
-        return reader.replay(plan, tables)
-    findings = len(report.findings)
-    for table, section_table in tables:
-        check()
-        reader.feed(table, section_table, check)
-    check()
-    chosen = reader.settle()
-    if key is not None and len(report.findings) == findings and len(_PLANS) < _MAX_PLANS:
-        plan = reader.plan(chosen, tables)  # (a reading that added a finding is not replayed)
-        if plan is not None:
-            _PLANS[key] = plan
-    return reader.cells(chosen)
-
-
 @dataclass
 class TableReader:
     version: str
@@ -188,7 +131,6 @@ class TableReader:
     unmatched: int = 0  # rows of values without a template label
     total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
     only_totals: bool = False
-    by_values: bool = False  # some reading was chosen by the numbers (then no layout plan)
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -425,8 +367,7 @@ class TableReader:
 
     # --- settling values ----------------------------------------------------------------
 
-    def settle(self) -> dict[tuple[str, str], Any]:
-        """Which reading each row keeps (see _resolve)."""
+    def finish(self) -> list[Cell]:
         if self.unmatched > MAX_UNMATCHED:
             self.report.add_finding("row_unmatched", "info", f"{self.unmatched - MAX_UNMATCHED} more rows of "
                                     "values without a known label", count=self.unmatched - MAX_UNMATCHED)
@@ -436,8 +377,7 @@ class TableReader:
             self._appeals_block()
         self._only_totals()
         if all(len(rd.candidates) == 1 for rd in self.readings.values()):
-            return {rk: 0 for rk in self.readings}  # the usual case: nothing to settle
-        self.by_values = True
+            return self._cells({rk: 0 for rk in self.readings})  # the usual case: nothing to settle
         vectors: dict[tuple[str, str], list[tuple]] = {}
         for rk, rd in self.readings.items():
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
@@ -448,7 +388,8 @@ class TableReader:
                 hv = tuple(_row_value(rd.table, self._columns(*rk), hinted, j) for j in range(len(hinted)))
                 rd.hint = vecs.index(hv) if hv in vecs else None
             vectors[rk] = vecs
-        return self._resolve(vectors)
+        chosen = self._resolve(vectors)
+        return self._cells(chosen)
 
     def _only_totals(self) -> None:
         """Section 三 printed with only its 总计 column (every row's values under 总计): the
@@ -522,7 +463,6 @@ class TableReader:
             return worst
 
         if len(rd.candidates) > 1:
-            self.by_values = True
             scored = [(fit(c), c) for c in rd.candidates]
             best = max(f for f, _ in scored)
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
@@ -677,46 +617,9 @@ class TableReader:
             return {}  # not exhaustive: the readings found prove nothing about the others
         return seen
 
-    # --- layouts read before ----------------------------------------------------------------
-
-    def plan(self, chosen: dict[tuple[str, str], Any], tables: list[tuple[Table, str | None]]) -> _Plan | None:
-        """Where each template row's cells were printed, to replay on another report of the
-        same layout; None when a reading depended on the numbers or made cells of its own."""
-        if self.by_values or any(pick != 0 for pick in chosen.values()):
-            return None
-        where = {id(c): (ti, ri, ci) for ti, (t, _) in enumerate(tables)
-                 for ri, row in enumerate(t.rows) for ci, c in enumerate(row)}
-        rows = []
-        for rk, rd in self.readings.items():
-            refs = []
-            for p in rd.candidates[0]:
-                at = p if p is None or p is MISSING or p is UNKNOWN else where.get(id(p))
-                if at is None and p is not None:
-                    return None  # a cell made while reading (a split, a blanked copy)
-                refs.append(at)
-            ti, ri, ci = refs[0] if refs and isinstance(refs[0], tuple) else (0, 0, -1)
-            if ci >= 0 and refs == [(ti, ri, ci + k) for k in range(len(refs))]:
-                refs = (ti, ri, ci, ci + len(refs))  # the usual case: consecutive cells of one row
-            rows.append((rk, rd.how, rd.printed, refs))
-        return _Plan(tuple(rows), self.only_totals)
-
-    def replay(self, plan: _Plan, tables: list[tuple[Table, str | None]]) -> list[Cell]:
-        """The cells of a report whose layout `plan` was made from: the same readings, this
-        report's printed cells."""
-        printed = [t.rows for t, _ in tables]
-        for (table, row), how, n_printed, refs in plan.rows:
-            if isinstance(refs, tuple):
-                ti, ri, start, stop = refs
-                cand = printed[ti][ri][start:stop]
-            else:
-                cand = [r if r is None or r is MISSING or r is UNKNOWN else printed[r[0]][r[1]][r[2]] for r in refs]
-            self.readings[(table, row)] = Reading(table, row, [cand], how, n_printed)
-        self.only_totals = plan.only_totals
-        return self.cells({rk: 0 for rk in self.readings})
-
     # --- cells ----------------------------------------------------------------------------
 
-    def cells(self, chosen: dict[tuple[str, str], Any]) -> list[Cell]:
+    def _cells(self, chosen: dict[tuple[str, str], Any]) -> list[Cell]:
         out: list[Cell] = []  # one per key: rows are distinct, and so are a row's columns
         blanks: list[Cell] = []
         add = self.report.add_finding

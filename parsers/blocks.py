@@ -29,7 +29,10 @@ class TCell:
 class Table:
     """A table as printed: rows of cells. One logical table may arrive as several Tables."""
     rows: list[list[TCell]]
-    source: dict[str, Any] = field(default_factory=dict)  # {"table": t} | {"line": n} | {"page": p}
+    # {"table": t} | {"line": n} | {"page": p}; "runs": True when cells may hold the digits of
+    # several cells run together (their TCell source says "run"), "positions": "lost" when
+    # empty cells were not printed at all
+    source: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -40,7 +40,7 @@ VARIANT_OF = {"other_handling": ("other_no_correction", "other_unpaid_fee", "oth
 Printed = TCell
 
 
-@dataclass
+@dataclass(slots=True)
 class Reading:
     """What was printed for one template row: one or several candidate assignments."""
     table: str
@@ -102,15 +102,20 @@ def _is_value(cell: TCell) -> bool:
     return v or cell.source.get("run") is True
 
 
-def _values(row: list[TCell], texts: list[str]) -> list[bool]:
+def _values(row: list[TCell], texts: list[str], runs: bool) -> list[bool]:
     """Which cells of a row hold a value (`_is_value`): the memo answers for most cells (the
-    numbers) without a call per cell."""
+    numbers and the labels) without a call per cell. `runs`: cells may hold digits run together."""
     values = [*map(_VALUE_TEXT.get, texts)]  # None: a text not seen yet (or an empty cell)
-    for i, v in enumerate(values):
-        if v is None:
-            values[i] = bool(texts[i]) and _is_value(row[i])
-        elif not v:  # a label: a value only as digits run together (see _is_value)
-            values[i] = row[i].source.get("run") is True
+    if runs:
+        for i, v in enumerate(values):
+            if v is None:
+                values[i] = bool(texts[i]) and _is_value(row[i])
+            elif not v:  # a label: a value only as digits run together (see _is_value)
+                values[i] = row[i].source.get("run") is True
+    elif None in values:
+        for i, v in enumerate(values):
+            if v is None:
+                values[i] = bool(texts[i]) and _is_value(row[i])
     return values
 
 
@@ -131,6 +136,7 @@ class TableReader:
     unmatched: int = 0  # rows of values without a template label
     total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
     only_totals: bool = False
+    runs: bool = False  # some table may hold digits of several cells run together (Table.source)
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -146,6 +152,7 @@ class TableReader:
         if section_table:
             self.current = section_table
         self.header_x = {}
+        self.runs = self.runs or bool(table.source.get("runs"))
         positions_lost = table.source.get("positions") == "lost"
         for n, row in enumerate(table.rows):
             if n % 64 == 63:
@@ -229,7 +236,7 @@ class TableReader:
                 self.appeals_values.extend(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
-        values = _values(row, texts)
+        values = _values(row, texts, self.runs)
         has_value = True in values
         if not has_value:
             outcome = self._label_row(texts)
@@ -298,11 +305,13 @@ class TableReader:
         """The candidate assignments of printed cells to the row's n columns.
 
         `header_at`: where, among `fields`, the header of the row's first column stands."""
-        runs = [c for c in fields if c.source.get("run")]
+        runs = [c for c in fields if c.source.get("run")] if self.runs else None
         if runs and n > 1:
             return self._split(table, key, runs[0], n)
         if runs:
             fields = runs
+        if len(fields) == n and not positions_lost:  # the usual row: one value per column
+            return Reading(table, key, [list(fields)], printed=len([1 for c in fields if c.text]))
         filled = [i for i, c in enumerate(fields) if c.text]
         k = len(filled)
         collapsed = positions_lost and self._trailing_empties(fields, filled)
@@ -642,7 +651,9 @@ class TableReader:
                             table=table, row=row, column=col)
             else:
                 printed_row = rd.candidates[pick]
-                kept = len([p for p in printed_row if p is not None and p.text])
+                # (a positional reading keeps every value it printed: nothing to count)
+                kept = rd.printed if rd.how == "positional" else \
+                    len([p for p in printed_row if p is not None and p.text])
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)

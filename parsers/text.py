@@ -252,5 +252,5 @@ def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) 
             i += 1
             continue
         break
-    blocks.append(Table(rows, {"line": start + 1, "delimiters": "none"}))
+    blocks.append(Table(rows, {"line": start + 1, "delimiters": "none", "runs": True}))
     return i

@@ -62,6 +62,15 @@ cdef str _run(tree.xmlNode* n):
     return "".join(parts)
 
 
+cdef inline tree.xmlNode* _next_in(tree.xmlNode* n, tree.xmlNode* top, bint enter) noexcept:
+    """The node after `n` in document order within `top` (entering `n` if `enter`), or NULL."""
+    if enter and n.type == tree.XML_ELEMENT_NODE and n.children is not NULL:
+        return n.children
+    while n is not top and n.next is NULL:
+        n = n.parent
+    return NULL if n is top else n.next
+
+
 cdef str _all_text(tree.xmlNode* top):
     """Every text node under `top` in document order (tostring(method="text"), itertext())."""
     cdef tree.xmlNode* c = top.children
@@ -71,17 +80,9 @@ cdef str _all_text(tree.xmlNode* top):
         return _utf8(c.content) if c.content is not NULL else ""
     parts = []
     while c is not NULL:
-        if _is_text(c):
-            if c.content is not NULL:
-                parts.append(_utf8(c.content))
-        elif c.type == tree.XML_ELEMENT_NODE and c.children is not NULL:
-            c = c.children
-            continue
-        while c.next is NULL:
-            c = c.parent
-            if c is top:
-                return "".join(parts)
-        c = c.next
+        if _is_text(c) and c.content is not NULL:
+            parts.append(_utf8(c.content))
+        c = _next_in(c, top, True)
     return "".join(parts)
 
 
@@ -186,15 +187,6 @@ def walk(_Element root, walker) -> None:
             n = n.parent
 
 
-cdef tree.xmlNode* _next_in(tree.xmlNode* n, tree.xmlNode* top, bint enter) noexcept:
-    """The node after `n` in document order within `top` (entering `n` if `enter`), or NULL."""
-    if enter and n.type == tree.XML_ELEMENT_NODE and n.children is not NULL:
-        return n.children
-    while n is not top and n.next is NULL:
-        n = n.parent
-    return NULL if n is top else n.next
-
-
 cdef bint _is_data_table(tree.xmlNode* tbl) noexcept:
     """No table inside, and a row of two cells or more."""
     cdef tree.xmlNode* n = _next_in(tbl, tbl, True)
@@ -233,7 +225,7 @@ def table_rows(_Element tbl, int index) -> list:
     """The printed rows of a data table: its <tr>s (as tbl.iter("tr")), each a list of TCell
     for its <td>/<th> children as printed, spans kept; cells hidden by an inline style left out."""
     cdef tree.xmlNode* top = tbl._c_node
-    cdef tree.xmlNode* n = top.children
+    cdef tree.xmlNode* n = _next_in(top, top, True)
     cdef tree.xmlNode* cell
     cdef list rows = []
     cdef list row
@@ -269,13 +261,5 @@ def table_rows(_Element tbl, int index) -> list:
                 cell = cell.next
             if row:
                 rows.append(row)
-        # on through every descendant, as tbl.iter("tr") does
-        if n.type == tree.XML_ELEMENT_NODE and n.children is not NULL:
-            n = n.children
-            continue
-        while n.next is NULL:
-            n = n.parent
-            if n is top:
-                return rows
-        n = n.next
+        n = _next_in(n, top, True)  # on through every descendant, as tbl.iter("tr") does
     return rows

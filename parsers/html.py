@@ -44,8 +44,6 @@ _KNOWN_CLASSES = frozenset(("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "trs
                             "wp_articlecontent"))
 _BY_ID = etree.XPath('id("' + " ".join(_KNOWN_IDS) + '")')  # libxml2 indexes HTML ids
 _CLASS_TAGS = ("div", "section", "article", "main")
-_CLASS_IN_SOURCE = re.compile(rb"(?i:class)\s*=\s*[\"']?(?:[^\"'>]*\s)?(?:" + b"|".join(
-    c.encode() for c in sorted(_KNOWN_CLASSES)) + rb")[\s\"'>]")
 
 # A numbered section heading ("一、总体情况", "（三）…", "3. …") naming one of the report's parts,
 # in any template generation; menus carry the same words but not the numbering.
@@ -117,7 +115,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
     if parser.error_log.filter_types([etree.ErrorTypes.ERR_RESOURCE_LIMIT]):
         report.add_finding("html_too_deep", "warning",
                            "markup nested deeper than the parser's limit; the rest of the page is not read")
-    return _with_title(_body_blocks(root, raw), _title(root))
+    return _with_title(_body_blocks(root), _title(root))
 
 
 # --- the title ---------------------------------------------------------------------------
@@ -156,27 +154,6 @@ def _text(el: etree._Element) -> str:
     return _STRING(el)
 
 
-_MAX_CLASS_LOOKS = 32  # class attributes looked at in the bytes before the tree is asked instead
-
-
-def _class_in_source(raw: bytes) -> bool:
-    """Whether the page's bytes may name a known container class in a class attribute: False
-    only when they certainly do not (then the walk over every <div> is saved).
-
-    The pattern is tried only where "class" (in any case) starts: a search from every byte
-    position costs more than the walk it saves. A page with more class attributes than
-    _MAX_CLASS_LOOKS (Word's HTML has hundreds, and few <div>s) is left to that walk."""
-    find = raw.lower().find
-    at = find(b"class")
-    for _ in range(_MAX_CLASS_LOOKS):
-        if at < 0:
-            return False
-        if _CLASS_IN_SOURCE.match(raw, at):
-            return True
-        at = find(b"class", at + 1)
-    return at >= 0
-
-
 def _section_words(text: str) -> set[str]:
     """The section words of `text` that follow a numbering (a plain word search first: fast)."""
     found = set()
@@ -192,14 +169,11 @@ def _section_words(text: str) -> set[str]:
     return found
 
 
-def _body_blocks(root: etree._Element, raw: bytes) -> list[Block]:
+def _body_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the report body: a known container's when they look like a report, else
     those under the numbered section headings (or the data tables), else the most paragraph text."""
     blocks, level = [], 0
-    known = _BY_ID(root)
-    if _class_in_source(raw):  # a cheap look at the bytes often saves a walk over every <div>
-        known += [el for el in root.iter(*_CLASS_TAGS)
-                  if (c := el.get("class")) and not _KNOWN_CLASSES.isdisjoint(c.split())]
+    known = _BY_ID(root) + treewalk.with_class(root, _CLASS_TAGS, _KNOWN_CLASSES)
     known = list(dict.fromkeys(known))  # an element can match by id and by class
     if known:
         blocks = _walk(known[0] if len(known) == 1 else _best_container(known))
@@ -335,16 +309,6 @@ def _metadata_text(head: str) -> bool:
 
 # --- the walk ----------------------------------------------------------------------------
 
-def _hidden_style(style: str) -> bool:
-    """An inline style that hides its element (inline styles only: what editors and Word write)."""
-    hidden = _HIDING.get(style)
-    if hidden is None:
-        hidden = "display:none" in style.replace(" ", "").lower()
-        if len(_HIDING) < 20_000:
-            _HIDING[style] = hidden
-    return hidden
-
-
 def _chrome_attrs(attrs: str) -> bool:
     """A block's class and id ("class id") naming a chrome box (share, breadcrumb, print …)."""
     if attrs == " ":
@@ -368,7 +332,6 @@ def _chrome_text(text: str) -> bool:
 
 
 # verdicts memoized: pages of one portal repeat their styles, class names and chrome lines
-_HIDING: dict[str, bool] = {}
 _CHROME_ATTRS: dict[str, bool] = {}
 _CHROME_PARAS: dict[str, bool] = {}
 

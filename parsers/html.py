@@ -229,21 +229,10 @@ def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
 
 def _heading_anchors(root: etree._Element) -> list[etree._Element]:
     """Block elements whose whole (short) text is a numbered section heading."""
-    found, seen = [], set()
-    body = next(root.iter("body"), root)
-    for t in body.xpath(".//text()"):
-        if not _SECTION_WORD.search(t):
-            continue
-        el = t.getparent()
-        if t.is_tail:
-            el = el.getparent()
-        while el is not None and el.tag not in _BLOCK:
-            el = el.getparent()
-        if el is None or id(el) in seen:
-            continue
+    found = []
+    for el in treewalk.section_blocks(next(root.iter("body"), root), _SECTION_WORDS):
         line = _clean(_text(el))
         if len(line) <= 60 and _HEADING_LINE.match(line) and _section_words(line):
-            seen.add(id(el))
             found.append(el)
     return found
 

@@ -392,6 +392,31 @@ def with_class(_Element root, tuple tags, frozenset classes) -> list:
     return found
 
 
+def section_blocks(_Element root, words) -> list:
+    """The block elements (parsers.html._BLOCK) around the text nodes under `root` that hold one
+    of `words`, each once, in the document order of those text nodes."""
+    cdef list wanted = [word.encode() for word in words]
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* n = _next_in(top, top, True)
+    cdef tree.xmlNode* p
+    cdef bytes w
+    found, seen = [], set()
+    while n is not NULL:
+        if _is_text(n) and n.content is not NULL and not _blank(n):
+            for w in wanted:
+                if strstr(<const char*>n.content, <const char*>w) is not NULL:
+                    p = n.parent
+                    while p is not NULL and p.type == tree.XML_ELEMENT_NODE and \
+                            _KIND.get(_utf8(p.name), INLINE) != BLOCK:
+                        p = p.parent
+                    if p is not NULL and p.type == tree.XML_ELEMENT_NODE and <size_t>p not in seen:
+                        seen.add(<size_t>p)
+                        found.append(elementFactory(root._doc, p))
+                    break
+        n = _next_in(n, top, True)
+    return found
+
+
 def table_rows(_Element tbl, int index) -> list:
     """The printed rows of a data table: its <tr>s (as tbl.iter("tr")), each a list of TCell
     for its <td>/<th> children as printed, spans kept; cells hidden by an inline style left out."""

@@ -115,7 +115,20 @@ def reference_with_class(root: etree._Element) -> list[etree._Element]:
             if (c := el.get("class")) and not H._KNOWN_CLASSES.isdisjoint(c.split())]
 
 
+def reference_section_blocks(root: etree._Element) -> list[etree._Element]:
+    found = []
+    for t in root.xpath(".//text()"):
+        if H._SECTION_WORD.search(t):
+            el = t.getparent().getparent() if t.is_tail else t.getparent()
+            while el is not None and el.tag not in H._BLOCK:
+                el = el.getparent()
+            if el is not None and el not in found:
+                found.append(el)
+    return found
+
+
 def _both(root: etree._Element) -> tuple[list, list]:
+    assert treewalk.section_blocks(root, H._SECTION_WORDS) == reference_section_blocks(root)
     assert treewalk.data_tables(root) == reference_data_tables(root)
     assert treewalk.with_class(root, H._CLASS_TAGS, H._KNOWN_CLASSES) == reference_with_class(root)
     compiled, reference = H._Walker(), ReferenceWalker()

@@ -141,7 +141,10 @@ def _with_title(blocks: list[Block], title: str) -> list[Block]:
     if not title:
         return blocks
     key = norm(title)
-    repeated = [i for i, b in enumerate(blocks[:4]) if isinstance(b, Para) and norm(b.text) == key]
+    # (a cleaned text has at most one space between two other characters, and norm() only
+    # drops spaces: one more than twice as long as the key cannot normalize to it)
+    repeated = [i for i, b in enumerate(blocks[:4])
+                if isinstance(b, Para) and len(key) <= len(b.text) <= 2 * len(key) and norm(b.text) == key]
     return [Para(title, {"element": "title"}, heading=1)] + [b for i, b in enumerate(blocks) if i not in repeated]
 
 
@@ -288,7 +291,7 @@ def _count(value: str | None) -> int:
 
 def _is_metadata(rows: list[list[TCell]]) -> bool:
     """The national metadata table (索引号, 发布机构, 成文日期 …) printed above the body."""
-    return _metadata_text("".join(c.text for row in rows[:6] for c in row))
+    return _metadata_text("".join([c.text for row in rows[:6] for c in row]))
 
 
 def _metadata_text(head: str) -> bool:

@@ -417,6 +417,23 @@ def section_blocks(_Element root, words) -> list:
     return found
 
 
+cdef int _span(tree.xmlNode* cell, const char* name) except -1:
+    """A rowspan or colspan as parsers.html._count reads it; plain digits without a call."""
+    cdef const tree.xmlChar* value = _plain(cell, name)
+    cdef const tree.xmlChar* p = value
+    cdef long n = 0
+    if value is NULL:
+        return _count(_attr(cell, name))
+    if not p[0]:
+        return 1  # absent or empty
+    while p[0]:
+        if not 48 <= p[0] <= 57:
+            return _count(_utf8(value))  # "2px", " 3 ", "x": the Python rule
+        n = n * 10 + (p[0] - 48) if n < 1000 else n
+        p += 1
+    return 1 if n < 1 else 500 if n > 500 else n
+
+
 def table_rows(_Element tbl, int index) -> list:
     """The printed rows of a data table: its <tr>s (as tbl.iter("tr")), each a list of TCell
     for its <td>/<th> children as printed, spans kept; cells hidden by an inline style left out."""
@@ -427,7 +444,8 @@ def table_rows(_Element tbl, int index) -> list:
     cdef list row
     cdef bint in_head, header
     cdef int r
-    cdef str text, rowspan, colspan
+    cdef str text
+    cdef int rowspan, colspan
     while n is not NULL:
         if _named(n, "tr"):
             in_head = n.parent is not NULL and _named(n.parent, "thead")
@@ -436,21 +454,19 @@ def table_rows(_Element tbl, int index) -> list:
             cell = n.children
             while cell is not NULL:
                 if _named(cell, "td") or _named(cell, "th"):
-                    rowspan = colspan = None
+                    rowspan = colspan = 1
                     if cell.properties is not NULL:
                         if _hides(cell):  # editors keep merged cells as hidden <td>s
                             cell = cell.next
                             continue
-                        rowspan = _attr(cell, "rowspan")
-                        colspan = _attr(cell, "colspan")
+                        rowspan = _span(cell, "rowspan")
+                        colspan = _span(cell, "colspan")
                     # <br> and <p> inside a cell join with no space ("本年新<br>制作数量")
                     text = _all_text(cell)
                     if not text.isdecimal():  # (most cells are numbers: nothing to clean)
                         text = _CLEANED.get(text) or _clean(text)
                     header = in_head or cell.name[1] == 104  # <th>
-                    row.append(TCell(text, {"table": index, "row": r, "col": len(row)},
-                                     1 if rowspan is None else _count(rowspan),
-                                     1 if colspan is None else _count(colspan), header))
+                    row.append(TCell(text, {"table": index, "row": r, "col": len(row)}, rowspan, colspan, header))
                 cell = cell.next
             if row:
                 rows.append(row)

@@ -195,11 +195,16 @@ class TableReader:
     def _hit(self, texts: list[str], values: list[bool]) -> tuple[int, str, str] | None:
         """(cell index, table, row) of the last label naming a template row."""
         hit: tuple[int, str, str] | None = None
-        for i, t in enumerate(texts):
-            if t and not values[i]:
-                m = self._match(t)
-                if m:
-                    hit = (i, *m)
+        if values.count(False) == 1:  # the usual row: its label, then values (found in C)
+            i = values.index(False)
+            if texts[i] and (m := self._match(texts[i])):
+                hit = (i, *m)
+        else:
+            for i, t in enumerate(texts):
+                if t and not values[i]:
+                    m = self._match(t)
+                    if m:
+                        hit = (i, *m)
         if hit is not None and self.current == "appeals" and hit[1] != "appeals" and not numbered(texts[hit[0]]) \
                 and column_matcher(self.version, "appeals")(texts[hit[0]]):
             hit = None  # 总计 as an outcome row of a transposed section 四, not (七)总计
@@ -281,7 +286,7 @@ class TableReader:
             if tx is None:
                 self.total_only[key] = False
             else:
-                printed_at = [x for x in range(i + 1, len(texts)) if texts[x]]
+                printed_at = [x for x, t in enumerate(texts[i + 1:], i + 1) if t]
                 if key == "total_processed" and len(printed_at) == 2:
                     printed_at = printed_at[1:]  # the copied (七)总计 row repeats its total in front
                 self.total_only[key] = printed_at.count(tx) == len(printed_at)  # all under 总计
@@ -311,7 +316,7 @@ class TableReader:
         if runs:
             fields = runs
         if len(fields) == n and not positions_lost:  # the usual row: one value per column
-            return Reading(table, key, [list(fields)], printed=len([1 for c in fields if c.text]))
+            return Reading(table, key, [list(fields)], "positional", len([1 for c in fields if c.text]))
         filled = [i for i, c in enumerate(fields) if c.text]
         k = len(filled)
         collapsed = positions_lost and self._trailing_empties(fields, filled)

@@ -137,6 +137,7 @@ class TableReader:
     total_only: dict[str, bool] = field(default_factory=dict)  # applications row → printed only its 总计
     only_totals: bool = False
     runs: bool = False  # some table may hold digits of several cells run together (Table.source)
+    printed_rows: set[tuple[str, str]] = field(default_factory=set)  # (table, row) of the cells made
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -662,6 +663,8 @@ class TableReader:
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)
+            if any(p is not MISSING for p in printed_row):
+                self.printed_rows.add((table, row))
             for col, printed in zip(cols, printed_row):
                 if printed is MISSING:
                     continue

@@ -58,13 +58,7 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
             problems.append(f"{enc} (no byte-order mark) text has undecodable bytes, replaced")
         return text, enc, problems
 
-    header = _canon(declared)
-    if declared and header is None:
-        problems.append(f"declared charset {declared!r} is unknown or unusable; ignored")
-    meta_name = EncodingDetector.find_declared_encoding(data, is_html=True) if html else None
-    meta = _canon(meta_name)
-    if meta_name and meta is None:
-        problems.append(f"<meta> charset {meta_name!r} is unknown or unusable; ignored")
+    header, meta = _declarations(data, declared, html, problems)
 
     strong = [e for e in (header, meta) if e and e != "latin-1"]
     candidates = list(dict.fromkeys(["utf-8"] + strong + ["gb18030"]))
@@ -94,6 +88,40 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
             best_text, best_enc, best_bad = text, enc, bad
     problems.append(f"lossy decoding: {best_bad} undecodable byte sequence(s) replaced (decoded as {best_enc})")
     return best_text, best_enc, problems
+
+
+def _declarations(data: bytes, declared: str | None, html: bool, problems: list[str]) -> tuple[str | None, str | None]:
+    """(the caller's charset, the `<meta>` charset) as codec names; a declaration naming no
+    usable codec is a problem."""
+    header = _canon(declared)
+    if declared and header is None:
+        problems.append(f"declared charset {declared!r} is unknown or unusable; ignored")
+    meta_name = EncodingDetector.find_declared_encoding(data, is_html=True) if html else None
+    meta = _canon(meta_name)
+    if meta_name and meta is None:
+        problems.append(f"<meta> charset {meta_name!r} is unknown or unusable; ignored")
+    return header, meta
+
+
+def utf8_first(data: bytes) -> bool:
+    """Whether `decode` would try UTF-8 first and its start reads as UTF-8: no byte-order mark,
+    no NUL bytes (UTF-16 shows itself by them), a first 4 KiB that is UTF-8 (a character cut at
+    the end of it allowed). Then a page that is UTF-8 throughout decodes as UTF-8."""
+    if data.startswith(tuple(bom for bom, _ in _BOMS)) or b"\x00" in data[:4096]:
+        return False
+    try:
+        codecs.utf_8_decode(data[:4096], "strict", False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def declaration_problems(data: bytes, declared: str | None, *, html: bool) -> list[str]:
+    """`decode`'s problems for a page that is UTF-8 throughout (`utf8_first` and no invalid
+    byte): only declarations naming no usable codec."""
+    problems: list[str] = []
+    _declarations(data, declared, html, problems)
+    return problems
 
 
 def _many_utf8_errors(data: bytes) -> bool:

@@ -22,7 +22,7 @@ from lxml import etree
 
 from . import treewalk
 from .blocks import Block, Image, Para, Table, TCell
-from .decode import decode
+from .decode import declaration_problems, decode, utf8_first
 from .model import Report
 from .spec import norm
 
@@ -100,15 +100,18 @@ def _clean(s: str) -> str:
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
     """The report body of an HTML page as blocks, the page title first (heading=1)."""
-    text, enc, problems = decode(data, charset, html=True)
+    parser = _parser()
+    # A UTF-8 page (most of them) is handed to libxml2 as it is, which checks its UTF-8 while
+    # parsing: an invalid byte sends it the long way, through decode(), as does any other page.
+    root = _parse(data, parser) if utf8_first(data) else None
+    if root is not None and not parser.error_log.filter_types([etree.ErrorTypes.ERR_INVALID_ENCODING]):
+        enc, problems = "utf-8", declaration_problems(data, charset, html=True)
+    else:
+        text, enc, problems = decode(data, charset, html=True)
+        raw = data if enc == "utf-8" and not problems and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
+        root = _parse(raw, parser)
     for p in problems:
         report.add_finding("encoding", "warning", p, encoding=enc)
-    raw = data if enc == "utf-8" and not problems and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
-    parser = _parser()
-    try:
-        root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError:
-        root = None
     if root is None:
         report.add_finding("empty_document", "error", "the HTML page has no content")
         return []
@@ -116,6 +119,13 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         report.add_finding("html_too_deep", "warning",
                            "markup nested deeper than the parser's limit; the rest of the page is not read")
     return _with_title(_body_blocks(root), _title(root))
+
+
+def _parse(raw: bytes, parser: etree.HTMLParser) -> etree._Element | None:
+    try:
+        return etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError:
+        return None
 
 
 # --- the title ---------------------------------------------------------------------------

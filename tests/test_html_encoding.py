@@ -102,3 +102,32 @@ def test_nonsense_and_non_text_charsets_do_not_crash():
     for charset in ("rot13", "base64", "zlib", "utf-16", "x-unknown", ""):
         bs, report = blocks(page(head=f'<meta charset="{charset}">'), charset=charset or None, encoding="gbk")
         _check(bs, report)
+
+
+def _long_ascii_head() -> str:
+    return "<style>" + "p { margin: 0 }\n" * 400 + "</style>"  # ≈ 6 KiB of ASCII before any Chinese
+
+
+def test_gbk_page_with_a_long_ascii_head_goes_the_long_way():
+    """The first 4 KiB read as UTF-8 but the page is GBK: libxml2 meets the invalid bytes and
+    the page is decoded as GB18030 after all, with no finding."""
+    bs, report = blocks(page(head='<meta charset="gbk">' + _long_ascii_head()), encoding="gbk")
+    _check(bs, report)
+    assert report.findings == []
+
+
+def test_utf8_page_damaged_after_its_head_is_read_as_damaged_utf8():
+    data = page(head=_long_ascii_head()).encode("utf-8")
+    cut = data.index("2022年，".encode())
+    bs, report = blocks(data[:cut] + b"\xff" + data[cut:])
+    assert paras(bs)[0] == TITLE
+    assert [f.code for f in report.findings] == ["encoding"]
+    assert "lossy decoding: 1 undecodable byte sequence(s) replaced (decoded as utf-8)" in report.findings[0].message
+    assert any(p.startswith("\ufffd2022年，") for p in paras(bs))
+
+
+def test_utf8_page_with_an_unusable_declaration_reports_it():
+    bs, report = blocks(page(head='<meta charset="x-no-such">'), charset="also-unknown")
+    _check(bs, report)
+    assert [f.message.split(" is ")[0] for f in report.findings] == [
+        "declared charset 'also-unknown'", "<meta> charset 'x-no-such'"]

@@ -97,9 +97,11 @@ def check_identities(report: Report) -> None:
         return
     cells = report.cells
     keys = [(c.table, c.row, c.column) for c in cells]
-    printed = set(keys)
-    variant = report.template == "2021" and ("applications", "other_handling", "total") in printed and \
-        not any(("applications", part, "total") in printed for part in _VARIANT_PARTS)
+    variant = False
+    if report.template == "2021":  # 2019's single （六）其他处理 row printed in place of its three
+        printed = set(keys)
+        variant = ("applications", "other_handling", "total") in printed and \
+            not any(("applications", part, "total") in printed for part in _VARIANT_PARTS)
     plan = _compiled(report.template, variant)
     values: list = [_ABSENT] * len(plan.slot)  # by slot; None: printed but unknown (or blank)
     for i, c in zip(map(plan.slot.get, keys), cells):  # (a key printed twice: the last one counts)

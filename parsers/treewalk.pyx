@@ -217,7 +217,7 @@ cdef const tree.xmlChar* _plain(tree.xmlNode* n, const char* name) noexcept:
         return <const tree.xmlChar*>b""
     if a.children.next is not NULL or not _is_text(a.children):
         return NULL
-    return a.children.content if a.children.content is not NULL else <const tree.xmlChar*>b""
+    return <const tree.xmlChar*>a.children.content if a.children.content is not NULL else <const tree.xmlChar*>b""
 
 
 cdef inline size_t _hash(const tree.xmlChar* s, size_t h) noexcept:

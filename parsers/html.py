@@ -9,8 +9,9 @@ containers so only the data tables inside them become Table blocks.
 
 The hot path is bare lxml: libxml2's HTML parser tolerates what portals serve, and a walk over
 its tree costs a fraction of building a BeautifulSoup tree (bench/parse_bench.py measures both);
-bs4 only finds the `<meta>` charset (see parsers.decode). The walk over the body and the reading
-of table cells are compiled (parsers/treewalk.pyx): they visit every element of the body.
+bs4 only finds the `<meta>` charset (see parsers.decode). What visits every element of a page —
+the walk over the body, the searches for data tables, container classes and heading candidates,
+the reading of table cells — is compiled (parsers/treewalk.pyx).
 """
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""The HTML front end's two hot loops, compiled: the walk over the report body and the
-reading of a data table's cells (parsers/html.py holds everything else).
+"""The HTML front end's loops over every element of a page, compiled: the walk over the
+report body, the searches for data tables, known container classes and heading candidates,
+and the reading of a data table's cells (parsers/html.py holds everything else).
 
 In Python each element visited costs a proxy object, an attribute list and a few method
 calls into lxml; here the loops read libxml2's nodes directly through lxml's public C API
 (`lxml.includes.etreepublic`), and call back into Python only for what is rare or already
 written there: cleaning a text, judging a style or a chrome box, emitting a block.
-The semantics are exactly those of lxml's `iterwalk` with `.text`/`.tail`, which the Python
-versions used (tests/test_html_treewalk.py compares both on generated pages).
+The semantics are exactly those of the Python versions over lxml's API (`iterwalk` with
+`.text`/`.tail`, `iter`, `xpath`), which tests/test_html_treewalk.py keeps as the reference.
 """
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.string cimport memset, strcmp, strlen, strstr
@@ -100,14 +101,17 @@ cdef str _all_text(tree.xmlNode* top):
     return "".join(parts)
 
 
+cdef inline tree.xmlAttr* _find_attr(tree.xmlNode* n, const char* name) noexcept:
+    cdef tree.xmlAttr* a = n.properties
+    while a is not NULL and strcmp(<const char*>a.name, name) != 0:
+        a = a.next
+    return a
+
+
 cdef str _attr(tree.xmlNode* n, const char* name):
     """An attribute's value, or None when the element has no such attribute."""
-    cdef tree.xmlAttr* a = n.properties
-    while a is not NULL:
-        if strcmp(<const char*>a.name, name) == 0:
-            return _run(a.children) or ""
-        a = a.next
-    return None
+    cdef tree.xmlAttr* a = _find_attr(n, name)
+    return None if a is NULL else _run(a.children) or ""
 
 
 cdef bint _display_none(const unsigned char* p, int* k) noexcept:
@@ -135,11 +139,9 @@ cdef bint _display_none(const unsigned char* p, int* k) noexcept:
 cdef bint _hides(tree.xmlNode* n) noexcept:
     """Whether `n` has an inline style that hides it (inline styles only: what editors and Word
     write)."""
-    cdef tree.xmlAttr* a = n.properties
+    cdef tree.xmlAttr* a = _find_attr(n, "style")
     cdef tree.xmlNode* t
     cdef int k = 0
-    while a is not NULL and strcmp(<const char*>a.name, "style") != 0:
-        a = a.next
     if a is NULL:
         return False
     t = a.children
@@ -210,9 +212,7 @@ cdef enum:
 cdef const tree.xmlChar* _plain(tree.xmlNode* n, const char* name) noexcept:
     """An attribute's value when it is one piece of text ("" when absent or empty); NULL when
     it is in several pieces."""
-    cdef tree.xmlAttr* a = n.properties
-    while a is not NULL and strcmp(<const char*>a.name, name) != 0:
-        a = a.next
+    cdef tree.xmlAttr* a = _find_attr(n, name)
     if a is NULL or a.children is NULL:
         return <const tree.xmlChar*>b""
     if a.children.next is not NULL or not _is_text(a.children):

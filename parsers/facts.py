@@ -10,6 +10,7 @@ from .sections import cn_number
 _NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十]{1,3})\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
 _CLAUSE = re.compile(r"(?:[^，,。；;：:]+|(?<=\d),(?=\d{3}))+")  # "12,190" is one number
+_CLAUSE_PLAIN = re.compile(r"[^，,。；;：:]+")  # the same, in a sentence without "," (a faster scan)
 # a figure: a digit, or a Chinese numeral before a count word (two searches: each is a fast scan)
 _DIGIT = re.compile(r"\d")
 _CN_COUNT = re.compile(r"[零〇一两二三四五六七八九十]\s*(?:件|条|起|次|篇)")
@@ -58,7 +59,7 @@ def find_facts(text: str) -> list[Fact]:
             continue
         if not _ANY_WORD.search(sentence):
             continue  # no pattern can match (one scan instead of a test per pattern and clause)
-        for cm in _CLAUSE.finditer(sentence):
+        for cm in (_CLAUSE if "," in sentence else _CLAUSE_PLAIN).finditer(sentence):
             clause = cm.group(0)
             if not (_DIGIT.search(clause) or _CN_COUNT.search(clause)) or not _ANY_WORD.search(clause):
                 continue

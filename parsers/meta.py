@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _CN_NUM = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
 _YEAR = re.compile(r"(?<![\d０-９])((?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3}")  # _YEAR's group
+_DIGIT = re.compile(r"[\d０-９]")
 _TITLE_HINT = re.compile(r"政府信息公开.{0,12}(?:年度)?报告|信息公开.{0,6}年报|年度报告")
 # the agency is what the title names before the year ("柳泉镇人民政府2021年…"), or after it
 # ("2021年度柳泉镇人民政府政府信息公开工作年度报告")
@@ -15,23 +18,34 @@ MAX_TITLE = 120
 _AGENCY_END = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|部|署|院|中心|办事处|公司|管委会|管理委员会)$")
 
 
+def _years(text: str) -> Iterator[int]:
+    """The plausible years of `text` in order: what `_YEAR.finditer` finds, found from each 年
+    backwards (a pattern led by a look-behind is tried at every position of the text)."""
+    at = text.find("年")
+    while at >= 0:
+        end = at
+        while end and text[end - 1].isspace():  # (as \s)
+            end -= 1
+        start = end - 4
+        if start >= 0 and _YEAR_DIGITS.fullmatch(text, start, end) and \
+                not (start and _DIGIT.match(text, start - 1)):  # (as the look-behind)
+            y = int(text[start:end].translate(_CN_NUM))
+            if 2000 <= y <= 2100:
+                yield y
+        at = text.find("年", at + 1)
+
+
 def find_year(text: str) -> int | None:
     """The first plausible report year in `text` (2021年度, 2021年, 二〇二一年)."""
-    for m in _YEAR.finditer(text):
-        y = int(m.group(1).translate(_CN_NUM))
-        if 2000 <= y <= 2100:
-            return y
-    return None
+    return next(_years(text), None)
 
 
 def main_year(text: str) -> int | None:
     """The year a text speaks of most (first among equals): a report's body mentions its own
     year more than 2019年修订 or the previous year."""
     counts: dict[int, int] = {}
-    for m in _YEAR.finditer(text):
-        y = int(m.group(1).translate(_CN_NUM))
-        if 2000 <= y <= 2100:
-            counts[y] = counts.get(y, 0) + 1
+    for y in _years(text):
+        counts[y] = counts.get(y, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
 
 

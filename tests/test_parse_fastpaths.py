@@ -16,6 +16,7 @@ from parsers.decode import decode
 from parsers.gcpause import paused_gc
 from parsers.html import to_blocks
 from parsers.labels import core, row_matcher, section_matcher
+from parsers.meta import _CN_NUM, _YEAR, find_year, main_year
 from parsers.model import Cell, Report
 from parsers.spec import template
 from reportgen import generate, render_html
@@ -153,3 +154,17 @@ def test_identity_checks_on_blank_unknown_and_missing_cells():
     r.findings = []
     check_identities(r)
     assert any(f.identity == "row_total" and f.row == "granted" for f in r.findings)
+
+
+YEAR_PIECES = st.sampled_from(["2019", "2021", "1999", "20", "9", "１", "二〇二一", "〇二", "一", "年", "年度",
+                                " ", "\u3000", "\n", "报告", "第"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(YEAR_PIECES, max_size=30).map("".join))
+def test_years_found_from_each_nian_are_the_lookbehind_patterns(text):
+    # the reference: the pattern with its look-behind, tried at every position
+    years = [y for m in _YEAR.finditer(text) if 2000 <= (y := int(m.group(1).translate(_CN_NUM))) <= 2100]
+    assert find_year(text) == (years[0] if years else None)
+    counts = {y: years.count(y) for y in years}
+    assert main_year(text) == (max(counts, key=counts.__getitem__) if counts else None)

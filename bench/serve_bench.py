@@ -70,12 +70,12 @@ def _timings(client: httpx.Client, url: str) -> list[float]:
     return out
 
 
-def _report(label: str, ms: list[float], target: float) -> None:
+def _report(label: str, ms: list[float], target: float | None) -> None:
     ms = sorted(ms)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    ok = "ok" if p95 <= target else "OVER TARGET"
-    print(f"{label:<34} p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   "
-          f"(target p95 ≤ {target:.0f} ms: {ok}; {len(ms)} requests)")
+    verdict = "no target" if target is None else \
+        f"target p95 ≤ {target:.0f} ms: {'ok' if p95 <= target else 'OVER TARGET'}"
+    print(f"{label:<34} p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   ({verdict}; {len(ms)} requests)")
 
 
 def main() -> None:
@@ -118,7 +118,7 @@ def main() -> None:
             for filters in ({}, {"year": year}, {"province": province}, {"year": year, "level": "county"}):
                 facets += _timings(client, f"/xxgk/reports?{httpx.QueryParams(filters)}")
             _report("search (JSON API)", search, 150)
-            _report("search page (HTML + 5 facets)", page, 300)
+            _report("search page (HTML + 5 facets)", page, None)  # (the targets: search, facet pages)
             _report("facet page (HTML + 5 facets)", facets, 300)
             indexes = client.get("/xxgk.json", params={
                 "sql": "select group_concat(name, ', ') from pragma_index_list('reports')",

@@ -3,7 +3,7 @@
 bytes, and against a BeautifulSoup(lxml) variant of the front end.
 
 Targets: ≥ 100 reports/s for the whole parse, and ≤ 3× the bare lxml time.
-`python -m bench.parse_bench [--n 2000] [--bs4-n 200] [--repeat 3]` (or `python -m bench parse`).
+`python -m bench.parse_bench [--n 3000] [--bs4-n 200] [--repeat 3]` (or `python -m bench parse`).
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def bs4_blocks(data: bytes) -> list:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.parse_bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=2000, help="reports to generate and parse")
+    ap.add_argument("--n", type=int, default=3000, help="reports to generate and parse")
     ap.add_argument("--bs4-n", type=int, default=200, help="reports for the (slow) bs4 variant")
     ap.add_argument("--repeat", type=int, default=3, help="passes per measurement; the best one counts")
     args = ap.parse_args(argv)

@@ -65,6 +65,11 @@ class ParsePool:
             self._executor = None
             for proc in list((broken._processes or {}).values()):  # a hung worker never exits by itself
                 proc.kill()
+            # The pool's feeder thread may be blocked writing a document to workers that are
+            # gone, and the interpreter's exit waits for it: close the pipe's reading end so
+            # the write fails. Later 3.11 releases do this themselves (gh-94777); Debian's
+            # 3.11.2, the venv's interpreter, does not.
+            broken._call_queue._reader.close()
             broken.shutdown(wait=False, cancel_futures=True)
 
     async def parse(self, data: bytes, media_type: str | None, name: str) -> Report:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 
 from archive.load import parse_safely
 from crawler.parsepool import ParsePool, default_workers
@@ -67,6 +70,23 @@ def test_a_document_that_keeps_hanging_is_archived_as_failed():
     assert report.status == "failed"
     assert [f.code for f in report.findings] == ["parse_timeout"]
     assert ok.status == "ok"
+
+
+def test_the_interpreter_still_exits_after_a_pool_was_replaced():
+    # the pool's feeder thread is still writing the large document when its worker is killed;
+    # on CPython 3.11.2 the exit then waited for that write forever (gh-94777)
+    script = textwrap.dedent("""
+        import asyncio
+        from crawler.parsepool import ParsePool
+        pool = ParsePool(1, timeout=0.001)
+        page = b"<html><body><p>" + "年度报告".encode() * 2_000_000 + b"</p></body></html>"
+        print(asyncio.run(pool.parse(page, "text/html", "big.html")).findings[0].code)
+    """)
+    try:
+        res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the interpreter did not exit after the pool was replaced") from None
+    assert res.returncode == 0 and res.stdout.split() == ["parse_timeout"], res.stderr
 
 
 def test_no_workers_parses_in_process():

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -41,6 +42,12 @@ def _parse_in_worker(data: bytes, media_type: str | None, name: str) -> Report:
     return report
 
 
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches the terminal's whole process group, workers included;
+    the crawl process stops them when it has finished (`ParsePool.close`), not the keyboard."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_workers() -> int:
     """One worker per core beyond the one the reactor uses; 0 (parse in-process) on one core."""
     return max(0, len(os.sched_getaffinity(0)) - 1)
@@ -57,20 +64,13 @@ class ParsePool:
         if self._executor is None:
             ctx = multiprocessing.get_context("spawn")
             # no max_tasks_per_child: Python 3.11's pool can hang when it replaces a worker
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_interrupts)
         return self._executor
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self._executor is broken:
             self._executor = None
-            for proc in list((broken._processes or {}).values()):  # a hung worker never exits by itself
-                proc.kill()
-            # The pool's feeder thread may be blocked writing a document to workers that are
-            # gone, and the interpreter's exit waits for it: close the pipe's reading end so
-            # the write fails. Later 3.11 releases do this themselves (gh-94777); Debian's
-            # 3.11.2, the venv's interpreter, does not.
-            broken._call_queue._reader.close()
-            broken.shutdown(wait=False, cancel_futures=True)
+            _discard(broken)
 
     async def parse(self, data: bytes, media_type: str | None, name: str) -> Report:
         """The document parsed in a worker (in this process when the pool has no workers)."""
@@ -92,6 +92,20 @@ class ParsePool:
         return report
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        pool, self._executor = self._executor, None
+        if pool is not None and pool._broken:  # a worker died since the last document (killed from outside)
+            _discard(pool)
+        elif pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool that is broken or hung, without waiting for its workers."""
+    for proc in list((pool._processes or {}).values()):  # a hung worker never exits by itself
+        proc.kill()
+    # The pool's feeder thread may be blocked writing a document to workers that are gone, and
+    # the interpreter's exit waits for it: close the pipe's reading end so the write fails.
+    # Later 3.11 releases do this themselves (gh-94777); Debian's 3.11.2, the venv's
+    # interpreter, does not.
+    pool._call_queue._reader.close()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -89,6 +89,36 @@ def test_the_interpreter_still_exits_after_a_pool_was_replaced():
     assert res.returncode == 0 and res.stdout.split() == ["parse_timeout"], res.stderr
 
 
+def test_workers_ignore_ctrl_c_and_a_pool_broken_between_documents_closes():
+    # Ctrl-C reaches the whole process group: the crawl process stops its workers, not the keyboard
+    script = textwrap.dedent("""
+        import asyncio, os, signal, time
+        from crawler.parsepool import ParsePool
+        pool = ParsePool(1)
+        page = b"<html><body><p>not a report</p></body></html>"
+        asyncio.run(pool.parse(page, "text/html", "a.html"))
+        (pid,) = pool._executor._processes
+        os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        asyncio.run(pool.parse(page, "text/html", "b.html"))
+        print("same worker" if set(pool._executor._processes) == {pid} else "replaced")
+        # killed from outside while a large document is on its way to it, and the crawl ends
+        # before anyone awaits that document
+        big = b"<html><body><p>" + "年度报告".encode() * 2_000_000 + b"</p></body></html>"
+        pool._executor.submit(len, big)
+        os.kill(pid, signal.SIGKILL)
+        while not pool._executor._broken:
+            time.sleep(0.05)
+        pool.close()
+        print("closed")
+    """)
+    try:
+        res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the pool or the interpreter hung") from None
+    assert res.returncode == 0 and res.stdout.split("\n")[:2] == ["same worker", "closed"], res.stderr
+
+
 def test_no_workers_parses_in_process():
     pool = ParsePool(0)
     report = asyncio.run(pool.parse(b"not a report", "text/plain", "x.txt"))

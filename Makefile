@@ -6,8 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages: the interpreter with venv, headless browser tests, CJK fonts, document
-# conversion (DOC/WPS/PDF), a C compiler and Python headers for the one compiled module
-# (parsers/treewalk.pyx).
+# conversion (DOC/WPS/PDF), a C compiler and Python headers for the compiled modules (setup.py).
 DEBS   := python3.11 python3.11-venv python3.11-dev chromium fonts-wqy-microhei libreoffice-writer-nogui \
           antiword catdoc poppler-utils gcc libc6-dev
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

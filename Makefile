@@ -1,44 +1,53 @@
 # Set-up and entry points. `make test` and `make demo` bootstrap everything they need.
-# Debian's CPython 3.11 (installed by `debs`): built with PGO and LTO, statically linked; the
-# parse runs ≈ 10 % faster on it than on a default source build such as pyenv's
-PYTHON ?= /usr/bin/python3.11
+# Any CPython ≥ 3.11: `make venv PYTHON=python3.13` picks another interpreter.
+PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages: the interpreter with venv, headless browser tests, CJK fonts, document
-# conversion (DOC/WPS/PDF), a C compiler and Python headers for the compiled modules (setup.py).
-DEBS   := python3.11 python3.11-venv python3.11-dev chromium fonts-wqy-microhei libreoffice-writer-nogui \
-          antiword catdoc poppler-utils gcc libc6-dev
-SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check
 
-.PHONY: venv debs test demo bench clean
+.PHONY: venv sysdeps test test-fast demo demo-distributed bench docs lock clean
 
 venv: $(STAMP)
 
-# (rebuilt when a parser source changes: setup.py compiles some of them)
-$(STAMP): requirements.lock pyproject.toml setup.py $(wildcard parsers/*.py parsers/*.pyx) | debs
+$(STAMP): requirements.lock pyproject.toml
 	@# a venv made by another interpreter is made anew (its links would point at the old one)
-	[ "$$($(BIN)/python -VV 2>/dev/null)" = "$$($(PYTHON) -VV)" ] || $(PYTHON) -m venv --clear $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	@[ "$$($(BIN)/python -VV 2>/dev/null)" = "$$($(PYTHON) -VV)" ] || $(PYTHON) -m venv --clear $(VENV)
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps -e .
 	touch $@
 
-debs:
-	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:" $$missing; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+# The system tools some tests and the demo use (browser, office converters, Redis, a CJK font):
+# installed with apt-get where there is one, else named (scripts/sysdeps.sh).
+sysdeps:
+	@sh scripts/sysdeps.sh
 
-test: venv debs
+test: venv sysdeps
 	$(BIN)/pytest -q
 
-demo: venv debs
+# the inner loop: no crawls, browsers, office conversions, Redis or slow tests (under a minute)
+test-fast: venv
+	$(BIN)/pytest -q -m "not crawl and not browser and not office and not distributed and not slow"
+
+demo: venv sysdeps
 	$(BIN)/xxgk demo
 
-bench: venv debs
+demo-distributed: venv sysdeps
+	$(BIN)/xxgk demo --workers 3
+
+bench: venv sysdeps
 	$(BIN)/python -m bench
 
+# docs/cli.md from every command's --help (tests/test_docs.py checks it is current)
+docs: venv
+	$(BIN)/cog -r docs/cli.md
+
+# one lock for every supported interpreter: resolve on $(PYTHON), then check 3.11–3.13 install it
+lock:
+	rm -rf build/lock && $(PYTHON) -m venv build/lock
+	build/lock/bin/pip install -q --disable-pip-version-check '.[test]'
+	{ echo "# Every package pinned, for CPython 3.11–3.13 (make venv installs this, then the project with --no-deps)."; \
+	  echo "# Regenerate: make lock"; build/lock/bin/pip freeze --exclude xxgk-archive; } > requirements.lock
+
 clean:
-	rm -rf $(VENV) data build *.egg-info parsers/*.c parsers/*.so
+	rm -rf $(VENV) data build *.egg-info

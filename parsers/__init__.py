@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compiled import stale
 from .model import Cell, Fact, Finding, Report, Section
-
-if _stale := stale(Path(__file__).parent):
-    raise ImportError(f"parsers: {', '.join(_stale)} changed after being compiled; rebuild with "
-                      "`make venv` (or `pip install -e .`)")
 
 PARSER_VERSION = "0.1.0"
 

@@ -9,19 +9,15 @@ containers so only the data tables inside them become Table blocks.
 
 The hot path is bare lxml: libxml2's HTML parser tolerates what portals serve, and a walk over
 its tree costs a fraction of building a BeautifulSoup tree (bench/parse_bench.py measures both);
-bs4 only finds the `<meta>` charset (see parsers.decode). What visits every element of a page —
-the walk over the body, the searches for data tables, container classes and heading candidates,
-the reading of table cells — is compiled (parsers/treewalk.pyx).
+bs4 only finds the `<meta>` charset (see parsers.decode).
 """
 from __future__ import annotations
 
 import re
-import sys
 import threading
 
 from lxml import etree
 
-from . import treewalk
 from .blocks import Block, Image, Para, Table, TCell
 from .decode import declaration_problems, decode, utf8_first
 from .model import Report
@@ -187,7 +183,7 @@ def _body_blocks(root: etree._Element) -> list[Block]:
     """The blocks of the report body: a known container's when they look like a report, else
     those under the numbered section headings (or the data tables), else the most paragraph text."""
     blocks, level = [], 0
-    known = _BY_ID(root) + treewalk.with_class(root, _CLASS_TAGS, _KNOWN_CLASSES)
+    known = _BY_ID(root) + _with_class(root)
     known = list(dict.fromkeys(known))  # an element can match by id and by class
     if known:
         blocks = _walk(known[0] if len(known) == 1 else _best_container(known))
@@ -198,7 +194,7 @@ def _body_blocks(root: etree._Element) -> list[Block]:
     if len(anchors) < 2:
         if level == 1:
             return blocks  # a known container with real text, and no better candidate
-        data_tables = treewalk.data_tables(root)
+        data_tables = _data_tables(root)
         if blocks and all(_metadata_element(t) for t in data_tables):
             return blocks  # a short article in a known container ("详见附件。"): still the article
         anchors += data_tables  # the order does not matter to a common ancestor
@@ -244,7 +240,7 @@ def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
 def _heading_anchors(root: etree._Element) -> list[etree._Element]:
     """Block elements whose whole (short) text is a numbered section heading."""
     found = []
-    for el in treewalk.section_blocks(next(root.iter("body"), root), _SECTION_WORDS):
+    for el in _section_blocks(next(root.iter("body"), root)):
         line = _clean(_text(el))
         if len(line) <= 60 and _HEADING_LINE.match(line) and _section_words(line):
             found.append(el)
@@ -310,6 +306,60 @@ def _metadata_text(head: str) -> bool:
     return "索引号" in head and bool(_META_TABLE.search(head)) or len(_META_TABLE.findall(head)) >= 3
 
 
+def _data_tables(root: etree._Element) -> set[etree._Element]:
+    """Innermost tables with a row of two cells or more (a table holding tables is layout)."""
+    tables = list(root.iter("table"))
+    layout = {a for t in tables for a in t.iterancestors("table")}
+    return {t for t in tables
+            if t not in layout and any(sum(1 for c in tr if c.tag in ("td", "th")) >= 2 for tr in t.iter("tr"))}
+
+
+def _table_rows(tbl: etree._Element, index: int) -> list[list[TCell]]:
+    """A data table's rows as printed: cells with their spans, hidden cells left out."""
+    rows: list[list[TCell]] = []
+    for tr in tbl.iter("tr"):
+        in_head = tr.getparent().tag == "thead"
+        row: list[TCell] = []
+        for cell in tr:
+            if cell.tag not in ("td", "th") or _hidden(cell.get("style")):
+                continue
+            text = _CELL_TEXT(cell)
+            if not text.isdecimal():
+                text = _clean(text)
+            row.append(TCell(text, {"table": index, "row": len(rows), "col": len(row)},
+                             _count(cell.get("rowspan")), _count(cell.get("colspan")),
+                             in_head or cell.tag == "th"))
+        if row:
+            rows.append(row)
+    return rows
+
+
+_CELL_TEXT = etree.XPath("string()")
+
+
+def _with_class(root: etree._Element) -> list[etree._Element]:
+    """Elements of the container tags whose class names a known CMS body container."""
+    return [el for el in root.iter(*_CLASS_TAGS)
+            if (c := el.get("class")) and not _KNOWN_CLASSES.isdisjoint(c.split())]
+
+
+def _section_blocks(root: etree._Element) -> list[etree._Element]:
+    """Block elements holding a text with a section word (heading candidates), in document order."""
+    found: dict[etree._Element, None] = {}
+    for t in root.xpath(".//text()"):
+        if _SECTION_WORD.search(t):
+            el = t.getparent().getparent() if t.is_tail else t.getparent()
+            while el is not None and el.tag not in _BLOCK:
+                el = el.getparent()
+            if el is not None:
+                found[el] = None
+    return list(found)
+
+
+def _hidden(style: str | None) -> bool:
+    return style is not None and "display:none" in style.replace(" ", "").lower()
+
+
 # --- the walk ----------------------------------------------------------------------------
 
 def _chrome_attrs(attrs: str) -> bool:
@@ -363,14 +413,52 @@ class _Walker:
             self.paras += 1
 
     def walk(self, root: etree._Element) -> None:
-        self.data_tables = treewalk.data_tables(root)
-        treewalk.walk(root, self)  # compiled: the loop over every element of the body
+        self.data_tables = _data_tables(root)
+        events = etree.iterwalk(root, events=("start", "end"))
+        buf, flush = self.buf, self.flush
+        for event, el in events:
+            tag = el.tag
+            if event == "end":
+                if buf and (tag in _BLOCK or tag == "table"):
+                    flush(_HEADINGS.get(tag))
+                if el is not root and (tail := el.tail) and (buf or not tail.isspace()):
+                    buf.append(tail)
+                continue
+            if tag in _SKIP or _hidden(el.get("style")) or (
+                    tag in _BLOCK and el is not root and ("class" in el.keys() or "id" in el.keys())
+                    and _chrome_attrs((el.get("class") or "") + " " + (el.get("id") or ""))):
+                events.skip_subtree()
+            elif tag in _BLOCK:
+                if buf:
+                    flush()
+                if (text := el.text) and not text.isspace():
+                    buf.append(text)
+            elif tag == "table":
+                if buf:
+                    flush()
+                if self.table(el):
+                    events.skip_subtree()
+            elif tag in ("br", "img"):
+                if buf:
+                    flush()
+                if tag == "img":
+                    self.image(el)
+            elif tag == "pre":
+                if buf:
+                    flush()
+                for line in "".join(el.itertext()).splitlines():
+                    buf.append(line)
+                    flush()
+                events.skip_subtree()
+            elif (text := el.text) and (buf or not text.isspace()):
+                buf.append(text)
+        flush()
 
     def table(self, tbl: etree._Element) -> bool:
         """Emit a data table (True); False for a layout table, whose cells the walk enters."""
         if tbl not in self.data_tables:
             return False  # a layout table (or a one-column box): its cells are containers
-        rows = treewalk.table_rows(tbl, self.tables)
+        rows = _table_rows(tbl, self.tables)
         if not _is_metadata(rows):
             self.blocks.append(Table(rows, {"table": self.tables}))
             self.tables += 1
@@ -387,5 +475,3 @@ class _Walker:
         self.blocks.append(Image(src, _clean(img.get("alt") or img.get("title") or ""), {"image": self.images}))
         self.images += 1
 
-
-treewalk.configure(sys.modules[__name__])

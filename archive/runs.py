@@ -9,7 +9,7 @@ import sqlite_utils
 from archive.schema import TABLE
 
 COUNTERS = ("requests", "bytes", "reports_new", "reports_changed", "reports_unchanged",
-            "attachments", "blocked", "errors")
+            "attachments", "blocked", "errors", "lists_incomplete")
 
 
 def now() -> str:

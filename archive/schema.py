@@ -88,6 +88,8 @@ TABLES: list[TableDef] = [
             "attachments": (int, "Attachments fetched"),
             "blocked": (int, "Requests refused by the portal (WAF, captcha, 403)"),
             "errors": (int, "Failed requests"),
+            "lists_incomplete": (int, "Lists that declared more records (or pages) than the crawl reached "
+                                      "(findings `list_incomplete` say which)"),
             "duration_s": (float, "Seconds from the run's start to the source's last archived capture"),
             "status": (str, "running / finished / failed / disallowed / killed (the crawl died; marked by the next run)"),
         },

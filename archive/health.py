@@ -14,8 +14,13 @@
                                 known ones skipped by the incremental policy included) and the
                                 mean over the up-to-5 successful runs before it
   yield_ratio                   yield_last / yield_before
-  state                         never crawled | failing | moved | blocked | quiet | ok
-                                (quiet: no report where earlier runs found some)
+  lists_incomplete              lists of the latest run holding fewer entries than they declare
+  list_declared / list_reached  the first such list: what it declares and what the crawl
+  list_unit / list_url          reached (records or pages), and its URL (findings
+                                `list_incomplete` hold every one)
+  state                         never crawled | failing | moved | blocked | incomplete | quiet | ok
+                                (incomplete: a list declared more than the crawl reached;
+                                quiet: no report where earlier runs found some)
 
 `report_revisions` — one row per archived answer at a report or attachment URL, oldest first:
 a document that changed at the same URL is a new capture and a new report; `revision` counts
@@ -52,6 +57,13 @@ newest AS (
     SELECT rp.source_id, max(c.fetched_at) AS last_new_report, count(*) AS reports
     FROM reports rp JOIN captures c ON c.id = rp.capture_id GROUP BY rp.source_id
 ),
+short AS (
+    SELECT json_extract(details, '$.run_id') AS run_id, json_extract(details, '$.declared') AS declared,
+           json_extract(details, '$.reached') AS reached, json_extract(details, '$.unit') AS unit,
+           json_extract(details, '$.list_url') AS list_url,
+           row_number() OVER (PARTITION BY json_extract(details, '$.run_id') ORDER BY id) = 1 AS first
+    FROM findings WHERE code = 'list_incomplete'
+),
 health AS (
     SELECT s.id AS source_id, s.name, s.platform, s.entry_url,
            streak.n AS runs, latest.started_at AS last_run_at, latest.status AS last_status,
@@ -63,12 +75,16 @@ health AS (
            latest.yield AS yield_last, round(earlier.yield_before, 1) AS yield_before,
            CASE WHEN earlier.yield_before > 0
                 THEN round(1.0 * latest.yield / earlier.yield_before, 2) END AS yield_ratio,
+           coalesce(latest.lists_incomplete, 0) AS lists_incomplete,
+           short.declared AS list_declared, short.reached AS list_reached, short.unit AS list_unit,
+           short.list_url,
            latest.id AS last_run_id
     FROM sources s
     LEFT JOIN latest ON latest.source_id = s.id
     LEFT JOIN streak ON streak.source_id = s.id
     LEFT JOIN earlier ON earlier.source_id = s.id
     LEFT JOIN newest ON newest.source_id = s.id
+    LEFT JOIN short ON short.run_id = latest.id AND short.first
 )
 SELECT health.*,
        CASE WHEN last_run_id IS NULL THEN 'never crawled'
@@ -76,6 +92,7 @@ SELECT health.*,
             WHEN consecutive_failures > 0 AND blocked_last_run > 0 THEN 'blocked'
             WHEN consecutive_failures > 0 THEN 'failing'
             WHEN blocked_last_run > 0 AND yield_last = 0 THEN 'blocked'
+            WHEN lists_incomplete > 0 THEN 'incomplete'
             WHEN yield_last = 0 AND yield_before > 0 THEN 'quiet'
             ELSE 'ok' END AS state
 FROM health
@@ -99,7 +116,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "report_revisions": (REPORT_REVISIONS, "Every archived version of each report URL, oldest first "
                                            "(a changed document is a new capture and a new report)"),
 }
-PROBLEM_STATES = ("failing", "moved", "blocked", "quiet")
+PROBLEM_STATES = ("failing", "moved", "blocked", "incomplete", "quiet")
 # English docs of the views' columns (export and Datasette use them; report columns have their own)
 COLUMN_DOCS: dict[str, str] = {
     "name": "Name of the source", "platform": "Publishing platform (CMS) of the portal",
@@ -114,7 +131,11 @@ COLUMN_DOCS: dict[str, str] = {
     "yield_last": "Reports seen in the latest run (new + changed + unchanged)",
     "yield_before": "Mean reports seen over the up to 5 successful runs before",
     "yield_ratio": "yield_last / yield_before", "last_run_id": "The latest run (crawl_runs.id)",
-    "state": "never crawled / failing / moved / blocked / quiet / ok",
+    "lists_incomplete": "Lists of the latest run that held fewer entries than they declared",
+    "list_declared": "The first incomplete list: records (or pages) it declares",
+    "list_reached": "The first incomplete list: records (or pages) the crawl reached",
+    "list_unit": "records / pages", "list_url": "The first incomplete list's URL",
+    "state": "never crawled / failing / moved / blocked / incomplete / quiet / ok",
     "url": "URL of the document", "revision": "1 for the first archived version at the URL, then 2, 3 …",
     "revisions": "Versions archived at the URL", "capture_id": "The capture of this version (captures.id)",
     "sha256": "SHA-256 of the document", "fetched_at": "When this version was first fetched (UTC)",

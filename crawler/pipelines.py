@@ -1,6 +1,7 @@
 """Into the archive as the crawl runs: every capture through archive.load.load_document, its
 report or attachment parsed first in a worker process (crawler.parsepool), one crawl_runs row
-per source, and a warning finding when a source that used to yield reports yields none."""
+per source, a warning finding when a source that used to yield reports yields none, and one
+`list_incomplete` finding per list that held fewer entries than it declared."""
 from __future__ import annotations
 
 import asyncio
@@ -121,6 +122,12 @@ class ArchivePipeline:
 
     def close_spider(self, spider=None) -> None:
         self.flush()
+        spider = spider or self.crawler.spider
+        # platforms detected from entry pages (ad-hoc sources) are stored with the source
+        upsert_sources(self.db, [s.archive_row() for s in spider.sources])
+        incomplete = defaultdict(list)
+        for short in spider.incomplete_lists():
+            incomplete[short["source_id"]].append(short)
         stats = self.crawler.stats
         for sid, run_id in self.runs.items():
             counts = {c: int(stats.get_value(f"xxgk/{sid}/{c}", 0)) for c in STAT_COUNTERS}
@@ -131,11 +138,24 @@ class ArchivePipeline:
                           reports_unchanged=got["unchanged"] + skipped)
             ignored = int(stats.get_value(f"xxgk/{sid}/ignored", 0))
             status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
-            finish_run(self.db, run_id, status=status, finished_at=self.last_capture.get(sid), **counts)
+            finish_run(self.db, run_id, status=status, finished_at=self.last_capture.get(sid),
+                       lists_incomplete=len(incomplete[sid]), **counts)
             self.check_yield(sid, run_id, sum(got.values()) + skipped)
+            self.record_incomplete(sid, run_id, incomplete[sid])
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.db.close()
         self.pool.close()
+
+    def record_incomplete(self, source_id: str, run_id: int, lists: list[dict]) -> None:
+        """A list that declares N records (or pages) and showed fewer: a finding per list."""
+        for short in lists:
+            msg = (f"list {short['list_url']} declares {short['declared']} {short['unit']}; "
+                   f"the crawl reached {short['reached']}")
+            log.warning("source %s: %s", source_id, msg)
+            with self.db.atomic():
+                self.db["findings"].insert({
+                    "report_id": None, "code": "list_incomplete", "severity": "warning", "message": msg,
+                    "scope": "cross_report", "details": json.dumps({**short, "run_id": run_id}, ensure_ascii=False)})
 
     def check_yield(self, source_id: str, run_id: int, found: int) -> None:
         """Zero reports where the previous run found some: the column moved or the site blocks us."""

@@ -18,7 +18,12 @@ HERE = Path(__file__).resolve().parent
 SOURCES_CSV = HERE / "sources.csv"
 DEFAULT_PORTALS = HERE.parent.parent / "shared" / "data" / "portals.csv"
 
-PLATFORMS = ("trs", "hanweb", "gkmlpt", "govcn", "generic")
+PLATFORMS = ("trs", "hanweb", "gkmlpt", "govcn", "fujian", "generic")
+# Fujian's province-wide platform runs every government site of the province: fujian.gov.cn
+# (fj.gov.cn) and its department subdomains, and the city and county sites
+FUJIAN_DOMAINS = ("fujian.gov.cn", "fj.gov.cn", "fuzhou.gov.cn", "xm.gov.cn", "quanzhou.gov.cn",
+                  "zhangzhou.gov.cn", "putian.gov.cn", "sm.gov.cn", "np.gov.cn", "longyan.gov.cn",
+                  "ningde.gov.cn", "pingtan.gov.cn", "fuqing.gov.cn")
 FIELDS = ("id", "name", "level", "province", "city", "county", "region_code", "entry_url",
           "entry_urls", "platform", "platform_note", "render", "flags", "samples", "years")
 
@@ -79,7 +84,23 @@ class Source:
                 "entry_url": self.entry_url, "platform": self.platform, "flags": ",".join(flags)}
 
 
-def classify_platform(note: str) -> str:
+def is_fujian_host(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in FUJIAN_DOMAINS)
+
+
+def classify_platform(note: str, url: str = "", province: str = "") -> str:
+    """The platform a registry row's note names; a Fujian government site's TRS (or unnamed)
+    CMS is the province's platform (a note naming another CMS keeps it)."""
+    named = _named_platform(note)
+    if named == "trs" and (province == "福建" or is_fujian_host(url)):
+        return "fujian"
+    if named == "generic" and is_fujian_host(url) and not re.search(r"cms|custom", note, re.I):
+        return "fujian"
+    return named
+
+
+def _named_platform(note: str) -> str:
     n = note.lower()
     if "gkmlpt" in n:
         return "gkmlpt"
@@ -100,7 +121,7 @@ _GKMLPT = re.compile(r"^(.*?/gkmlpt)/content/")
 
 def column_of(url: str, platform: str) -> str | None:
     """The column (list) URL a detail URL was published under, where its shape tells."""
-    if platform == "trs" and (m := _TRS_DETAIL.match(url)):
+    if platform in ("trs", "fujian") and (m := _TRS_DETAIL.match(url)):
         return m.group(1)
     if platform == "hanweb":
         if m := _HANWEB_ART.match(url):
@@ -173,11 +194,11 @@ def build(portals_csv: Path = DEFAULT_PORTALS) -> list[Source]:
 
     for row in rows:  # listings first: they are the sources
         if row["page_kind"] == "listing":
-            group_for(row["url"], row, classify_platform(row["platform"]), "listing")
+            group_for(row["url"], row, classify_platform(row["platform"], row["url"], row["region"]), "listing")
     for row in rows:
         if row["page_kind"] != "detail":
             continue
-        platform = classify_platform(row["platform"])
+        platform = classify_platform(row["platform"], row["url"], row["region"])
         column = column_of(row["url"], platform)
         src = group_for(column or row["url"], row, platform, "detail")
         if src.platform == "generic" and platform != "generic":

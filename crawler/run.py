@@ -85,6 +85,7 @@ def crawl(sources: list[Source], *, data_dir: str | Path | None = None, db: str 
 
 
 def runs_of(crawler) -> list[dict[str, Any]]:
+    """The crawl_runs rows this crawl wrote."""
     from archive.db import open_db
 
     from .pipelines import db_path
@@ -102,10 +103,32 @@ def runs_of(crawler) -> list[dict[str, Any]]:
 
 def summary(runs: list[dict[str, Any]]) -> Table:
     t = Table(title="crawl_runs", show_lines=False)
-    for head in ("source", "status", "req", "bytes", "new", "chg", "same", "att", "blk", "err", "secs"):
+    for head in ("source", "status", "req", "bytes", "new", "chg", "same", "att", "blk", "err", "inc", "secs"):
         t.add_column(head, justify="left" if head in ("source", "status") else "right", overflow="fold")
     for r in runs:
         t.add_row(*(str(r.get(c) if r.get(c) is not None else "") for c in (
             "source_id", "status", "requests", "bytes", "reports_new", "reports_changed", "reports_unchanged",
-            "attachments", "blocked", "errors", "duration_s")))
+            "attachments", "blocked", "errors", "lists_incomplete", "duration_s")))
     return t
+
+
+def run_notes(runs: list[dict[str, Any]], db_file: str | Path) -> list[str]:
+    """What the summary table cannot say: each incomplete list (declared, reached, its URL) and
+    the platform read from an ad-hoc source's entry page."""
+    from archive.db import open_db
+
+    ids = [r["id"] for r in runs]
+    if not ids:
+        return []
+    db = open_db(db_file)
+    try:
+        marks = ",".join("?" * len(ids))
+        notes = [f"{s}: platform {p} (detected from the entry page)" for s, p in db.execute(
+            f"SELECT s.id, s.platform FROM sources s JOIN crawl_runs r ON r.source_id = s.id"
+            f" WHERE r.id IN ({marks}) AND s.flags LIKE '%adhoc%'", ids)]
+        notes += [f"{s}: list incomplete — {m}" for s, m in db.execute(
+            f"SELECT json_extract(details, '$.source_id'), message FROM findings WHERE code = 'list_incomplete'"
+            f" AND json_extract(details, '$.run_id') IN ({marks}) ORDER BY id", ids)]
+        return notes
+    finally:
+        db.close()

@@ -14,6 +14,7 @@ from crawler.adapters.gkmlpt import config
 from crawler.adapters.hanweb import HanwebAdapter, datastore_html, unwrap_jsonp
 from crawler.adapters.trs import TrsAdapter, column_url, page_count
 from crawler.challenge import blocked_reason
+from crawler.completeness import ListPage
 from crawler.discovery import is_attachment_url, is_document_url, is_report_title, unescape_u
 from crawler.warc import WarcStore
 
@@ -104,11 +105,14 @@ def test_trs_links_resolve_against_the_column_folder():
             '<script>createPageHTML(3, 0, "index", "shtml");</script></body></html>').encode()
     url = "http://a.gov.cn/zfxxgk/zfxxgknb/"
     resp = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url, meta={"role": "listing"}))
-    reqs = list(TrsAdapter().parse_listing(resp))
-    urls = [r.url for r in reqs]
+    out = list(TrsAdapter().parse_listing(resp))
+    urls = [r.url for r in out if isinstance(r, Request)]
     assert "http://a.gov.cn/zfxxgk/zfxxgknb/202301/t20230118_1.html" in urls
     assert not any(u.endswith("_2.html") for u in urls)  # the companion
     assert {u for u in urls if "index_" in u} == {f"{url}index_{n}.shtml" for n in (1, 2, 3)}
+    (shown,) = [o for o in out if isinstance(o, ListPage)]  # every entry, companions too; 3 pages declared
+    assert (shown.items, shown.pages, shown.records) == ([f"{url}202301/t20230118_1.html", f"{url}202301/t20230118_2.html"],
+                                                         3, None)
 
 
 def test_hanweb_datastore_variants():
@@ -133,7 +137,10 @@ def test_hanweb_posts_groups_with_the_pages_own_ids():
             "</script></body></html>").encode()
     url = "http://a.gov.cn/col/col7/index.html"
     resp = HtmlResponse(url, body=page, encoding="utf-8", request=Request(url, meta={"role": "listing"}))
-    posts = [r for r in HanwebAdapter().parse_listing(resp) if r.method == "POST"]
+    out = list(HanwebAdapter().parse_listing(resp))
+    posts = [r for r in out if isinstance(r, Request) and r.method == "POST"]
+    (shown,) = [o for o in out if isinstance(o, ListPage)]
+    assert (len(shown.items), shown.records) == (30, 95)
     assert [r.url.split("?")[1] for r in posts] == [
         "startrecord=31&endrecord=60&perpage=10", "startrecord=61&endrecord=90&perpage=10",
         "startrecord=91&endrecord=95&perpage=10"]

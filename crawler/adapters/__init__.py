@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .base import ATTACHMENT, DETAIL, DOCUMENT, LISTING, Adapter, Detail
+from .fujian import FujianAdapter
 from .generic import GenericAdapter
 from .gkmlpt import GkmlptAdapter
 from .govcn import GovcnAdapter
@@ -9,7 +10,7 @@ from .hanweb import HanwebAdapter
 from .trs import TrsAdapter
 
 ADAPTERS: dict[str, Adapter] = {a.name: a for a in (TrsAdapter(), HanwebAdapter(), GkmlptAdapter(),
-                                                     GovcnAdapter(), GenericAdapter())}
+                                                     GovcnAdapter(), FujianAdapter(), GenericAdapter())}
 
 
 def adapter_for(platform: str | None) -> Adapter:

@@ -3,7 +3,9 @@
 An adapter is a plain class: `start(source, url)` gives the first requests, `parse_listing`
 turns a list page (or API answer) into requests, `parse_detail` reads a detail page into a
 `Detail` (is it a report, its title and date, its attachments). All requests go back through
-the spider's single callback; `meta["role"]` says what the answer is.
+the spider's single callback; `meta["role"]` says what the answer is. Each list answer also
+yields one `ListPage` (its entries and declared size) for the completeness check
+(crawler.completeness); further pages of a list are made with `page()`, which carries the list.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.response import get_base_url
 from w3lib.encoding import html_to_unicode
 
-from ..discovery import (attachment_name, clean_title, is_attachment_url, is_companion,
+from ..completeness import ListPage
+from ..discovery import (ATTACHMENT_EXTS, attachment_name, clean_title, is_attachment_url, is_companion,
                          is_document_url, is_report_title)
 
 # roles: listing (a list page or list API answer), detail (an article page), document (a file a
@@ -33,6 +36,19 @@ _COLUMN_TEXT = re.compile(r"年报|年度报告|信息公开报告")
 _DIRECTORY = re.compile(r"/(?:index(?:_\d+)?\.s?html?)?$")  # a column URL, not an article's
 _SCRIPT_REDIRECT = re.compile(
     r"""(?:window\.|self\.|top\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*["']([^"']+)["']""")
+# a list's entries: article pages (TRS t2024…_id, gov.cn content_N, Hanweb art_…, gkmlpt post_N,
+# numbered pages in general) and files; the page's chrome links columns and home pages
+_ENTRY = re.compile(r"/t\d{8}_\d+[^/]*$|/(?:content|art|post|info)_[\w-]+\.\w+$|/[^/]*\d{4,}[^/]*\.(?:s?html?|jhtml|jsp)$",
+                    re.I)
+_DECLARED_RECORDS = re.compile(r"共\s*(\d+)\s*条")
+_DECLARED_PAGES = re.compile(r"共\s*(\d+)\s*页")
+# where pages keep attachments outside the body: Fujian's block, generic attachment lists
+ATTACHMENT_BLOCKS = (".article_attachment", "#file_ul_fj", ".attachment", ".attachments", "#attachment",
+                     ".fujian", ".fjxz")
+# a quoted file name inside a script's array literal (a 全真版 PDF may be named only there)
+_SCRIPT_ARRAY = re.compile(r"\[([^\[\]]*)\]", re.S)
+_SCRIPT_FILE = re.compile(r"""["']([^"'<>\s]+?(?:%s))["']""" % "|".join(re.escape(e) for e in ATTACHMENT_EXTS),
+                          re.I)
 
 
 @dataclass
@@ -92,6 +108,23 @@ def looks_like_report_page(sel: Selector, title: str) -> bool:
     return sum(m in body for m in _SECTION_MARKERS) >= 3
 
 
+def list_entries(found: Iterable[Link], base: str) -> list[str]:
+    """The entry URLs among a list page's links (same site; articles or files), in order."""
+    host = urlsplit(base).netloc
+    out = []
+    for link in found:
+        u = urlsplit(link.url)
+        if u.netloc == host and (_ENTRY.search(u.path) or is_document_url(link.url)) and link.url not in out:
+            out.append(link.url)
+    return out
+
+
+def declared_size(text: str) -> tuple[int | None, int | None]:
+    """(records, pages) a list page states in words: 共N条 / 共N页."""
+    r, p = _DECLARED_RECORDS.search(text), _DECLARED_PAGES.search(text)
+    return (int(r.group(1)) if r else None), (int(p.group(1)) if p else None)
+
+
 def page_title(sel: Selector) -> str:
     for q in ('meta[name="ArticleTitle"]::attr(content)', 'meta[property="og:title"]::attr(content)',
               'meta[name="title"]::attr(content)'):
@@ -123,16 +156,32 @@ class Adapter:
         return Request(url, meta={**keep, "role": role, **meta},
                        priority={LISTING: 10, DETAIL: 5, DOCUMENT: 5, ATTACHMENT: 0}.get(role, 10))
 
+    def page(self, response: Response, url: str, number: int | None = None, **meta) -> Request:
+        """A further page of the list `response` belongs to (`number`: which page; default the
+        next one): it carries the list's key for the completeness check."""
+        here = response.meta.get("list_page", 1)
+        return self.request(response, url, LISTING, list=response.meta.get("list") or response.url,
+                            list_page=number or here + 1, **meta)
+
     def start(self, url: str, meta: dict) -> Iterable[Request]:
         yield Request(url, meta={**meta, "role": LISTING}, priority=20)
 
     # -- listings ---------------------------------------------------------------------------
-    def parse_listing(self, response: Response) -> Iterable[Request]:
+    def parse_listing(self, response: Response) -> Iterable[Request | ListPage]:
         sel = selector(response)
         found = list(links(sel, base_url(response)))
         yield from self.entries(response, found)
         yield from self.subcolumns(response, found)
         yield from self.next_pages(response, sel)
+        yield self.list_page(response, sel, found)
+
+    def list_page(self, response: Response, sel: Selector, found: list[Link], **declared) -> ListPage:
+        """What this list answer shows; the size it declares in words (共N条 / 共N页) unless given."""
+        if not declared:
+            records, pages = declared_size(" ".join(sel.css("body ::text").getall()))
+            declared = {"records": records, "pages": None if records else pages}
+        return ListPage(list_entries(found, base_url(response)), page=response.meta.get("list_page", 1),
+                        **declared)
 
     def entries(self, response: Response, found: Iterable[Link]) -> Iterator[Request]:
         """Requests for the report entries among a list's links (companions never followed)."""
@@ -141,6 +190,10 @@ class Adapter:
                 continue
             role = DOCUMENT if is_document_url(link.url) else DETAIL
             yield self.request(response, link.url, role, title=link.text)
+
+    def failed_page(self, response: Response) -> Iterable[Request]:
+        """Another way to the same list page when it answered with an error (none by default)."""
+        return ()
 
     def subcolumns(self, response: Response, found: Iterable[Link]) -> Iterator[Request]:
         """Year and unit sub-columns (2022n/, bmxxgknb/, xzjd/) below the current column, and
@@ -161,7 +214,7 @@ class Adapter:
         for link in links(sel, base_url(response)):
             if link.text in ("下一页", "下页", "后一页", ">", "›", "»", "next", "Next") \
                     and urlsplit(link.url).scheme in ("http", "https") and link.url != response.url:
-                yield self.request(response, link.url, LISTING)
+                yield self.page(response, link.url)
 
     def redirect_target(self, response: Response, sel: Selector) -> str | None:
         """A column page that only forwards to its one article by script (meta refresh is Scrapy's
@@ -179,15 +232,30 @@ class Adapter:
         title = page_title(sel)
         hint = response.meta.get("title", "")
         is_report = is_report_title(title) or (is_report_title(hint) and not is_companion(title))
-        # attachments: in the article around the body (附件 lines often follow it), not in the site
-        # chrome, whose sidebars link guides and forms as PDFs too
-        body = next((sel.css(c)[0] for c in self.body_css if sel.css(c)), None)
-        area = body.xpath("..")[0] if body is not None and body.xpath("..") else sel
         attachments, seen = [], set()
-        for link in links(area, base_url(response)):
+        for link in self.attachment_links(response, sel):
             if (is_attachment_url(link.url) and link.url not in seen and not is_companion(link.text)
                     and not is_companion(attachment_name(link.url, link.text))):
                 seen.add(link.url)
                 attachments.append(link)
         return Detail(title=title or hint, published=page_date(sel), is_report=is_report,
                       attachments=attachments if is_report else [])
+
+    def attachment_links(self, response: Response, sel: Selector) -> Iterator[Link]:
+        """Where a report page keeps its files: the whole article around the body (附件 lines
+        often follow it), known attachment blocks outside it (Fujian's div.article_attachment /
+        ul#file_ul_fj), 附件 lists, and file names in inline script arrays — but not the site
+        chrome, whose sidebars link guides and forms as PDFs too."""
+        base = base_url(response)
+        body = next((sel.css(c)[0] for c in self.body_css if sel.css(c)), None)
+        article = body.xpath("..")[0] if body is not None and body.xpath("..") else sel
+        yield from links(article, base)
+        for block in sel.css(", ".join(ATTACHMENT_BLOCKS)):
+            yield from links(block, base)
+        for label in sel.xpath("//body//*[not(self::script)][contains(text(), '附件')]/.."):
+            if label.root.tag not in ("body", "html"):
+                yield from links(label, base)
+        for script in sel.xpath("//script[not(@src)]/text()").getall():
+            for array in _SCRIPT_ARRAY.findall(script):
+                for name in _SCRIPT_FILE.findall(array):
+                    yield Link(urljoin(base, name), "")

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 from scrapy import Request
 from scrapy.http import Response
 
+from ..completeness import ListPage
 from ..discovery import clean_title
 from .base import LISTING, Adapter, Link, text_of
 
@@ -46,10 +47,12 @@ class GkmlptAdapter(Adapter):
             yield self.api(response, api, cat, sid, 1)
 
     def api(self, response: Response, api: str, cat: str, sid: str, page: int) -> Request:
-        return self.request(response, f"{api}{cat}?page={page}&sid={sid}", LISTING, api=api, cat=cat,
-                            sid=sid, page=page)
+        url = f"{api}{cat}?page={page}&sid={sid}"
+        if page == 1:  # a category's list starts here
+            return self.request(response, url, LISTING, api=api, cat=cat, sid=sid, page=page)
+        return self.page(response, url, page, api=api, cat=cat, sid=sid, page=page)
 
-    def parse_api(self, response: Response) -> Iterator[Request]:
+    def parse_api(self, response: Response) -> Iterator[Request | ListPage]:
         if response.status != 200:
             return
         try:
@@ -60,8 +63,10 @@ class GkmlptAdapter(Adapter):
         found = [Link(response.urljoin(a.get("url") or ""), clean_title(a.get("title") or ""))
                  for a in articles if a.get("url")]
         yield from self.entries(response, found)
+        count = None
         if response.meta["page"] == 1:  # page 0 repeats page 1: start at 1, fan out once
             count = int((data.get("classify") or {}).get("post_count") or len(articles))
             per = len(articles) or PER_PAGE  # 100 on real sites; trust what page 1 holds
             for page in range(2, math.ceil(count / per) + 1):
                 yield self.api(response, response.meta["api"], response.meta["cat"], response.meta["sid"], page)
+        yield ListPage([link.url for link in found], records=count, page=response.meta["page"])

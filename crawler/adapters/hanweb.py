@@ -13,7 +13,8 @@ from parsel import Selector
 from scrapy import FormRequest, Request
 from scrapy.http import Response
 
-from .base import LISTING, Adapter, Link, base_url, links, selector, text_of
+from ..completeness import ListPage
+from .base import Adapter, Link, base_url, links, selector, text_of
 
 _DATASTORE = re.compile(r"<datastore>.*?</datastore>", re.S | re.I)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -67,34 +68,39 @@ class HanwebAdapter(Adapter):
     name = "hanweb"
     body_css = ("#zoom", ".zoom", "#zoomcon", ".article-conter", ".main-txt")
 
-    def parse_listing(self, response: Response) -> Iterable[Request]:
+    def parse_listing(self, response: Response) -> Iterable[Request | ListPage]:
         text = text_of(response)
         # "get" | "post" on dataproxy answers (meta "proxy" would be Scrapy's HTTP-proxy setting)
         proxy = response.meta.get("jpage")
         markup = datastore_html(text) if proxy or "<datastore" in text.lower() else ""
         found: list[Link] = list(links(Selector(text=markup, type="html"), base_url(response))) if markup else []
+        # every record of a datastore is an entry (the page's own links are its chrome)
+        shown = ListPage(list(dict.fromkeys(link.url for link in found)), page=response.meta.get("list_page", 1))
         have = len(found)
         if proxy:
             yield from self.entries(response, found)
             if proxy == "get":  # GET groups name the next group; POST groups were all requested
                 yield from self.next_group(response, unwrap_jsonp(text))
+            yield shown
             return
         found += list(links(selector(response), base_url(response)))
         yield from self.entries(response, found)
         yield from self.subcolumns(response, found)
         yield from self.paging(response, text, have)
+        shown.records = _num("totalRecord", text)
+        yield shown
 
     def next_group(self, response: Response, text: str) -> Iterator[Request]:
         """GET-paged proxies name the next group in <nextgroup>; follow it."""
         for m in re.finditer(r"<nextgroup>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</nextgroup>", text, re.S | re.I):
             for link in links(Selector(text=m.group(1), type="html"), base_url(response)):
-                yield self.request(response, link.url, LISTING, jpage="get")
+                yield self.page(response, link.url, jpage="get")
 
     def paging(self, response: Response, text: str, have: int) -> Iterator[Request]:
         """The records after the page's own group: POSTed to dataproxy.jsp with the page's
         columnid/unitid, a group (groupSize pages) per call; JSONP columns load from their URL."""
         if have == 0 and (m := re.search(r"""['"]([^'"]*dataproxy\.jsp\?[^'"]+)['"]""", text)):
-            yield self.request(response, response.urljoin(html.unescape(m.group(1))), LISTING, jpage="get")
+            yield self.page(response, response.urljoin(html.unescape(m.group(1))), jpage="get")
             return
         total = _num("totalRecord", text) or 0
         per = _num("perPage", text) or 15
@@ -105,9 +111,9 @@ class HanwebAdapter(Adapter):
         proxy_url = response.urljoin(proxy.group(1) if proxy else "/module/web/jpage/dataproxy.jsp")
         form = self.form_fields(response, text)
         step = per * group
-        for start in range(have + 1, total + 1, step):
+        for n, start in enumerate(range(have + 1, total + 1, step), 2):
             query = urlencode({"startrecord": start, "endrecord": min(total, start + step - 1), "perpage": per})
-            req = self.request(response, f"{proxy_url}?{query}", LISTING, jpage="post")
+            req = self.page(response, f"{proxy_url}?{query}", n, jpage="post")
             yield FormRequest(req.url, formdata=form, priority=req.priority, meta=req.meta)
 
     @staticmethod

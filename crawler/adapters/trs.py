@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request
 from scrapy.http import Response
 
+from ..completeness import ListPage
 from .base import LISTING, Adapter, base_url, links, selector
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
@@ -22,6 +23,15 @@ def column_url(url: str) -> str:
     if u.path.endswith("/") or "." in u.path.rsplit("/", 1)[-1] or u.query:
         return url
     return urlunsplit(u._replace(path=u.path + "/"))
+
+
+def declared_total(script_text: str) -> int | None:
+    """The record count of the 6-argument createPageHTML(div, count, cur, "index", "shtml", total)."""
+    for m in _CREATE_PAGE.finditer(script_text):
+        args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
+        if len(args) >= 6 and args[5].isdigit():
+            return int(args[5])
+    return None
 
 
 def page_count(script_text: str) -> tuple[int, str, str] | None:
@@ -49,12 +59,18 @@ class TrsAdapter(Adapter):
     def start(self, url: str, meta: dict) -> Iterable[Request]:
         yield Request(column_url(url), meta={**meta, "role": LISTING}, priority=20)
 
-    def parse_listing(self, response: Response) -> Iterable[Request]:
+    def parse_listing(self, response: Response) -> Iterable[Request | ListPage]:
         sel = selector(response)
         found = list(links(sel, base_url(response)))
+        scripts = " ".join(sel.css("script::text").getall())
         yield from self.entries(response, found)
         yield from self.subcolumns(response, found)
-        yield from self.pages(response, " ".join(sel.css("script::text").getall()))
+        yield from self.pages(response, scripts)
+        total, counted = declared_total(scripts), page_count(scripts)
+        if total or counted:
+            yield self.list_page(response, sel, found, records=total, pages=None if total else counted[0])
+        else:
+            yield self.list_page(response, sel, found)
 
     def pages(self, response: Response, scripts: str) -> Iterator[Request]:
         counted = page_count(scripts)
@@ -67,5 +83,4 @@ class TrsAdapter(Adapter):
         # some sites count one off either way: the last counted page and one more are probes
         # whose 404 is expected, not an error
         for n in range(1, pages + 1):
-            yield self.request(response, f"{folder}{stem}_{n}.{ext}", LISTING, page=n,
-                               optional=n >= pages - 1)
+            yield self.page(response, f"{folder}{stem}_{n}.{ext}", n + 1, page=n, optional=n >= pages - 1)

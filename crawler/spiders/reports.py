@@ -8,6 +8,7 @@ platform adapter turns listings into further requests and detail pages into repo
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
@@ -17,11 +18,16 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..adapters import ATTACHMENT, DETAIL, DOCUMENT, LISTING, adapter_for
-from ..adapters.base import looks_like_report_page, page_title, selector
+from ..adapters.base import looks_like_report_page, page_title, selector, text_of
+from ..adapters.trs import column_url
 from ..challenge import blocked_reason
+from ..completeness import ListPage, ListTally
+from ..detect import AUTO, detect_platform
 from ..discovery import attachment_name
 from ..items import Capture
 from ..registry import Source, load_sources, select
+
+log = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -29,9 +35,10 @@ PLAYWRIGHT_HANDLERS = {
 }
 
 
-def adhoc_source(url: str, platform: str = "generic", id: str | None = None, name: str = "",
+def adhoc_source(url: str, platform: str = AUTO, id: str | None = None, name: str = "",
                  render: str = "http") -> Source:
-    """A source for an entry point not in the registry (e.g. a mock portal)."""
+    """A source for an entry point not in the registry (e.g. a mock portal); its platform is
+    read from the entry page unless given."""
     u = urlsplit(url)
     sid = id or f"adhoc-{u.hostname}-{u.port or ''}-{u.path.strip('/').replace('/', '-')}".rstrip("-")
     return Source(id=sid, name=name or u.netloc, entry_url=url, entry_urls=[url], platform=platform,
@@ -45,7 +52,7 @@ def resolve_sources(*, source: str | None = None, province: str | None = None, p
     if sources is not None:
         return list(sources)
     if url:
-        return [adhoc_source(url, platform or "generic", id, name, render)]
+        return [adhoc_source(url, platform or AUTO, id, name, render)]
     if not (source or province or platform or level or all):
         raise ValueError("choose sources: source=ID, province=…, platform=…, level=…, all=1 or url=…")
     return select(load_sources(), ids=source.split(",") if source else None, province=province,
@@ -61,6 +68,7 @@ class ReportsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.sources: list[Source] = resolve_sources(**chosen)
         self.by_id = {s.id: s for s in self.sources}
+        self.lists: dict[tuple[str, str], ListTally] = {}  # (source, list URL) → what its pages showed
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "ReportsSpider":
@@ -75,6 +83,8 @@ class ReportsSpider(scrapy.Spider):
             if src.render == "browser":
                 meta["playwright"] = True
             urls = [src.entry_url, *[u for u in src.entry_urls if u != src.entry_url]]
+            if src.platform == AUTO:  # most columns are folders whose ./ links need the slash
+                urls[0] = column_url(urls[0])
             for req in adapter_for(src.platform).start(urls[0], {**meta, "fallbacks": urls[1:]}):
                 yield self.watched(req)
 
@@ -87,20 +97,27 @@ class ReportsSpider(scrapy.Spider):
         reason = blocked_reason(status, response.body)
         if reason:
             self.count(meta, "blocked")
+            self.page_failed(meta)
             yield self.capture(response, "blocked", reason=reason)
             yield from self.fallback(response)
             return
         if "dataloss" in response.flags:  # the server closed before the announced length
             self.count(meta, "errors")
+            self.page_failed(meta)
             yield self.capture(response, "error", reason="truncated body")
             return
         if status >= 300:
+            self.page_failed(meta)
             if meta.get("optional") and status == 404:
                 return  # a pagination probe past the end
             self.count(meta, "errors")
             yield self.capture(response, "error", reason=f"HTTP {status}")
+            if role == LISTING:
+                yield from self.listing_output(response, adapter.failed_page(response))
             yield from self.fallback(response)
             return
+        if meta.get("platform") == AUTO and role == LISTING and hasattr(response, "text"):
+            adapter = adapter_for(self.detect(response))
         if role == DOCUMENT:
             yield self.capture(response, "report", title=meta.get("title"))
         elif role == ATTACHMENT:
@@ -110,7 +127,49 @@ class ReportsSpider(scrapy.Spider):
             yield from self.detail(response, adapter)
         else:
             yield self.capture(response, "listing")
-            yield from map(self.watched, adapter.parse_listing(response))
+            yield from self.listing_output(response, adapter.parse_listing(response))
+
+    # -- lists --------------------------------------------------------------------------------
+    def listing_output(self, response: Response, outputs: Iterable) -> Iterable[scrapy.Request]:
+        """An adapter's requests go out; its ListPage notes are added up per list."""
+        for out in outputs:
+            if isinstance(out, ListPage):
+                key = response.meta.get("list") or response.url
+                self.tally(response.meta.get("source"), key).add(out, further="list" in response.meta)
+                continue
+            if out.meta.get("list"):
+                self.tally(out.meta.get("source"), out.meta["list"]).requested += 1
+            yield self.watched(out)
+
+    def tally(self, source: str | None, key: str) -> ListTally:
+        if (source, key) not in self.lists:
+            self.lists[(source, key)] = ListTally(source or "", key)
+        return self.lists[(source, key)]
+
+    def page_failed(self, meta: dict) -> None:
+        """A further page of a list answered with an error, or not at all."""
+        if meta.get("role", LISTING) == LISTING and meta.get("list"):
+            self.tally(meta.get("source"), meta["list"]).failed += 1
+
+    def incomplete_lists(self) -> list[dict]:
+        """Lists that hold fewer entries than they declare: {source_id, declared, reached, unit,
+        list_url} each (crawler.completeness)."""
+        out = []
+        for tally in self.lists.values():
+            if (short := tally.shortfall()) is not None:
+                out.append({"source_id": tally.source_id, **short})
+        return out
+
+    def detect(self, response: Response) -> str:
+        """The platform of an ad-hoc source, from the markers of its entry page: logged, used
+        for the rest of the crawl and stored with the source."""
+        platform = detect_platform(text_of(response), response.url)
+        response.meta["platform"] = platform
+        src = self.by_id.get(response.meta.get("source"))
+        if src is not None:
+            src.platform = platform
+        log.info("%s: platform %s (detected from %s)", response.meta.get("source"), platform, response.url)
+        return platform
 
     def detail(self, response: Response, adapter) -> Iterable:
         target = adapter.redirect_target(response, selector(response)) if hasattr(response, "text") else None
@@ -162,8 +221,10 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         if failure.check(IgnoreRequest):  # robots.txt Disallow, offsite: not a failure
             self.crawler.stats.inc_value(f"xxgk/{request.meta.get('source')}/ignored")
+            self.page_failed(request.meta)
             return
         self.count(request.meta, "errors")
+        self.page_failed(request.meta)
         yield Capture(url=request.url, source_id=request.meta.get("source"), kind="error",
                       reason=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
                       parent_url=request.meta.get("parent"))

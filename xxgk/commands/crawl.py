@@ -23,7 +23,8 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.command("crawl")
 @click.option("--source", "source_ids", multiple=True, help="Source id from the registry (repeatable).")
 @click.option("--province", help="Every source in this province (e.g. 浙江).")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Every source on this platform; with --url, the URL's platform.")
+@click.option("--platform", type=click.Choice(PLATFORMS),
+              help="Every source on this platform; with --url, the URL's platform (default: read from its entry page).")
 @click.option("--level", help="Every source of this level (ministry, province, city, county, department, township).")
 @click.option("--all", "all_", is_flag=True, help="Every source in the registry.")
 @click.option("--url", help="An ad-hoc entry point (a column URL) instead of registry sources.")
@@ -55,10 +56,10 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
     Examples: `xxgk crawl --source zwgk-mwr-zfxxgkndbg`, `xxgk crawl --province 浙江 --platform hanweb`,
     `xxgk crawl --url http://127.0.0.1:8000/col/col1229/index.html --platform hanweb`.
     """
-    from crawler.run import crawl, summary
+    from crawler.run import crawl, run_notes, summary
 
-    if url:
-        sources = [adhoc_source(url, platform or "generic", adhoc_id, name, render)]
+    if url:  # without --platform, the platform is read from the entry page
+        sources = [adhoc_source(url, platform or "auto", adhoc_id, name, render)]
     elif source_ids or province or platform or level or all_:
         try:
             sources = select(load_sources(registry), ids=list(source_ids) or None, province=province,
@@ -92,5 +93,7 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
         raise click.ClickException(str(e)) from e
     if runs:
         Console().print(summary(runs))
+        for note in run_notes(runs, db or data_dir / "xxgk.db"):
+            Console().print(note, highlight=False, soft_wrap=True)
     else:  # only when ITEM_PIPELINES was overridden: captures went to WARC, nothing to the archive
         console.print("[yellow]no crawl_runs recorded: the archive pipeline is off[/]")

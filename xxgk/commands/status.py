@@ -8,12 +8,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-STATE_STYLE = {"ok": "green", "quiet": "yellow", "blocked": "red", "moved": "magenta", "failing": "red",
-               "never crawled": "dim"}
+STATE_STYLE = {"ok": "green", "quiet": "yellow", "incomplete": "yellow", "blocked": "red", "moved": "magenta",
+               "failing": "red", "never crawled": "dim"}
 COLUMNS = (("source", "source_id"), ("state", "state"), ("runs", "runs"), ("last run", "last_run_at"),
            ("last success", "last_success"), ("last new report", "last_new_report"), ("reports", "reports"),
            ("fails", "consecutive_failures"), ("blocked", "blocked_last_run"), ("yield", "yield_last"),
-           ("before", "yield_before"), ("ratio", "yield_ratio"))
+           ("before", "yield_before"), ("ratio", "yield_ratio"), ("list reached", "list_reached"))
 
 
 def _cell(row: dict, key: str) -> str:
@@ -22,6 +22,9 @@ def _cell(row: dict, key: str) -> str:
         return ""
     if key in ("last_run_at", "last_success", "last_new_report"):
         return str(v)[:16].replace("T", " ")
+    if key == "list_reached":  # the first incomplete list: reached of declared
+        more = f" (+{row['lists_incomplete'] - 1} lists)" if row["lists_incomplete"] > 1 else ""
+        return f"{v}/{row['list_declared']} {row['list_unit']}{more}"
     return str(v)
 
 
@@ -32,12 +35,13 @@ def _cell(row: dict, key: str) -> str:
               show_default=True, envvar="XXGK_DATA")
 @click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Also sources never crawled.")
-@click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked or quiet.")
+@click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked, incomplete or quiet.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def command(db: Path | None, data_dir: Path, source_ids: tuple[str, ...], all_: bool, problems: bool,
             as_json: bool) -> None:
     """Crawl health per source: last success, last new report, consecutive failures, blocked,
-    moved (404 at the entry URL) and this run's yield against earlier runs."""
+    moved (404 at the entry URL), lists that declared more than the crawl reached (incomplete)
+    and this run's yield against earlier runs."""
     from archive.db import open_db
     from archive.health import PROBLEM_STATES, source_health
 
@@ -65,5 +69,10 @@ def command(db: Path | None, data_dir: Path, source_ids: tuple[str, ...], all_: 
         table.add_row(*cells)
     console = Console()
     console.print(table)
+    for r in rows:
+        if r.get("list_url"):
+            console.print(f"[yellow]{r['source_id']}: list incomplete[/] — {r['list_url']} declares "
+                          f"{r['list_declared']} {r['list_unit']}, the crawl reached {r['list_reached']}",
+                          soft_wrap=True)
     bad = sum(r["state"] in PROBLEM_STATES for r in rows)
     console.print(f"{len(rows)} source(s), {bad} with problems" if rows else "no crawl runs recorded yet")

@@ -13,6 +13,7 @@ what each portal publishes and what a polite crawler should make of it.
 from __future__ import annotations
 
 from mockportals.edge import ClosedSite, EdgeSite, challenge_answer
+from mockportals.fujian import FujianSite
 from mockportals.gkmlpt import GkmlptSite
 from mockportals.govcn import GovcnSite
 from mockportals.hanweb import HanwebSite
@@ -23,7 +24,7 @@ from mockportals.trs import TrsGbkSite, TrsSite
 
 ARCHETYPES: dict[str, type[Site]] = {
     "trs": TrsSite, "trs_gbk": TrsGbkSite, "hanweb": HanwebSite, "gkmlpt": GkmlptSite,
-    "govcn": GovcnSite, "edge": EdgeSite, "closed": ClosedSite,
+    "govcn": GovcnSite, "edge": EdgeSite, "closed": ClosedSite, "fujian": FujianSite,
 }
 
 

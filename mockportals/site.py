@@ -14,7 +14,7 @@ from typing import Callable
 from mockportals import documents
 from mockportals.manifest import (CST, COMPANIONS, ManifestEntry, Plan, Source, registry_province, scaled,
                                   template_for)
-from mockportals.server import HTML, Request, Response
+from mockportals.server import HTML, Request, Response, not_found
 from reportgen import render_html, render_text
 from reportgen.agencies import agency as invent_agency
 from reportgen.docx import render_docx
@@ -88,6 +88,7 @@ class Site:
         self.by_agency_year: dict[tuple[str, int], ManifestEntry] = {}  # first report of each
         self.cache = LRU()
         self.lock = threading.Lock()
+        self.gone: set[str] = set()  # paths answering 404 (tests make a portal under-deliver)
         self.build()
         self.sources = [replace(s, province=registry_province(self.province)) for s in self.sources]
 
@@ -104,6 +105,8 @@ class Site:
 
     # -- shared -----------------------------------------------------------------------------
     def route(self, req: Request) -> Response:
+        if req.path in self.gone:
+            return not_found()
         if req.path == "/robots.txt":
             return Response(200, self.robots.encode(), "text/plain; charset=utf-8", modified=SITE_EPOCH)
         if req.path in ("/", "/index.html"):

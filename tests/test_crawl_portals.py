@@ -58,7 +58,7 @@ def check_reports(mp, db, portal: str) -> None:
             assert facts.get("requests_received") == want["requests_received"], e.url
 
 
-@pytest.mark.parametrize("portal", ["trs", "trs_gbk", "hanweb", "gkmlpt", "govcn"])
+@pytest.mark.parametrize("portal", ["trs", "trs_gbk", "hanweb", "gkmlpt", "govcn", "fujian"])
 def test_platform_reports_archived_exactly(mp, crawled, portal):
     db = connect(crawled(portal))
     check_reports(mp, db, portal)
@@ -71,7 +71,7 @@ def test_platform_reports_archived_exactly(mp, crawled, portal):
 
 
 def test_attachments_fetched_and_linked_to_their_page(mp, crawled):
-    for portal in ("trs", "hanweb", "gkmlpt"):
+    for portal in ("trs", "hanweb", "gkmlpt", "fujian"):
         db = connect(crawled(portal))
         want = {a for e in mp.manifest if e.portal == portal and e.expect == "archived" for a in e.attachments}
         assert want and urls(db, "attachment") == want
@@ -79,6 +79,24 @@ def test_attachments_fetched_and_linked_to_their_page(mp, crawled):
         assert not orphans
         runs = db.execute("SELECT sum(attachments) FROM crawl_runs").fetchone()[0]
         assert runs == len(want)
+
+
+def test_fujian_pages_through_both_search_endpoints(mp, crawled):
+    db = connect(crawled("fujian"))
+    site = mp.sites["fujian"]
+    api = [r for r in mp.requests_log if r.portal == "fujian" and "/search" in r.path]
+    posts = [r for r in api if r.path == "/fjdzapp/search"]
+    assert posts and all(r.method == "POST" and r.status == 200 for r in posts)
+    assert all(r.headers["x-requested-with"] == "XMLHttpRequest" for r in posts)
+    assert all(r.headers["referer"] == site.url("/zwgk/zfxxgk/zfxxgknb/") for r in posts)
+    older = [r for r in api if r.path.startswith("/was5/web/search")]  # the department column's page names it
+    assert older and all(r.method == "GET" and r.status == 200 and "channelid=300310" in r.path for r in older)
+    # the letter and the 解读 are listed beside the reports, never archived as reports
+    skipped = {e.url for e in mp.manifest if e.portal == "fujian" and e.expect == "skipped"}
+    assert len(skipped) == 2 and not skipped & urls(db, "report")
+    # the 全真版 PDFs named only in a script array were found and archived with their page
+    assert site.script_only and site.script_only <= urls(db, "attachment")
+    assert not db.execute("SELECT 1 FROM findings WHERE code = 'list_incomplete'").fetchone()
 
 
 def test_gbk_declared_only_in_meta_decodes(mp, crawled):

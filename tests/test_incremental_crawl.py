@@ -15,7 +15,7 @@ from crawl_support import connect, crawl, expected, portal_sources, urls
 from mockportals import MockPortals  # noqa: E402  (crawl_support puts the repo on sys.path)
 
 RECHECK_ALL = ("-s", "XXGK_RECHECK_MIN_DAYS=0", "-s", "XXGK_RECHECK_AGE_FACTOR=0")
-PORTALS = ("trs", "hanweb", "gkmlpt")
+PORTALS = ("trs", "hanweb", "gkmlpt", "fujian")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,9 @@ def test_second_crawl_archives_nothing_new(mp, portal, tmp_path):
     # the known reports listed on the pages visited count as unchanged: the source is healthy, not quiet
     assert sum(r["reports_unchanged"] for r in runs) > 0
     assert not db.execute("SELECT 1 FROM findings WHERE code = 'source_yield_dropped'").fetchone()
-    assert {r["state"] for r in db.execute("SELECT state FROM source_health")} == {"ok"}
+    # (gkmlpt's second category answers 404 from page 2 on: its list stays short of its post_count)
+    assert {r["state"] for r in db.execute("SELECT state FROM source_health")} == (
+        {"incomplete"} if portal == "gkmlpt" else {"ok"})
     assert len(second) <= 0.25 * len(first), [r.path for r in second]
     assert {(r.method, r.path) for r in second} <= {(r.method, r.path) for r in first}
     # known report pages and files were not asked for again

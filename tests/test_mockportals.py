@@ -268,6 +268,65 @@ def test_gkmlpt_config_api_and_quirks(mp):
     assert '<div class="article-content">' in fetch(e.url)[2].decode()
 
 
+# -- Fujian ----------------------------------------------------------------------------------------
+
+def test_fujian_static_page_list_model_and_both_search_endpoints(mp):
+    site = mp.sites["fujian"]
+    for col in site.cols.values():
+        url = site.url(col.column.path)
+        html = fetch(url)[2].decode()
+        listed = entries(mp, "fujian", column=url)
+        # the static page shows the first page only; its script declares the whole column
+        assert [h for h in hrefs(html, url) if "/t20" in h] == [e.url for e in listed[:PAGE]]
+        assert f"recordCount: '{len(listed)}'" in html and "channelid: SiteInfo.searchId" in html
+        assert f"searchId: {site.search_id}," in html and f'chnlid={col.chnlid}"' in html
+        pages = math.ceil(len(listed) / PAGE)
+        seen = []
+        for page in range(1, pages + 1):
+            form = {"channelid": site.search_id, "classsql": f"chnlid={col.chnlid}", "page": page, "prepage": PAGE}
+            status, _, body = fetch(site.url("/fjdzapp/search"), urlencode(form).encode(),
+                                    {"X-Requested-With": "XMLHttpRequest"})
+            data = json.loads(body)
+            assert status == 200 and data["pageCount"] == pages
+            seen += [(d["docpuburl"], d["doctitle"]) for d in data["data"]]
+            assert all(urljoin(url, d["chnldocurl"]) == d["docpuburl"] for d in data["data"])
+            # the older endpoint: the same page, an answer that only looks like JSON
+            status, _, old = fetch(site.url("/was5/web/search?") + urlencode(form))
+            text = old.decode()
+            assert status == 200 and "'###pypy###'" in text and ("\n" in text or not data["data"])  # a raw newline
+            with pytest.raises(ValueError):
+                json.loads(text)
+            from crawler.adapters.fujian import read_answer
+            assert [(d["url"], d["title"]) for d in read_answer(text)["docs"]] == seen[-len(data["data"]):]
+        assert seen == [(e.url, e.title) for e in listed]
+    form = urlencode({"channelid": site.search_id, "classsql": "chnlid=2301", "page": 1, "prepage": PAGE}).encode()
+    assert fetch(site.url("/fjdzapp/search"), form)[0] == 403  # not an XMLHttpRequest
+    wrong = form.replace(str(site.search_id).encode(), b"200210")
+    status, _, body = fetch(site.url("/fjdzapp/search"), wrong, {"X-Requested-With": "XMLHttpRequest"})
+    assert status == 200 and json.loads(body)["data"] == []  # a wrong channelid: an empty list
+    assert fetch(site.url("/fjdzapp/search?") + form.decode())[0] == 403  # GET is not how it is asked
+
+
+def test_fujian_detail_attachments_outside_the_body(mp):
+    site = mp.sites["fujian"]
+    with_files = [e for e in entries(mp, "fujian", kind="report") if e.attachments]
+    assert {e.fmt for e in with_files} == {"html", "pdf"}
+    for e in with_files:
+        html = fetch(e.url)[2].decode()
+        body = html.split('<div class="TRS_Editor">', 1)[1].split("</div>", 1)[0]
+        assert ".pdf" not in body  # never in the body itself
+        (pdf,) = e.attachments
+        name = pdf.rsplit("/", 1)[1]
+        if pdf in site.script_only:  # the 全真版: only in an inline script array
+            assert f'href="./{name}"' not in html and f'["./{name}"]' in html
+        else:
+            assert re.search(rf'<ul id="file_ul_fj"><li><a href="\./{name}"', html)
+        status, headers, data = fetch(pdf)
+        assert status == 200 and data.startswith(b"%PDF")
+    letter = [e for e in entries(mp, "fujian") if "letter" in e.flags]
+    assert len(letter) == 1 and letter[0].title.endswith("的函") and letter[0].expect == "skipped"
+
+
 # -- gov.cn ----------------------------------------------------------------------------------------
 
 def test_govcn_next_links_ucap_and_feed(mp):
@@ -573,7 +632,7 @@ def test_portals_are_provincial_and_invent_agencies_there():
     try:
         provinces = {s.portal: s.province for s in mp.sources}
         assert provinces == {"trs": "江西", "trs_gbk": "江西", "hanweb": "浙江", "gkmlpt": "广东", "govcn": "",
-                             "edge": "湖南", "closed": "湖南"}
+                             "edge": "湖南", "closed": "湖南", "fujian": "福建"}
         for site in mp.sites.values():
             if site.province:  # a provincial site invents its agencies in its own province
                 assert site.province in PROVINCES

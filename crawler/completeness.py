@@ -33,6 +33,7 @@ class ListTally:
     requested: int = 0   # further page requests made for the list
     answered: int = 0    # of those, answered with a list
     failed: int = 0      # of those, answered with an error (or not at all)
+    probes_failed: set[int] = field(default_factory=set)  # pages asked for only in case a count is off
 
     def add(self, page: ListPage, further: bool) -> None:
         self.answered += further
@@ -55,7 +56,7 @@ class ListTally:
             declared, reached, unit = self.records, len(self.items), "records"
         elif self.pages:
             declared, reached, unit = self.pages, len(self.shown), "pages"
-            if declared - reached == 1 and declared not in self.shown and self._ended_early():
+            if declared - reached == 1 and declared in self.probes_failed and self._ended_early():
                 return None  # TRS sites that count one page too many: the list had ended
         else:
             return None

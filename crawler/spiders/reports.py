@@ -149,7 +149,10 @@ class ReportsSpider(scrapy.Spider):
     def page_failed(self, meta: dict) -> None:
         """A further page of a list answered with an error, or not at all."""
         if meta.get("role", LISTING) == LISTING and meta.get("list"):
-            self.tally(meta.get("source"), meta["list"]).failed += 1
+            tally = self.tally(meta.get("source"), meta["list"])
+            tally.failed += 1
+            if meta.get("optional"):
+                tally.probes_failed.add(meta.get("list_page", 0))
 
     def incomplete_lists(self) -> list[dict]:
         """Lists that hold fewer entries than they declare: {source_id, declared, reached, unit,

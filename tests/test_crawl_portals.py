@@ -97,6 +97,7 @@ def test_fujian_pages_through_both_search_endpoints(mp, crawled):
     # the 全真版 PDFs named only in a script array were found and archived with their page
     assert site.script_only and site.script_only <= urls(db, "attachment")
     assert not db.execute("SELECT 1 FROM findings WHERE code = 'list_incomplete'").fetchone()
+    assert urls(db, "error") == set()  # nothing asked for that is not there (the script's display names)
 
 
 def test_gbk_declared_only_in_meta_decodes(mp, crawled):

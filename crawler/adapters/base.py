@@ -258,4 +258,5 @@ class Adapter:
         for script in sel.xpath("//script[not(@src)]/text()").getall():
             for array in _SCRIPT_ARRAY.findall(script):
                 for name in _SCRIPT_FILE.findall(array):
-                    yield Link(urljoin(base, name), "")
+                    if "/" in name or name.isascii():  # a path, not a display name (全真版.pdf)
+                        yield Link(urljoin(base, name), "")

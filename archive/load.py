@@ -293,11 +293,15 @@ def load_file(db: sqlite_utils.Database, path: Path) -> LoadResult:
 
 def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress: bool = True) -> list[LoadResult]:
     """Load files and folders, one transaction per document, with a rich progress bar.
-    A file that cannot be read is reported (change 'error') and the rest still load."""
+    A file that cannot be read is reported (change 'error') and the rest still load. WARC
+    files and saved-page folders (also inside the folders given) go to archive.imports."""
     from rich.progress import Progress
 
+    from archive.imports import load_imports, partition  # WARC files and saved-page folders
+
+    warcs, pages, paths = partition(paths)
     files = list(iter_documents(paths))
-    results: list[LoadResult] = []
+    results: list[LoadResult] = load_imports(db, warcs, pages)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("loading", total=len(files))
         for f in files:

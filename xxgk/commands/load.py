@@ -21,6 +21,8 @@ def command(paths: tuple[Path, ...], db_path: Path | None, progress: bool) -> No
 
     Folders are searched for documents (.txt .html .pdf .docx .doc …); a sidecar
     <file>.meta.json may give agency, province, level, year, url, published_date, source_id.
+    WARC files (.warc, .warc.gz: Heritrix, Browsertrix, wget, pywb) and saved-page folders
+    (page.html / page.txt with a 标题/发布时间/原文链接 header) are imported with their provenance.
     Cross-report checks run after the batch."""
     db = open_db(db_path)
     results = load_paths(db, paths, progress=progress)

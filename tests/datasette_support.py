@@ -6,6 +6,8 @@ search term has reports with it, reports without it and near misses, loaded with
 Expected results are computed from what the database stores, with Python's `in`."""
 from __future__ import annotations
 
+import json
+
 import os
 import random
 import socket
@@ -64,6 +66,14 @@ def build_archive(path: Path, n: int = 36) -> Path:
                         {"id": "portal-b", "name": "门户乙", "entry_url": "http://portal-b.invalid/"}])
     for sid, status, requests in (("portal-a", "finished", 20), ("portal-b", "finished", 12), ("portal-b", "failed", 0)):
         finish_run(db, start_run(db, sid), status=status, requests=requests, reports_new=requests // 2)
+    # a list that declared 20 records of which the crawl reached 10 (crawler.pipelines writes these)
+    upsert_sources(db, [{"id": "portal-c", "name": "门户丙", "entry_url": "http://portal-c.invalid/nb/"}])
+    run = start_run(db, "portal-c")
+    finish_run(db, run, requests=12, reports_new=10, lists_incomplete=1)
+    db["findings"].insert({"code": "list_incomplete", "severity": "warning", "scope": "cross_report",
+                           "message": "list http://portal-c.invalid/nb/ declares 20 records; the crawl reached 10",
+                           "details": json.dumps({"declared": 20, "reached": 10, "unit": "records", "run_id": run,
+                                                  "list_url": "http://portal-c.invalid/nb/", "source_id": "portal-c"})})
     db.conn.close()
     return path
 

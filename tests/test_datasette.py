@@ -264,6 +264,17 @@ def test_dashboard_page_and_its_charts(server, db):
     assert j.status_code == 200 and sum(r["reports"] for r in j.json()) == n
 
 
+def test_crawl_health_shows_incomplete_lists(server):
+    rows = server.get("/xxgk/crawl_health.json", state="incomplete", _shape="array").json()
+    assert [(r["source_id"], r["list_declared"], r["list_reached"], r["list_url"]) for r in rows] == [
+        ("portal-c", 20, 10, "http://portal-c.invalid/nb/")]
+    charts = server.get("/-/metadata.json").json()["plugins"]["datasette-dashboards"]["xxgk"]["charts"]
+    panel = server.get("/xxgk.json", sql=charts["crawl-health"]["query"], _shape="array").json()
+    assert {r["source_id"]: r["list_reached"] for r in panel}["portal-c"] == "10/20 records"
+    problems = server.get("/xxgk.json", sql=charts["crawl-problems"]["query"], _shape="array").json()
+    assert problems[0]["n"] == 2  # portal-b failing, portal-c incomplete
+
+
 @pytest.mark.parametrize("sql", [
     "DELETE FROM reports",
     "UPDATE reports SET year = 1900",

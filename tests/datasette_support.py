@@ -7,7 +7,6 @@ Expected results are computed from what the database stores, with Python's `in`.
 from __future__ import annotations
 
 import json
-
 import os
 import random
 import socket

@@ -127,7 +127,7 @@ def write_browsertrix_style(path: Path) -> dict:
                              ("http://www.example-county.gov.cn/col/col1229/index.html",
                               b"<html><body>column</body></html>", "text/html")):
         w.write(w.w.create_warc_record(url, "request", payload=io.BytesIO(b""),
-                                       http_headers=StatusAndHeaders(f"GET / HTTP/1.1", [], is_http_request=True)))
+                                       http_headers=StatusAndHeaders("GET / HTTP/1.1", [], is_http_request=True)))
         w.write(w.w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http("200 OK", ctype)))
     w.write(w.w.create_warc_record(doc_url, "resource", payload=io.BytesIO(pdf4), warc_content_type="application/pdf"))
     w.write(w.w.create_warc_record("urn:pageinfo:" + url3, "resource", payload=io.BytesIO(b'{"pages": 1}'),

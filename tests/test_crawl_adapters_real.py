@@ -78,6 +78,19 @@ def test_list_model_variants():
     assert list_model("<script>createPageHTML(3, 0, 'index', 'htm');</script>") is None
 
 
+def test_api_entry_urls():
+    from crawler.adapters.fujian import FujianAdapter
+
+    column = "http://127.0.0.1:8000/zwgk/zfxxgk/zfxxgknb/"
+    url = FujianAdapter.doc_url
+    assert url({"docpuburl": column + "201601/t1.htm", "chnldocurl": "./x.htm"}, column) == column + "201601/t1.htm"
+    assert url({"chnldocurl": "./201601/t1.htm"}, column) == column + "201601/t1.htm"  # against the column page
+    # the published URL on another host, the channel's on this one: this site's
+    assert url({"docpuburl": "https://www.pingtan.gov.cn/a/t1.htm", "chnldocurl": "./t1.htm"}, column) == column + "t1.htm"
+    assert url({"url": "http://other.gov.cn/t2.htm"}, column) == "http://other.gov.cn/t2.htm"
+    assert url({"doctitle": "无链接"}, column) is None
+
+
 def test_older_endpoint_answer_read_tolerantly():
     text = """{"count":"2","pagenum":"1","py":'###pypy###',"docs":[{"title":'某局2023年政府信息公开工作年度报告',"url":"http://a/t1.htm","abstract":"一行
 两行"},{"title":"关于'整改'的函","chnldocurl":"./t2.htm"}]}"""

@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import chompjs
 from scrapy import FormRequest, Request
@@ -197,9 +197,8 @@ class FujianAdapter(TrsAdapter):
         meta = response.meta
         data = read_answer(text_of(response))
         docs = data.get("data") or data.get("docs") or []
-        found = [Link(urljoin(meta["column"], d.get("docpuburl") or d.get("chnldocurl") or d.get("url") or ""),
-                      clean_title(d.get("doctitle") or d.get("title") or ""))
-                 for d in docs if isinstance(d, dict) and (d.get("docpuburl") or d.get("chnldocurl") or d.get("url"))]
+        found = [Link(url, clean_title(d.get("doctitle") or d.get("title") or ""))
+                 for d in docs if isinstance(d, dict) and (url := self.doc_url(d, meta["column"]))]
         if not data and meta["api"] == FJDZAPP:  # an error page with status 200
             yield from self.failed_page(response)
         yield from self.entries(response, found)
@@ -211,6 +210,16 @@ class FujianAdapter(TrsAdapter):
             for n in range(meta["page"] + 1, pages + 1):
                 yield self.api(response, model, n, meta["api"], fan_out=False)
         yield ListPage(list(dict.fromkeys(link.url for link in found)), records=declared, page=meta["page"])
+
+
+    @staticmethod
+    def doc_url(doc: dict, column: str) -> str | None:
+        """`docpuburl`, else `chnldocurl` (the older endpoint: `url`), against the column page —
+        but the one on the column's own site when only that one is."""
+        urls = [urljoin(column, u) for u in (doc.get("docpuburl"), doc.get("chnldocurl"), doc.get("url"))
+                if isinstance(u, str) and u.strip()]
+        here = urlsplit(column).netloc
+        return next((u for u in urls if urlsplit(u).netloc == here), urls[0] if urls else None)
 
 
 def _int(value: Any) -> int | None:

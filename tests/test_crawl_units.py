@@ -260,3 +260,18 @@ def test_detail_attachments_come_from_the_article_not_the_chrome():
     d = TrsAdapter().parse_detail(HtmlResponse(url, body=body, encoding="utf-8", request=Request(url)))
     assert d.is_report and d.title == "某局2022年政府信息公开工作年度报告"
     assert [a.url for a in d.attachments] == ["http://a.gov.cn/zfxxgknb/202301/P020230118123.pdf"]
+
+
+def test_generic_list_declares_its_size_in_words_and_pages_carry_the_list():
+    from crawler.adapters.generic import GenericAdapter
+
+    items = "".join(f'<li><a href="/info/detail.jsp?id={i}">通知{i}</a></li>' for i in range(15))
+    body = (f'<html><body><a href="/">首页</a><ul>{items}</ul><div>共 42 条 每页 15 条 第1页/共3页 '
+            '<a href="list.jsp?page=2">下一页</a></div></body></html>').encode()
+    url = "http://a.gov.cn/info/list.jsp"
+    resp = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url, meta={"role": "listing", "source": "s"}))
+    out = list(GenericAdapter().parse_listing(resp))
+    (shown,) = [o for o in out if isinstance(o, ListPage)]
+    assert (shown.records, shown.pages, len(shown.items), shown.page) == (42, None, 15, 1)
+    (nxt,) = [o for o in out if isinstance(o, Request)]
+    assert (nxt.url, nxt.meta["list"], nxt.meta["list_page"]) == ("http://a.gov.cn/info/list.jsp?page=2", url, 2)

@@ -40,6 +40,7 @@ _SCRIPT_REDIRECT = re.compile(
 # numbered pages in general) and files; the page's chrome links columns and home pages
 _ENTRY = re.compile(r"/t\d{8}_\d+[^/]*$|/(?:content|art|post|info)_[\w-]+\.\w+$|/[^/]*\d{4,}[^/]*\.(?:s?html?|jhtml|jsp)$",
                     re.I)
+_ENTRY_QUERY = re.compile(r"(?:^|&)(?:id|docid|articleid|infoid|contentid|aid|newsid)=\w+", re.I)
 _DECLARED_RECORDS = re.compile(r"共\s*(\d+)\s*条")
 _DECLARED_PAGES = re.compile(r"共\s*(\d+)\s*页")
 # where pages keep attachments outside the body: Fujian's block, generic attachment lists
@@ -109,12 +110,14 @@ def looks_like_report_page(sel: Selector, title: str) -> bool:
 
 
 def list_entries(found: Iterable[Link], base: str) -> list[str]:
-    """The entry URLs among a list page's links (same site; articles or files), in order."""
+    """The entry URLs among a list page's links (same site; articles, files, report titles), in order."""
     host = urlsplit(base).netloc
     out = []
     for link in found:
         u = urlsplit(link.url)
-        if u.netloc == host and (_ENTRY.search(u.path) or is_document_url(link.url)) and link.url not in out:
+        if u.netloc == host and link.url not in out and (
+                _ENTRY.search(u.path) or _ENTRY_QUERY.search(u.query) or is_document_url(link.url)
+                or is_report_title(link.text)):
             out.append(link.url)
     return out
 

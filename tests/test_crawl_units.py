@@ -275,3 +275,28 @@ def test_generic_list_declares_its_size_in_words_and_pages_carry_the_list():
     assert (shown.records, shown.pages, len(shown.items), shown.page) == (42, None, 15, 1)
     (nxt,) = [o for o in out if isinstance(o, Request)]
     assert (nxt.url, nxt.meta["list"], nxt.meta["list_page"]) == ("http://a.gov.cn/info/list.jsp?page=2", url, 2)
+
+
+def test_list_tally_judges_declared_against_reached():
+    from crawler.completeness import ListTally
+
+    def tally(records=None, pages=None, shown=(), requested=0, failed=0, probes=()):
+        t = ListTally("s", "http://a/nb/", requested=requested)
+        for n, items in enumerate(shown, 1):
+            t.add(ListPage([f"http://a/nb/t{n}_{i}.htm" for i in range(items)], records=records, pages=pages, page=n),
+                  further=n > 1)
+        t.failed, t.probes_failed = failed, set(probes)
+        return t
+
+    assert tally(records=20, shown=(10, 10), requested=1).shortfall() is None
+    assert tally(records=20, shown=(10,), requested=1, failed=1).shortfall() == {
+        "declared": 20, "reached": 10, "unit": "records", "list_url": "http://a/nb/"}
+    # pages the incremental policy never asked for (and none failed): not judged
+    assert tally(records=50, shown=(10, 10), requested=4).shortfall() is None
+    assert tally(records=50, shown=(10, 10), requested=4, failed=1).shortfall()["reached"] == 20
+    # pages counted: one too many, asked for as a probe, after a short page: the list had ended
+    assert tally(pages=3, shown=(10, 4), requested=3, failed=1, probes=(3,)).shortfall() is None
+    assert tally(pages=3, shown=(10, 10), requested=3, failed=1, probes=(3,)).shortfall()["unit"] == "pages"
+    assert tally(pages=3, shown=(10, 4), requested=2, failed=1).shortfall() == {
+        "declared": 3, "reached": 2, "unit": "pages", "list_url": "http://a/nb/"}
+    assert tally(shown=(10,)).shortfall() is None  # nothing declared, nothing to judge

@@ -300,3 +300,15 @@ def test_list_tally_judges_declared_against_reached():
     assert tally(pages=3, shown=(10, 4), requested=2, failed=1).shortfall() == {
         "declared": 3, "reached": 2, "unit": "pages", "list_url": "http://a/nb/"}
     assert tally(shown=(10,)).shortfall() is None  # nothing declared, nothing to judge
+
+
+def test_registry_classifies_fujian_sites():
+    c = registry.classify_platform
+    assert c("TRS WCM (.htm; Fujian cluster)", "http://www.fuqing.gov.cn/xjwz/zfxxgk/zfxxgknb/", "福建") == "fujian"
+    assert c("", "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/", "福建") == "fujian"
+    assert c("TRS", "https://sthjt.fujian.gov.cn/zwgk/zfxxgk/", "") == "fujian"  # a department subdomain
+    assert c("custom CMS (/cms/html/<site>/<date>/<id>.html)", "https://www.np.gov.cn/cms/html/x.html", "福建") == "generic"
+    assert c("Hanweb JCMS", "https://www.fujian.gov.cn/col/col1/index.html", "福建") == "hanweb"
+    assert c("TRS WCM", "http://www.jiangxi.gov.cn/col/", "江西") == "trs"
+    built = {s.id: s.platform for s in registry.load_sources()}
+    assert built["fuqing-zfxxgknb"] == built["fzftz-fuzhou-ndbg"] == "fujian"

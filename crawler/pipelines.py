@@ -33,6 +33,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.path = db_path(crawler.settings)
         self.db = None
+        self.spider = None
         self.runs: dict[str, int] = {}
         self.reports: dict[str, Counter] = defaultdict(Counter)
         workers = crawler.settings.get("XXGK_PARSE_WORKERS")
@@ -49,7 +50,7 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self, spider=None) -> None:
-        spider = spider or self.crawler.spider
+        spider = self.spider = spider or self.crawler.spider
         self.db = open_db(self.path)
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
@@ -122,11 +123,11 @@ class ArchivePipeline:
 
     def close_spider(self, spider=None) -> None:
         self.flush()
-        spider = spider or self.crawler.spider
+        spider = spider or self.spider
         # platforms detected from entry pages (ad-hoc sources) are stored with the source
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         incomplete = defaultdict(list)
-        for short in spider.incomplete_lists():
+        for short in getattr(spider, "incomplete_lists", list)():
             incomplete[short["source_id"]].append(short)
         stats = self.crawler.stats
         for sid, run_id in self.runs.items():

@@ -100,6 +100,21 @@ def test_fujian_pages_through_both_search_endpoints(mp, crawled):
     assert urls(db, "error") == set()  # nothing asked for that is not there (the script's display names)
 
 
+@pytest.mark.parametrize("portal", ["gkmlpt", "trs"])
+def test_url_crawl_reads_the_platform_from_the_entry_page(mp, portal, tmp_path):
+    """`xxgk crawl --url` without --platform; the TRS column given without its trailing slash."""
+    from crawl_support import FAST
+
+    url = portal_sources(mp, portal)[0].entry_url
+    args = ["crawl", "--url", url.rstrip("/"), "--id", "detected", "--data-dir", str(tmp_path), "--quiet"]
+    res = xxgk(*args, *[x for s in FAST for x in ("-s", s)])
+    assert res.returncode == 0, res.stderr[-3000:]
+    db = connect(tmp_path)
+    assert db.execute("SELECT platform FROM sources WHERE id = 'detected'").fetchone()[0] == portal
+    assert urls(db, "report") == expected(mp, portal)
+    assert f"detected: platform {portal}" in res.stdout
+
+
 def test_gbk_declared_only_in_meta_decodes(mp, crawled):
     db = connect(crawled("trs_gbk"))
     ctypes = {r[0] for r in db.execute("SELECT media_type FROM captures WHERE kind = 'report'")}

@@ -83,8 +83,8 @@ class ReportsSpider(scrapy.Spider):
             if src.render == "browser":
                 meta["playwright"] = True
             urls = [src.entry_url, *[u for u in src.entry_urls if u != src.entry_url]]
-            if src.platform == AUTO:  # most columns are folders whose ./ links need the slash
-                urls[0] = column_url(urls[0])
+            if src.platform == AUTO and detect_platform("", urls[0]) == "generic":
+                urls[0] = column_url(urls[0])  # most columns are folders whose ./ links need the slash
             for req in adapter_for(src.platform).start(urls[0], {**meta, "fallbacks": urls[1:]}):
                 yield self.watched(req)
 

@@ -5,8 +5,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
 
@@ -24,6 +22,9 @@ from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
 def command(province, platform, level, flag, registry, as_json, load_db) -> None:
     """The registry of real annual-report columns (built from ../shared/data/portals.csv by
     `python -m crawler.registry build`)."""
+    from rich.console import Console
+    from rich.table import Table
+
     sources = [s for s in select(load_sources(registry), province=province, platform=platform, level=level)
                if not flag or flag in s.flags]
     if as_json:

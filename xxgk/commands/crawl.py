@@ -31,7 +31,7 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--render", type=click.Choice(["http", "browser"]), default="http", show_default=True,
               help="With --url: fetch through headless Chromium (JS challenges).")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=SOURCES_CSV,
-              show_default=True, help="Registry file to select sources from.")
+              show_default="crawler/sources.csv", help="Registry file to select sources from.")
 @options.db
 @options.data_dir
 @click.option("--delay", type=float, help="Seconds between requests to one host (DOWNLOAD_DELAY; default 1).")

@@ -49,8 +49,8 @@ def xxgk_exe() -> list[str]:
 @click.option("--browser/--no-browser", default=True, show_default=True,
               help="Pass the JS challenge with headless Chromium ($XXGK_CHROMIUM, else found on the PATH).")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the archive afterwards.")
-@click.option("--port", type=int, default=8001, envvar="PORT", show_default="$PORT, else 8001",
-              help="Port of the Datasette server.")
+@click.option("--port", type=int, default=8001, envvar="PORT",
+              help="Port of the Datasette server (default: $PORT, else 8001).")
 def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool, port: int) -> None:
     """Crawl the bundled mock portals into a fresh archive and serve it (offline)."""
     from crawler.chromium import find_chromium, missing_message

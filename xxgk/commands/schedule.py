@@ -34,7 +34,7 @@ def _xxgk() -> str:
 @click.option("--crontab-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Edit this file instead of the user crontab (`crontab -l` / `crontab -`).")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path.home() / ".config" / "systemd" / "user", show_default=True,
+              default=Path.home() / ".config" / "systemd" / "user", show_default="~/.config/systemd/user",
               help="Where the systemd units go.")
 def command(action: str, kind: str, cadence: str, dense_months: str, at: str, weekday: int, crawl_args: str,
             data_dir: Path | None, crontab_file: Path | None, unit_dir: Path) -> None:

@@ -11,7 +11,7 @@ from xxgk import options
 @click.command("serve")
 @options.db
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8001, show_default="$PORT, else 8001", type=int, envvar="PORT", help="Port.")
+@click.option("--port", default=8001, type=int, envvar="PORT", help="Port (default: $PORT, else 8001).")
 def command(db: Path | None, host: str, port: int) -> None:
     """Serve the archive with Datasette, read-only, correct while a crawl writes to it (search,
     facets, canned queries, dashboards at /-/dashboards, CSV and JSON downloads)."""

@@ -288,6 +288,7 @@ def test_served_read_only_and_unchanged(server, archive, digest_before):
     assert hashlib.sha256(archive.read_bytes()).hexdigest() == digest_before
 
 
+@pytest.mark.slow  # a server of its own
 def test_serve_takes_its_port_from_the_environment_and_prints_its_url(archive, tmp_path):
     with Server(archive, tmp_path / "serve.log", port_env=True) as s:
         assert s.get("/xxgk/reports.json").status_code == 200
@@ -316,6 +317,7 @@ def test_sql_functions_and_no_download_of_a_file_being_written(server, archive):
     assert server.get("/xxgk.db").status_code == 403  # a consistent copy is `xxgk export`'s
 
 
+@pytest.mark.slow  # a server of its own
 def test_an_empty_archive_serves(tmp_path):
     path = tmp_path / "xxgk.db"
     open_db(path).conn.close()

@@ -483,6 +483,7 @@ def test_manifest_agrees_with_what_is_served(mp):
             assert status == 200 and body.startswith(MAGIC[ext]), a
 
 
+@pytest.mark.slow  # four sets of portals
 def test_deterministic_and_scaled():
     with MockPortals(seed=9, portals=("trs", "gkmlpt")) as a, MockPortals(seed=9, portals=("trs", "gkmlpt")) as b:
         strip = lambda mp: [(e.url.split("/", 3)[3], e.title, e.agency, e.year, e.fmt, e.seed) for e in mp.manifest]  # noqa: E731

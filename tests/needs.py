@@ -19,7 +19,7 @@ from crawler.chromium import find_chromium, missing_message
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-# what each tool is for and which Debian package has it: scripts/sysdeps.sh installs them
+# scripts/sysdeps.sh installs every tool below (and says what to install where it cannot)
 INSTALL = "`make sysdeps` installs it (scripts/sysdeps.sh)"
 
 
@@ -49,11 +49,9 @@ def tool(name: str) -> str | None:
 
 
 def missing(name: str) -> str:
-    if name == "chromium":
-        return f"{missing_message()}; {INSTALL}"
-    if name == "cjk-font":
-        return f"no Chinese font (fc-list :lang=zh is empty); {INSTALL}"
-    return f"{name} is not installed; {INSTALL}"
+    what = {"chromium": missing_message(), "cjk-font": "no Chinese font (fc-list :lang=zh is empty)",
+            "catdoc-or-antiword": "neither catdoc nor antiword is installed"}.get(name, f"{name} is not installed")
+    return f"{what}; {INSTALL}"
 
 
 def require(*names: str) -> None:

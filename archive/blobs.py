@@ -30,6 +30,19 @@ def read_warc_record(warc: Path, offset: int) -> bytes:
     raise BlobError(f"no WARC record at {warc}:{offset}")
 
 
+def read_warc_response(warc: Path, offset: int) -> tuple[list[tuple[str, str]], bytes]:
+    """HTTP headers and (content-decoded) payload of the response record at `offset`."""
+    try:
+        with open(warc, "rb") as fh:
+            fh.seek(offset)
+            for record in ArchiveIterator(fh):
+                headers = list(record.http_headers.headers) if record.http_headers else []
+                return headers, record.content_stream().read()
+    except (OSError, ArchiveLoadFailed) as exc:
+        raise BlobError(f"{warc}:{offset}: {exc}") from exc
+    raise BlobError(f"no WARC record at {warc}:{offset}")
+
+
 def read_capture(capture: Mapping[str, Any], data_dir: str | Path | None = None) -> bytes:
     """The document bytes of a `captures` row (relative paths resolve against `data_dir`, else
     the working directory). Raises BlobError when they cannot be read."""

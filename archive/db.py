@@ -1,36 +1,28 @@
-"""Open the archive database, creating or completing its schema (idempotent: opening an
+"""Open the archive database, creating or migrating its schema (idempotent: opening an
 up-to-date database writes nothing)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import sqlite_utils
 
 from archive.keys import rows as key_rows
-from archive.schema import TABLES, TableDef
+from archive.migrations import MIGRATIONS
+from archive.paths import resolve
+from archive.schema import TABLES
 from archive.views import VIEWS
 
 
-def data_dir() -> Path:
-    """The data directory: env XXGK_DATA, else ./data."""
-    return Path(os.environ.get("XXGK_DATA") or "data")
-
-
-def default_db_path() -> Path:
-    return Path(os.environ.get("XXGK_DB") or data_dir() / "xxgk.db")
-
-
 def open_db(path: str | Path | None = None, *, indexes: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive at `path` (default: env XXGK_DB, else data/xxgk.db).
+    """Open (creating if needed) the archive at `path` (default: `archive.paths.resolve().db`).
 
     `indexes=False` leaves secondary indexes out (bulk builds add them at the end with
     `create_indexes`)."""
     if path is not None and str(path) == ":memory:":
         db = sqlite_utils.Database(memory=True)
     else:
-        p = Path(path) if path is not None else default_db_path()
+        p = Path(path) if path is not None else resolve().db
         p.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(p)
         # WAL: Datasette and readers keep working while a crawl writes
@@ -42,20 +34,6 @@ def open_db(path: str | Path | None = None, *, indexes: bool = True) -> sqlite_u
     db.execute("PRAGMA foreign_keys = ON")
     ensure_schema(db, indexes=indexes)
     return db
-
-
-def _create_table(db: sqlite_utils.Database, t: TableDef) -> None:
-    table = db[t.name]
-    if not table.exists():
-        sql = db.create_table_sql(t.name, {c: typ for c, (typ, _) in t.columns.items()}, pk=t.pk,
-                                  foreign_keys=list(t.foreign_keys), not_null=set(t.not_null))
-        db.execute(sql.rstrip().rstrip(";") + (" WITHOUT ROWID" if t.without_rowid else ""))
-        return
-    # an older archive: add the columns introduced since (never renames)
-    have = set(table.columns_dict)
-    for c, (typ, _) in t.columns.items():
-        if c not in have:
-            table.add_column(c, typ)
 
 
 def create_indexes(db: sqlite_utils.Database, *, unique_only: bool = False) -> None:
@@ -81,9 +59,10 @@ def _sync_keys(db: sqlite_utils.Database) -> None:
 
 
 def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
+    """Tables and columns by migration; indexes, views and the `keys` rows (derived from code,
+    no history to keep) created or refreshed where they differ."""
+    MIGRATIONS.apply(db)
     with db.atomic():
-        for t in TABLES:
-            _create_table(db, t)
         create_indexes(db, unique_only=not indexes)
         for name, (sql, _) in VIEWS.items():
             # SQLite stores the statement without trailing white space; strip it so an

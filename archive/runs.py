@@ -1,4 +1,5 @@
-"""`crawl_runs` rows: the crawler opens one per run and fills the counters when it ends."""
+"""`crawl_runs` rows: the crawler opens one per run, fills the counters when it ends, and marks the
+runs a killed crawl left open."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -41,3 +42,23 @@ def finish_run(db: sqlite_utils.Database, run_id: int, status: str = "finished",
     with db.atomic():
         db["crawl_runs"].update(run_id, {"finished_at": finished, "status": status,
                                          "duration_s": duration, **counters})
+
+
+def mark_killed(db: sqlite_utils.Database, keep: list[int]) -> int:
+    """Runs left 'running' belong to crawls that died (the crawl lock lets one crawl run at a
+    time): mark them 'killed' so crawl health counts them as failures. `keep`: this crawl's own
+    runs. Returns how many were marked."""
+    with db.atomic():
+        return db.execute(
+            f"UPDATE crawl_runs SET status = 'killed', finished_at = coalesce(finished_at, started_at)"
+            f" WHERE status = 'running' AND id NOT IN ({','.join('?' * len(keep))})", keep).rowcount
+
+
+def last_was_killed(db: sqlite_utils.Database, source_ids: list[str], keep: list[int]) -> bool:
+    """Was the latest earlier run of any of these sources killed?"""
+    if not source_ids:
+        return False
+    last = db.execute(
+        f"SELECT status FROM crawl_runs WHERE source_id IN ({','.join('?' * len(source_ids))})"
+        f" AND id NOT IN ({','.join('?' * len(keep))}) ORDER BY id DESC LIMIT 1", [*source_ids, *keep]).fetchone()
+    return bool(last and last[0] == "killed")

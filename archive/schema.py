@@ -1,12 +1,14 @@
 """The archive's tables as data: columns, keys, foreign keys, indexes and what each column means.
 
-Table and column names are the researchers' API (Datasette URLs, exports): never rename one;
-add columns freely. `archive.db.open_db` creates everything here; `archive.export` and the
-Datasette metadata read the descriptions.
+Table and column names are the researchers' API (Datasette URLs, exports): never rename one.
+`archive.db.open_db` brings every archive to this schema through the migrations in
+`archive/migrations.py`: a table or column added later names the migration that adds it
+(`TableDef.created_by`, `TableDef.added`), so old archives get it too. `archive.export` and the Datasette
+metadata read the descriptions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Headline figures on `reports`: one row per report answers most questions.
 # (column, English description); how each is derived from cells is in archive/headline.py.
@@ -36,6 +38,8 @@ HEADLINE: list[tuple[str, str]] = [
 # as the integer 36 and 0.5 as a real (a REAL column would turn every count into 36.0).
 NUMBER = "ANY"
 
+BASELINE = "0001_tables"  # the migration creating the tables every archive has had from the start
+
 
 @dataclass(frozen=True)
 class TableDef:
@@ -48,6 +52,10 @@ class TableDef:
     indexes: tuple[tuple[str, ...], ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
     without_rowid: bool = False  # the table is its primary-key index (cells: the bulk of the archive)
+    # migrations, named "NNNN_what" and applied in name order: the one creating the table, and
+    # for columns added later, column -> the one adding it (declare them last, in that order)
+    created_by: str = BASELINE
+    added: dict[str, str] = field(default_factory=dict)
 
 
 TABLES: list[TableDef] = [
@@ -88,14 +96,15 @@ TABLES: list[TableDef] = [
             "attachments": (int, "Attachments fetched"),
             "blocked": (int, "Requests refused by the portal (WAF, captcha, 403)"),
             "errors": (int, "Failed requests"),
-            "lists_incomplete": (int, "Lists that declared more records (or pages) than the crawl reached "
-                                      "(findings `list_incomplete` say which)"),
             "duration_s": (float, "Seconds from the run's start to the source's last archived capture"),
             "status": (str, "running / finished / failed / disallowed / killed (the crawl died; marked by the next run)"),
+            "lists_incomplete": (int, "Lists that declared more records (or pages) than the crawl reached "
+                                      "(findings `list_incomplete` say which)"),
         },
         pk="id",
         foreign_keys=(("source_id", "sources", "id"),),
         indexes=(("source_id",),),
+        added={"lists_incomplete": "0002_lists_incomplete"},
     ),
     TableDef(
         "captures",
@@ -246,6 +255,23 @@ TABLES: list[TableDef] = [
             "unit": (str, "Unit (件 unless stated)"),
         },
         pk=("table_key", "row_key", "column_key"),
+    ),
+    TableDef(
+        "url_checks",
+        "What the crawler last heard from each archived URL: the validators of a conditional request "
+        "(ETag, Last-Modified) and the attachments a report page linked (crawler/incremental.py).",
+        {
+            "url": (str, "URL checked"),
+            "source_id": (str, "Source it was crawled for"),
+            "checked_at": (str, "UTC time of the last answer, 200 or 304 (ISO 8601)"),
+            "http_status": (int, "Last answer: 200 (new content) or 304 (not modified)"),
+            "etag": (str, "ETag of the archived answer named by warc_file/warc_offset"),
+            "last_modified": (str, "Last-Modified of that archived answer"),
+            "warc_file": (str, "WARC file of the answer the validators belong to (as in captures)"),
+            "warc_offset": (int, "Byte offset of that WARC record (as in captures)"),
+            "children": (str, "JSON list of the attachment URLs the page linked (NULL: not yet known)"),
+        },
+        pk="url",
     ),
 ]
 

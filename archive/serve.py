@@ -1,5 +1,12 @@
-"""Serve the archive with Datasette: read-only, immutable, with the project's metadata, plugins
-and templates (archive/datasette/).
+"""Serve the archive with Datasette: read-only, with the project's metadata, plugins and
+templates (archive/datasette/), correct while a crawl writes to the archive.
+
+The archive is a WAL database and is served in Datasette's mutable mode: every connection is
+opened `mode=ro`, reads the committed state (write-ahead log included) at the start of each
+query, never writes, and never checkpoints (folding the log is the writer's job). Immutable mode
+(`-i`, `immutable=1`) is for files nobody changes: SQLite then takes no locks and ignores the
+log, so a query can read pages a checkpoint is rewriting (wrong rows, "database disk image is
+malformed") and commits still in the log stay unseen.
 
 The metadata is built for the database being served: archive/datasette/metadata.yaml (titles,
 Chinese descriptions, facets, canned queries, dashboards) plus what the code and the data say
@@ -10,6 +17,7 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -92,9 +100,9 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
         conn.close()
     if "reports" in tables and search.FTS_TABLE in present:
         tables["reports"].update(fts_table=search.FTS_TABLE, fts_pk="id")
-    # hide the search index and its shadow tables from table lists
+    # hide the search index, its shadow tables and the migrations record from table lists
     for name in present:
-        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_"):
+        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") or name == "_sqlite_migrations":
             tables[name] = {"hidden": True}
     queries = spec["queries"]
     if search.FTS_TABLE not in present:  # an archive that never had a report loaded
@@ -121,21 +129,9 @@ def _column_en(table: str, col: str, spec: dict) -> str | None:
     return None
 
 
-def checkpoint(path: Path) -> None:
-    """Fold the write-ahead log into the file: immutable readers do not read the WAL."""
-    try:
-        conn = sqlite3.connect(str(path))
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        pass  # a read-only file cannot be checkpointed; whatever is in it is served
-
-
 def datasette_args(path: Path, metadata_path: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
-    """Arguments of `datasette serve` for the archive (immutable: opened with immutable=1)."""
-    args = ["serve", "-i", str(path), "--metadata", str(metadata_path),
+    """Arguments of `datasette serve` for the archive (mutable mode: opened with mode=ro)."""
+    args = ["serve", str(path), "--metadata", str(metadata_path),
             "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
             "--static", f"{STATIC_MOUNT}:{STATIC_DIR}",
             "--host", host, "--port", str(port)]
@@ -151,7 +147,6 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     path = Path(path)
     if not path.is_file():
         raise ServeError(f"no archive at {path} (build one with `xxgk load` or `xxgk crawl`)")
-    checkpoint(path)
     try:
         metadata = build_metadata(path)
     except sqlite3.DatabaseError as e:
@@ -160,4 +155,5 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     meta_path = tmp / "metadata.json"
     meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"serving {path} at http://{host}:{port}/{path.stem}", file=sys.stderr, flush=True)
     cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")

@@ -124,7 +124,7 @@ def main() -> None:
                 "sql": "select group_concat(name, ', ') from pragma_index_list('reports')",
                 "_shape": "arrayfirst"}).json()[0]
             print("settings: " + ", ".join(f"{k}={v}" for k, v in SETTINGS.items())
-                  + "; immutable, memory-mapped; search index reports_fts (one row per report)")
+                  + "; mutable mode (read-only connections), memory-mapped; search index reports_fts (one row per report)")
             print(f"indexes on reports: {indexes}")
     finally:
         proc.terminate()

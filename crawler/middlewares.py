@@ -14,6 +14,7 @@ from scrapy.utils.response import response_status_message
 
 from tldextract import TLDExtract
 
+from .connection import paths
 from .warc import WarcStore
 
 # Scrapy's cookie middleware would download the public-suffix list on first use; the snapshot
@@ -33,7 +34,7 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.stats = crawler.stats
-        self.store = WarcStore(settings.get("XXGK_DATA_DIR") or "data",
+        self.store = WarcStore(paths(settings).data_dir,
                                max_bytes=settings.getint("XXGK_WARC_MAX_BYTES", 1 << 30))
         crawler.signals.connect(self.store.close, signal=signals.spider_closed)
 

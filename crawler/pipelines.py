@@ -8,14 +8,13 @@ import asyncio
 import json
 import logging
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from archive import crosscheck
-from archive.db import open_db
 from archive.load import LoadResult, document_name, load_document, needs_parse
-from archive.runs import finish_run, now, start_run
+from archive.runs import finish_run, mark_killed, now, start_run
 from archive.sources import upsert_sources
 
+from .connection import ArchiveConnection
 from .discovery import report_year
 from .items import Capture
 from .parsepool import ParsePool, default_workers
@@ -24,14 +23,10 @@ log = logging.getLogger(__name__)
 STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")
 
 
-def db_path(settings) -> Path:
-    return Path(settings.get("XXGK_DB") or Path(settings.get("XXGK_DATA_DIR") or "data") / "xxgk.db")
-
-
 class ArchivePipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.path = db_path(crawler.settings)
+        self.connection = ArchiveConnection.of(crawler)  # shared with the incremental middlewares
         self.db = None
         self.spider = None
         self.runs: dict[str, int] = {}
@@ -51,10 +46,12 @@ class ArchivePipeline:
 
     def open_spider(self, spider=None) -> None:
         spider = self.spider = spider or self.crawler.spider
-        self.db = open_db(self.path)
+        self.db = self.connection.open()
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
         self.runs = {s.id: start_run(self.db, s.id) for s in spider.sources}
         self.crawler.stats.set_value("xxgk/run_ids", list(self.runs.values()))
+        if killed := mark_killed(self.db, keep=list(self.runs.values())):
+            log.warning("marked %d crawl run(s) of a killed crawl as 'killed'", killed)
 
     async def process_item(self, item: Capture, spider=None) -> Capture:
         if item.reason:  # why an answer is blocked or failed: the capture row keeps status and bytes
@@ -144,8 +141,7 @@ class ArchivePipeline:
             self.check_yield(sid, run_id, sum(got.values()) + skipped)
             self.record_incomplete(sid, run_id, incomplete[sid])
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
-        self.db.close()
-        self.pool.close()
+        self.pool.close()  # the connection closes after the middlewares' last writes (spider_closed)
 
     def record_incomplete(self, source_id: str, run_id: int, lists: list[dict]) -> None:
         """A list that declares N records (or pages) and showed fewer: a finding per list."""

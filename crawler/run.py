@@ -88,12 +88,12 @@ def runs_of(crawler) -> list[dict[str, Any]]:
     """The crawl_runs rows this crawl wrote."""
     from archive.db import open_db
 
-    from .pipelines import db_path
+    from .connection import paths
 
     ids = crawler.stats.get_value("xxgk/run_ids") or []
     if not ids:
         return []
-    db = open_db(db_path(crawler.settings))
+    db = open_db(paths(crawler.settings).db)
     try:
         marks = ",".join("?" * len(ids))
         return list(db.query(f"SELECT * FROM crawl_runs WHERE id IN ({marks}) ORDER BY id", ids))

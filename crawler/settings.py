@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from crawler.chromium import find_chromium
+
 BOT_NAME = "xxgk"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -57,9 +59,10 @@ DOWNLOADER_MIDDLEWARES = {
     # closest to the network: sees every raw answer (3xx, 5xx, challenges) before anything else
     "crawler.middlewares.WarcCaptureMiddleware": 950,
 }
-# Incremental crawls and resumable runs (crawler/incremental.py; README "Scheduled and incremental crawls")
+# Incremental crawls (crawler/incremental.py, policy in crawler/policy.py) and resumable runs
+# (crawler/jobdir.py); docs/crawling.md, "Scheduled and incremental crawls"
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalSpiderMiddleware": 950}
-EXTENSIONS = {"crawler.incremental.JobDirExtension": 0}  # JOBDIR per set of sources under <data dir>/jobs/
+EXTENSIONS = {"crawler.jobdir.JobDirExtension": 0}  # JOBDIR per set of sources under <data dir>/jobs/
 XXGK_INCREMENTAL = True          # False: fetch everything again (still no duplicates in the archive)
 XXGK_RESUME = True               # False: no JOBDIR
 XXGK_LISTING_SAFETY_DEPTH = 1    # all-known list pages still followed before pagination stops
@@ -80,16 +83,18 @@ XXGK_PARSE_WORKERS = os.environ.get("XXGK_PARSE_WORKERS", "")
 XXGK_COMMIT_DOCUMENTS = 32
 XXGK_COMMIT_SECONDS = 1.0
 
-# Where captures and the archive go (override: XXGK_DATA / XXGK_DB, or -s XXGK_DATA_DIR=…)
-XXGK_DATA_DIR = os.environ.get("XXGK_DATA", "data")
-XXGK_DB = os.environ.get("XXGK_DB", "")  # empty: <data dir>/xxgk.db
+# Where captures and the archive go; empty: archive.paths.resolve decides ($XXGK_DATA, $XXGK_DB,
+# ./data, <data dir>/xxgk.db), as for every xxgk command
+XXGK_DATA_DIR = ""
+XXGK_DB = ""
 XXGK_WARC_MAX_BYTES = 1024 * 1024 * 1024  # rotate WARC files at 1 GiB
 
 # Headless browser for sources marked `render: browser` (the spider switches the download
-# handler on only when such a source is crawled). Debian chromium, never `playwright install`.
+# handler on only when such a source is crawled): the system's Chromium ($XXGK_CHROMIUM, else
+# found on the PATH; crawler/chromium.py), never `playwright install`.
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": os.environ.get("XXGK_CHROMIUM", "/usr/bin/chromium"),
+    "executable_path": find_chromium(),
     "headless": True,
     "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run"],

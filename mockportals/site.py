@@ -31,7 +31,9 @@ MEDIA = {
 
 
 class LRU:
-    """A bounded render cache: crawls touch each page about once, so keep memory flat."""
+    """A bounded render cache: crawls touch each page about once, so keep memory flat. (Not
+    functools.lru_cache: one per portal, keyed by path over several render functions, and
+    emptied when the portal publishes.)"""
 
     def __init__(self, size: int = 512):
         self.size, self._d, self._lock = size, OrderedDict(), threading.Lock()

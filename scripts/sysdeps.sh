@@ -9,6 +9,7 @@
 #   antiword      antiword                   legacy DOC fallback
 #   catdoc        catdoc                     legacy DOC fallback
 #   redis-server  redis-server               distributed crawls
+#   systemd-analyze systemd                  checks the OnCalendar lines `xxgk schedule` writes
 missing=""
 have() { command -v "$1" >/dev/null 2>&1; }
 have chromium || have chromium-browser || missing="$missing chromium"
@@ -17,6 +18,7 @@ have soffice || missing="$missing libreoffice-writer-nogui"
 have antiword || missing="$missing antiword"
 have catdoc || missing="$missing catdoc"
 have redis-server || missing="$missing redis-server"
+have systemd-analyze || missing="$missing systemd"
 [ -z "$missing" ] && exit 0
 if have apt-get; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo

@@ -100,10 +100,11 @@ def free_port() -> int:
 
 
 class Server:
-    """`xxgk serve --db PATH` as a subprocess on a free loopback port (context manager)."""
+    """`xxgk serve --db PATH` as a subprocess on a free loopback port (context manager); the
+    port is given with --port, or with `$PORT` when `port_env`."""
 
-    def __init__(self, db_path: Path, log_path: Path):
-        self.db_path, self.log_path = db_path, log_path
+    def __init__(self, db_path: Path, log_path: Path, port_env: bool = False):
+        self.db_path, self.log_path, self.port_env = db_path, log_path, port_env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -111,10 +112,12 @@ class Server:
     def __enter__(self) -> "Server":
         self.log = open(self.log_path, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("xxgk")), "serve", "--db", str(self.db_path),
-             "--port", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+        args = [str(Path(sys.executable).with_name("xxgk")), "serve", "--db", str(self.db_path)]
+        if self.port_env:
+            env["PORT"] = str(self.port)
+        else:
+            args += ["--port", str(self.port)]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

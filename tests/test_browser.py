@@ -1,4 +1,4 @@
-"""A researcher's path through the served archive in headless Chromium (Debian's, driven by
+"""A researcher's path through the served archive in headless Chromium (the system's, driven by
 Playwright; no browser download): search 复议 in Datasette's search box, apply the year facet,
 open a report, download the CSV. Screenshots go to test-artifacts/."""
 from __future__ import annotations
@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from datasette_support import Server, build_archive, texts
+from needs import tool
 
-pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [pytest.mark.browser, pytest.mark.needs("chromium")]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -29,11 +27,9 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: `make debs` installs it")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        b = p.chromium.launch(executable_path=tool("chromium"), args=ARGS, headless=True)
         yield b
         b.close()
 

@@ -63,6 +63,7 @@ def test_corpus_covers_every_template_and_format() -> None:
     assert any(e["identity_breaks"] for e in exps) and any(not e["identity_breaks"] for e in exps)
 
 
+@pytest.mark.slow
 def test_committed_corpus_is_the_builders_output(tmp_path: Path) -> None:
     build(tmp_path)
     built = {p.name: p.read_bytes() for p in tmp_path.iterdir()}

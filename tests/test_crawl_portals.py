@@ -12,6 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawl_support import (REPO, connect, crawl, expected, mock_sources, portal_sources, report_of, snapshot,
                            urls, xxgk)
 
+pytestmark = pytest.mark.crawl
+
 from mockportals import MockPortals  # noqa: E402  (crawl_support puts the repo on sys.path)
 
 KEY = ("applications", "new_received", "total")
@@ -143,6 +145,8 @@ def test_gkmlpt_quirks(mp, crawled):
     assert failed and all(r["http_status"] == 404 and "/api/all/" in r["url"] for r in failed)
 
 
+@pytest.mark.slow
+@pytest.mark.needs("soffice")  # its DOC and WPS reports are converted from DOCX when fetched
 def test_edge_site(mp, crawled):
     db = connect(crawled("edge"))
     assert urls(db, "report") == expected(mp, "edge")
@@ -248,6 +252,8 @@ def test_a_source_that_stops_yielding_is_a_warning(mp, tmp_path):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.needs("chromium")
 def test_browser_passes_the_js_challenge_plain_http_does_not(mp, tmp_path):
     challenged = [s for s in portal_sources(mp, "edge", browser=True) if s.render == "browser"]
     assert len(challenged) == 1
@@ -270,6 +276,7 @@ def test_scrapy_project_lists_its_spider():
 
 
 @pytest.mark.slow
+@pytest.mark.needs("soffice")
 def test_demo_crawls_every_portal_offline(tmp_path):
     res = xxgk("demo", "--no-serve", "--no-browser", "--scale", "0.2", "--data-dir", str(tmp_path / "demo"),
                timeout=600)

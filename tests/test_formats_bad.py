@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
 from parsers import doc, parse
 from parsers.convert import ConversionError, convert_files
+from needs import shared_path
 from parsers.limits import Limits
 from reportgen import generate
 from reportgen.docx import render_docx
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -91,11 +90,13 @@ def test_corrupt_pdf():
 
 
 def test_truncated_pdf():
-    data = (REAL / "hongze-2024.pdf").read_bytes()
+    data = shared_path("corpus", "real", "hongze-2024.pdf").read_bytes()
     report = parse(data[: len(data) * 6 // 10], "application/pdf")
     assert report.status == "failed" and "truncated" in codes(report)
 
 
+@pytest.mark.office
+@pytest.mark.needs("soffice")
 def test_encrypted_pdf(good_docx, tmp_path):
     src = tmp_path / "locked.docx"
     src.write_bytes(good_docx)
@@ -210,6 +211,8 @@ def test_not_a_word_file():
     assert report.status == "failed" and "corrupt" in codes(report)
 
 
+@pytest.mark.office
+@pytest.mark.needs("soffice")
 def test_conversion_time_limit(good_docx, tmp_path, monkeypatch):
     src = tmp_path / "r.docx"
     src.write_bytes(good_docx)
@@ -219,6 +222,8 @@ def test_conversion_time_limit(good_docx, tmp_path, monkeypatch):
     assert report.status == "failed" and "time_limit" in codes(report)
 
 
+@pytest.mark.office
+@pytest.mark.needs("soffice", "catdoc-or-antiword")  # LibreOffice makes the DOC the fallback reads
 def test_text_fallback_without_libreoffice(good_docx, tmp_path, monkeypatch):
     src = tmp_path / "r.docx"
     src.write_bytes(good_docx)

@@ -11,6 +11,9 @@ from parsers.blocks import Para, Table
 from parsers.model import Report
 from reportgen import render_html
 
+# LibreOffice makes the PDF and DOC versions (with a Chinese font, else the PDFs have no CJK text)
+pytestmark = [pytest.mark.office, pytest.mark.slow, pytest.mark.needs("soffice", "cjk-font")]
+
 TABLE_CASES = [n for n, (gen, _) in CASES.items() if gen["template"] != "pre2019" and n not in UNRULED]
 
 

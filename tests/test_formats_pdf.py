@@ -8,7 +8,6 @@ import random
 import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,8 @@ from parsers import parse, pdf, pdfium, rulings
 from parsers.blocks import Para, Table, TCell
 from parsers.model import Report
 from parsers.pdfium import open_pdf
+from needs import shared_path
 from reportgen import generate, render_text
-
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
 W, H = 595, 842  # the mock portals' page
 
 
@@ -221,7 +219,7 @@ def test_form_xobject_content(upright):
 
 def test_parsing_from_threads(upright):
     """PDFium is not thread-safe: the front end serialises its calls, results do not mix."""
-    docs = [upright, *(p.read_bytes() for p in sorted(REAL.glob("*.pdf")))]
+    docs = [upright, *(p.read_bytes() for p in sorted(shared_path("corpus", "real").glob("*.pdf")))]
     alone = [parse(d, "application/pdf").to_dict() for d in docs]
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda d: parse(d, "application/pdf").to_dict(), docs * 4))

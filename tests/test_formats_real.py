@@ -8,23 +8,27 @@ from pathlib import Path
 
 import pytest
 
+from needs import shared_path
 from parsers import parse, pdf
 from parsers.blocks import Para, Table
 from parsers.model import Report
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "real"
-DOCS = sorted(p.name for p in REAL.glob("*.pdf")) if REAL.is_dir() else []
+DOCS = ("hongze-2023.pdf", "hongze-2024.pdf")
 
 
-@pytest.fixture(scope="module", params=DOCS or ["missing"])
-def real(request, shared_dir):
-    path = shared_dir / "corpus" / "real" / request.param
+def real_pdf(name: str) -> Path:
+    return shared_path("corpus", "real", name)
+
+
+@pytest.fixture(scope="module", params=DOCS)
+def real(request):
+    path = real_pdf(request.param)
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
     return path, expected, parse(path)
 
 
-def test_both_documents_present():
-    assert len(DOCS) == 2
+def test_these_are_all_the_real_pdfs():
+    assert sorted(p.name for p in shared_path("corpus", "real").glob("*.pdf")) == list(DOCS)
 
 
 def test_every_expected_cell(real):
@@ -47,7 +51,7 @@ def test_identity_breaks_exactly(real):
 
 def test_printed_totals_not_repaired():
     """hongze-2023 prints 行政复议 总计 0 over outcomes 10 + 1: the 0 stays."""
-    report = parse(REAL / "hongze-2023.pdf")
+    report = parse(real_pdf("hongze-2023.pdf"))
     assert report.cell("appeals", "review", "total").value == 0
     assert report.cell("appeals", "lawsuit_after_review", "total").value == 0
 
@@ -73,13 +77,13 @@ def test_narrative_in_reading_order(real):
 
 
 def test_paragraph_continues_across_page_break():
-    blocks = pdf.to_blocks((REAL / "hongze-2023.pdf").read_bytes(), Report())
+    blocks = pdf.to_blocks(real_pdf("hongze-2023.pdf").read_bytes(), Report())
     texts = [b.text for b in blocks if isinstance(b, Para)]
     assert any("严格执行“分级审核" in t.replace(" ", "") for t in texts)  # "…“分" / page 2 "级审核…"
 
 
 def test_table_split_by_page_break_arrives_in_parts():
-    blocks = pdf.to_blocks((REAL / "hongze-2024.pdf").read_bytes(), Report())
+    blocks = pdf.to_blocks(real_pdf("hongze-2024.pdf").read_bytes(), Report())
     tables = [b for b in blocks if isinstance(b, Table)]
     apps = [t for t in tables if any("结转" in c.text for r in t.rows for c in r)]
     assert {t.source["page"] for t in apps} == {3, 4}

@@ -14,6 +14,8 @@ from crawl_support import connect, crawl, expected, portal_sources, urls
 
 from mockportals import MockPortals  # noqa: E402  (crawl_support puts the repo on sys.path)
 
+pytestmark = [pytest.mark.crawl, pytest.mark.slow]
+
 RECHECK_ALL = ("-s", "XXGK_RECHECK_MIN_DAYS=0", "-s", "XXGK_RECHECK_AGE_FACTOR=0")
 PORTALS = ("trs", "hanweb", "gkmlpt", "fujian")
 

@@ -1,5 +1,5 @@
 """Incremental policy pieces on their own: the re-check interval, pagination stop, page numbers,
-the known-items store read from an archive, and the JOBDIR lifecycle."""
+the known-items store read from an archive, the url_checks writes, and the JOBDIR lifecycle."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -7,11 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from scrapy import Request
 
+from archive import urlchecks
 from archive.db import open_db
 from archive.load import load_document
 from archive.sources import upsert_sources
-from crawler.incremental import (RUNNING, KnownItems, RecheckPolicy, follow_pages, jobdir_for, page_number,
-                                 prepare_jobdir, should_follow_next_page)
+from crawler.jobdir import RUNNING, jobdir_for, prepare_jobdir
+from crawler.policy import KnownItems, RecheckPolicy, follow_pages, page_number, should_follow_next_page
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -63,6 +64,10 @@ def test_follow_pages_chain_and_fan_out():
     assert kept == pages
 
 
+def known(db, policy=None) -> KnownItems:
+    return KnownItems.from_rows(urlchecks.archived(db), urlchecks.checks(db), policy)
+
+
 @pytest.fixture
 def archive(tmp_path):
     db = open_db(tmp_path / "x.db")
@@ -78,7 +83,7 @@ def test_known_items_from_archive(archive):
                   fetched_at=NOW.isoformat(), warc_file="warc/a.warc.gz", warc_offset=99)
     load_document(archive, b"blocked", url="http://h/b.html", source_id="s1", kind="blocked", http_status=412,
                   fetched_at=NOW.isoformat())
-    k = KnownItems.load(archive.conn, RecheckPolicy(min_days=1, max_days=90, age_factor=0.25))
+    k = known(archive, RecheckPolicy(min_days=1, max_days=90, age_factor=0.25))
     assert "http://h/a.html" in k and "http://h/r.pdf" in k and "http://h/b.html" not in k
     assert k.skip("http://h/r.pdf", NOW + timedelta(hours=1))        # fresh leaf
     assert not k.skip("http://h/r.pdf", NOW + timedelta(days=2))     # due: re-check
@@ -88,25 +93,25 @@ def test_known_items_from_archive(archive):
     # validators whose answer never reached the archive prove nothing
     archive.conn.execute("INSERT INTO url_checks (url, checked_at, http_status, etag, warc_file, warc_offset)"
                          " VALUES ('http://h/r.pdf', ?, 200, '\"v1\"', 'warc/lost.warc.gz', 5)", [NOW.isoformat()])
-    k = KnownItems.load(archive.conn)
+    k = known(archive)
     assert k.valid_check("http://h/r.pdf") is None
     archive.conn.execute("UPDATE url_checks SET warc_offset = 99, warc_file = 'warc/a.warc.gz'")
-    k = KnownItems.load(archive.conn)
+    k = known(archive)
     assert k.conditional("http://h/r.pdf")[0] == {"If-None-Match": '"v1"'}
 
 
 def test_report_page_known_only_with_its_attachments(archive):
     load_document(archive, b"<html><title>x</title></html>", url="http://h/t1.html", source_id="s1", kind="report",
                   fetched_at=NOW.isoformat(), warc_file="warc/a.warc.gz", warc_offset=1)
-    k = KnownItems.load(archive.conn)
+    k = known(archive)
     assert not k.complete("http://h/t1.html")    # attachments never recorded: fetch it again
     archive.conn.execute("INSERT INTO url_checks (url, checked_at, http_status, warc_file, warc_offset, children)"
                          " VALUES ('http://h/t1.html', ?, 200, 'warc/a.warc.gz', 1, '[\"http://h/P1.pdf\"]')",
                          [NOW.isoformat()])
-    assert not KnownItems.load(archive.conn).complete("http://h/t1.html")   # its PDF is missing
+    assert not known(archive).complete("http://h/t1.html")   # its PDF is missing
     load_document(archive, b"%PDF-1.4 y", url="http://h/P1.pdf", source_id="s1", kind="attachment",
                   fetched_at=NOW.isoformat(), warc_file="warc/a.warc.gz", warc_offset=50)
-    k = KnownItems.load(archive.conn)
+    k = known(archive)
     assert k.complete("http://h/t1.html") and k.skip("http://h/t1.html", NOW + timedelta(hours=2))
 
 
@@ -122,3 +127,38 @@ def test_jobdir_lifecycle(tmp_path):
     (path / "requests.seen").write_text("fingerprint\n")
     (path / RUNNING).unlink()  # a clean stop keeps the state for the next run
     assert (prepare_jobdir(one) / "requests.seen").exists()
+
+
+def test_url_checks_keep_a_pages_attachments_only_for_the_same_answer(archive):
+    url, t1, t2 = "http://h/t1.html", NOW.isoformat(), (NOW + timedelta(days=1)).isoformat()
+
+    def row():
+        return archive.execute("SELECT http_status, checked_at, etag, warc_offset, children FROM url_checks"
+                               " WHERE url = ?", [url]).fetchone()
+
+    urlchecks.record_answer(archive, url, "s1", t1, '"e1"', None, "warc/a.warc.gz", 1)
+    urlchecks.record_children(archive, url, ["http://h/b.pdf", "http://h/a.pdf", "http://h/a.pdf"])
+    assert row() == (200, t1, '"e1"', 1, '["http://h/a.pdf", "http://h/b.pdf"]')
+    urlchecks.record_not_modified(archive, url, t2)
+    assert row() == (304, t2, '"e1"', 1, '["http://h/a.pdf", "http://h/b.pdf"]')
+    urlchecks.record_answer(archive, url, "s1", t2, '"e1"', None, "warc/a.warc.gz", 1)  # the same record
+    assert row()[-1] == '["http://h/a.pdf", "http://h/b.pdf"]'
+    urlchecks.record_answer(archive, url, "s1", t2, '"e2"', None, "warc/a.warc.gz", 77)  # a new answer
+    assert row() == (200, t2, '"e2"', 77, None)
+    assert [c.children for c in urlchecks.checks(archive)] == [None]
+
+
+def test_runs_left_running_by_a_killed_crawl_are_marked(archive):
+    from archive.runs import finish_run, last_was_killed, mark_killed, start_run
+
+    done = start_run(archive, "s1")
+    finish_run(archive, done)
+    dead = start_run(archive, "s1")  # its crawl was killed: never finished
+    mine = start_run(archive, "s1")
+    assert not last_was_killed(archive, ["s1"], [mine])
+    assert mark_killed(archive, keep=[mine]) == 1
+    status = {r["id"]: r for r in archive["crawl_runs"].rows}
+    assert [status[i]["status"] for i in (done, dead, mine)] == ["finished", "killed", "running"]
+    assert status[dead]["finished_at"] == status[dead]["started_at"]
+    assert last_was_killed(archive, ["s1"], [mine]) and not last_was_killed(archive, ["s2"], [mine])
+    assert mark_killed(archive, keep=[mine]) == 0

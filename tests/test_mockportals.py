@@ -22,6 +22,7 @@ import pytest
 
 from mockportals import MockPortals, challenge_answer
 from mockportals.edge import CHALLENGE_COOKIE
+from needs import tool
 
 PAGE = 10
 
@@ -508,6 +509,8 @@ def test_edge_lists_direct_files_subcolumns_and_companions(mp):
 MAGIC = {"pdf": b"%PDF-", "doc": b"\xd0\xcf\x11\xe0", "wps": b"\xd0\xcf\x11\xe0", "docx": b"PK", "ofd": b"PK"}
 
 
+@pytest.mark.slow
+@pytest.mark.needs("soffice")  # the DOC and WPS attachments are converted from DOCX when asked for
 def test_manifest_agrees_with_what_is_served(mp):
     """Every entry a crawler could fetch answers 200 with its document (robots aside: this is a test)."""
     base = _edge_base(mp)
@@ -539,6 +542,7 @@ def test_manifest_agrees_with_what_is_served(mp):
             assert status == 200 and body.startswith(MAGIC[ext]), a
 
 
+@pytest.mark.slow  # four sets of portals
 def test_deterministic_and_scaled():
     with MockPortals(seed=9, portals=("trs", "gkmlpt")) as a, MockPortals(seed=9, portals=("trs", "gkmlpt")) as b:
         strip = lambda mp: [(e.url.split("/", 3)[3], e.title, e.agency, e.year, e.fmt, e.seed) for e in mp.manifest]  # noqa: E731
@@ -553,15 +557,14 @@ def test_deterministic_and_scaled():
 
 
 @pytest.mark.browser
+@pytest.mark.needs("chromium")
 def test_browser_passes_the_challenge(mp):
     """A real browser runs the script, gets the cookie and then the page; plain HTTP cannot."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium")
-    if not chromium:
-        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
     e = entries(mp, "edge", expect="blocked")[0]
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=tool("chromium"), args=["--no-sandbox"])
         page = browser.new_page()
         page.goto(e.url)
         page.wait_for_selector("h1", timeout=15000)

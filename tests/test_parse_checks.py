@@ -2,19 +2,17 @@
 yields exactly its finding (identity, row/column); a clean report yields none."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from needs import shared_path
 from parsers import parse
 from parsers.checks import check_identities
 from parsers.model import Cell, Report
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed" / "000_74cc16f0ef581249.txt"
-
 
 def seed_lines() -> list[str]:
-    return SEED.read_text(encoding="utf-8").split("\n")
+    """The seed report's lines (../shared; the test skips without it)."""
+    return shared_path("corpus", "seed", "000_74cc16f0ef581249.txt").read_text(encoding="utf-8").split("\n")
 
 
 def edit(lines: list[str], label: str, values: list[str]) -> None:

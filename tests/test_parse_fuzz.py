@@ -3,23 +3,25 @@ known status, and a truncated copy of the seed is `partial` with what is missing
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from needs import shared_path
 from parsers import parse
 from parsers.assemble import assemble
 from parsers.blocks import Image, Para, Table, TCell
 from parsers.checks import check_identities
 from parsers.model import STATUSES, Report
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed" / "000_74cc16f0ef581249.txt"
-DATA = SEED.read_bytes()
-# the byte offset just after the last printed table value (the section 四 data row)
-TABLES_END = DATA.index(b"\n", DATA.index(b"0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0")) + 1
-FIRST_PART = DATA.index("## 一、总体情况\n".encode()) + len("## 一、总体情况\n".encode())
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def seed() -> bytes:
+    """The seed report (../shared, read at run time; the tests that mutate it skip without it)."""
+    return shared_path("corpus", "seed", "000_74cc16f0ef581249.txt").read_bytes()
 
 
 def sane(r) -> None:
@@ -36,23 +38,28 @@ def test_random_bytes(data, media_type):
 
 
 @FUZZ
-@given(st.integers(min_value=0, max_value=len(DATA)))
-def test_truncated_seed(cut):
-    r = parse(DATA[:cut], "text/plain")
+@given(st.data())
+def test_truncated_seed(seed, data):
+    cut = data.draw(st.integers(min_value=0, max_value=len(seed)), label="cut")
+    # the byte offset just after the last printed table value (the section 四 data row)
+    tables_end = seed.index(b"\n", seed.index(b"0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0")) + 1
+    first_part = seed.index("## 一、总体情况\n".encode()) + len("## 一、总体情况\n".encode())
+    r = parse(seed[:cut], "text/plain")
     sane(r)
-    if FIRST_PART <= cut < TABLES_END - 2:
+    if first_part <= cut < tables_end - 2:
         assert r.status == "partial"
         missing = next(f for f in r.findings if f.code == "incomplete").details["missing"]
         assert missing and set(missing) <= {"tables", "rows", "cells", "sections"}
-    if cut >= len(DATA) - 1:
+    if cut >= len(seed) - 1:
         assert r.status == "ok"
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(DATA) - 1), st.integers(0, 255), st.sampled_from("sdi")),
-                min_size=1, max_size=40))
-def test_mutated_seed(edits):
-    data = bytearray(DATA)
+@given(st.data())
+def test_mutated_seed(seed, data):
+    edits = data.draw(st.lists(st.tuples(st.integers(0, len(seed) - 1), st.integers(0, 255), st.sampled_from("sdi")),
+                               min_size=1, max_size=40), label="edits")
+    data = bytearray(seed)
     for at, byte, op in edits:
         at = min(at, len(data) - 1)
         if op == "s":

@@ -1,14 +1,15 @@
 """crawler.pipelines.ArchivePipeline on its own: documents are written in groups (invisible to
-other readers until their group commits), and a group that cannot be written is counted as
-errors without taking the crawl down."""
+other readers until their group commits), a group that cannot be written is counted as errors
+without taking the crawl down, and the crawl process has one connection to the archive."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from types import SimpleNamespace
 
 from scrapy.utils.test import get_crawler
-from sqlite_utils.utils import sqlite3  # the pipeline's SQLite library: one copy per process
 
+from archive import urlchecks
 from crawler.items import Capture
 from crawler.pipelines import ArchivePipeline
 from reportgen import generate, render_html
@@ -82,22 +83,23 @@ def test_a_group_that_cannot_be_written_counts_errors_and_the_crawl_goes_on(tmp_
     assert crawler.stats.get_value("xxgk/None/errors") == 2
 
 
-def test_the_crawl_process_uses_one_sqlite_library_for_the_archive(tmp_path):
-    """The incremental state's connection and the archive's live in one process: with two SQLite
-    copies (stdlib sqlite3 beside pysqlite3) closing one connection deleted the other's
-    write-ahead log, and writes after that were lost."""
-    from archive.db import open_db
-    from crawler import incremental
+def test_the_pipeline_and_the_incremental_middlewares_share_one_connection(tmp_path):
+    """One connection to the archive per crawl process: the middlewares' url_checks writes go
+    through the pipeline's connection and are in the archive once the spider has closed."""
+    from scrapy import signals
 
-    archive = open_db(tmp_path / "xxgk.db")
-    archive["sources"].insert({"id": "a"}, alter=True)
-    other = incremental.sqlite3.connect(tmp_path / "xxgk.db")
-    other.execute("SELECT count(*) FROM sources").fetchone()
-    other.close()
-    archive["sources"].insert({"id": "b"}, alter=True)
-    reader = sqlite3.connect(tmp_path / "xxgk.db")  # the archive's library, as Datasette's would be
+    from crawler.incremental import ConditionalRequestsMiddleware, IncrementalSpiderMiddleware
+
+    pipe, crawler = _pipeline(tmp_path, XXGK_COMMIT_SECONDS=60)
+    conditional, spider_mw = ConditionalRequestsMiddleware(crawler), IncrementalSpiderMiddleware(crawler)
+    assert conditional.state is spider_mw.state and conditional.state.archive.db is pipe.db
+    conditional.state.record(urlchecks.record_answer, "http://127.0.0.1/r.html", None, "2026-03-01T00:00:00+00:00",
+                             '"v1"', None, "warc/x.warc.gz", 0)
+    pipe.close_spider()
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert pipe.connection.db is None  # closed after the last queued write
+    db = sqlite3.connect(tmp_path / "xxgk.db")
     try:
-        assert reader.execute("SELECT count(*) FROM sources").fetchone()[0] == 2
+        assert db.execute("SELECT url, etag FROM url_checks").fetchall() == [("http://127.0.0.1/r.html", '"v1"')]
     finally:
-        reader.close()
-        archive.close()
+        db.close()

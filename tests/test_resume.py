@@ -21,6 +21,8 @@ from crawler.registry import write  # noqa: E402
 from archive.blobs import read_capture  # noqa: E402
 from mockportals import MockPortals  # noqa: E402
 
+pytestmark = [pytest.mark.crawl, pytest.mark.slow]
+
 PORTALS = ("trs", "govcn")
 SLOW = ("-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
 

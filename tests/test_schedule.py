@@ -3,7 +3,6 @@ rotated crawl log."""
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 from datetime import date, timedelta
 
@@ -58,7 +57,7 @@ def test_configurable_cadence():
             parse_cadence(*bad)
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+@pytest.mark.needs("systemd-analyze")
 def test_on_calendar_is_valid_systemd():
     specs = on_calendar(Cadence()) + on_calendar(parse_cadence("hourly/monthly", "1-4,12"))
     res = subprocess.run(["systemd-analyze", "calendar", *specs], capture_output=True, text=True)

@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from needs import shared_path
 from parsers import parse
-
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed"
 
 
 @pytest.fixture(scope="module")
 def seed():
-    if not SEED.is_dir():
-        pytest.fail(f"reference material missing: {SEED}")
-    expected = json.loads((SEED / "expected.json").read_text(encoding="utf-8"))
-    return expected, parse(SEED / expected["document"])
+    folder = shared_path("corpus", "seed")
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    return expected, parse(folder / expected["document"])
 
 
 def test_identity(seed):

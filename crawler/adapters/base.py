@@ -74,6 +74,7 @@ def text_of(response: Response) -> str:
     return html_to_unicode(ctype, response.body)[1]
 
 
+# home-made memo, not lru_cache: keyed weakly, so a response's tree goes when the response does
 _SELECTORS: WeakKeyDictionary[Response, Selector] = WeakKeyDictionary()
 
 

@@ -21,6 +21,7 @@ from ..adapters import ATTACHMENT, DETAIL, DOCUMENT, LISTING, adapter_for
 from ..adapters.base import looks_like_report_page, page_title, selector, text_of
 from ..adapters.trs import column_url
 from ..challenge import blocked_reason
+from ..chromium import missing_message
 from ..completeness import ListPage, ListTally
 from ..detect import AUTO, detect_platform
 from ..discovery import attachment_name
@@ -74,7 +75,11 @@ class ReportsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "ReportsSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         if any(s.render == "browser" for s in spider.sources):  # settings are not frozen yet
-            crawler.settings.set("DOWNLOAD_HANDLERS", PLAYWRIGHT_HANDLERS, priority="spider")
+            if crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS").get("executable_path"):
+                crawler.settings.set("DOWNLOAD_HANDLERS", PLAYWRIGHT_HANDLERS, priority="spider")
+            else:  # the crawl goes on: their challenge pages are archived as blocked
+                spider.logger.error("%s; sources with render=browser are fetched over plain HTTP",
+                                    missing_message())
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

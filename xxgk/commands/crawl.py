@@ -4,10 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
-from crawler.spiders.reports import adhoc_source
+from xxgk import options
 
 
 def _setting(values: tuple[str, ...]) -> dict[str, str]:
@@ -33,10 +32,9 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--render", type=click.Choice(["http", "browser"]), default="http", show_default=True,
               help="With --url: fetch through headless Chromium (JS challenges).")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=SOURCES_CSV,
-              show_default=True, help="Registry file to select sources from.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Archive database (default: <data dir>/xxgk.db).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, envvar="XXGK_DATA", help="Where WARC files (warc/) and the database go.")
+              show_default="crawler/sources.csv", help="Registry file to select sources from.")
+@options.db
+@options.data_dir
 @click.option("--delay", type=float, help="Seconds between requests to one host (DOWNLOAD_DELAY; default 1).")
 @click.option("--concurrency", type=int, help="Concurrent requests per host (default 2).")
 @click.option("--no-autothrottle", is_flag=True, help="Fixed delay instead of AutoThrottle.")
@@ -56,7 +54,12 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
     Examples: `xxgk crawl --source zwgk-mwr-zfxxgkndbg`, `xxgk crawl --province 浙江 --platform hanweb`,
     `xxgk crawl --url http://127.0.0.1:8000/col/col1229/index.html --platform hanweb`.
     """
+    from rich.console import Console
+
+    from archive.paths import resolve
+    from crawler.lock import CrawlLock, LockHeld
     from crawler.run import crawl, run_notes, summary
+    from crawler.spiders.reports import adhoc_source
 
     if url:  # without --platform, the platform is read from the entry page
         sources = [adhoc_source(url, platform or "auto", adhoc_id, name, render)]
@@ -82,13 +85,13 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
     if log_file:
         from crawler.schedule import rotating_log
         rotating_log(log_file)
+    where = resolve(data_dir, db)
     console = Console(stderr=True)
-    console.print(f"crawling {len(sources)} source(s) into {db or data_dir / 'xxgk.db'} (WARC: {data_dir / 'warc'})")
-    from crawler.lock import CrawlLock, LockHeld
-
+    console.print(f"crawling {len(sources)} source(s) into {where.db} (WARC: {where.data_dir / 'warc'})")
     try:  # one crawl per data dir: overlapping scheduled runs would fetch everything twice
-        with CrawlLock(data_dir):
-            runs = crawl(sources, data_dir=data_dir, db=db, overrides=overrides, progress=not quiet, console=console)
+        with CrawlLock(where.data_dir):
+            runs = crawl(sources, data_dir=where.data_dir, db=where.db, overrides=overrides, progress=not quiet,
+                         console=console)
     except LockHeld as e:
         raise click.ClickException(str(e)) from e
     if runs:

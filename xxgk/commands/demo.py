@@ -2,7 +2,6 @@
 archive, then serve it with Datasette (port from $PORT, default 8001) until Ctrl-C."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import click
 
 from crawler.registry import Source, write
 
-if TYPE_CHECKING:  # `command` imports it when run: the CLI loads every command module at startup
+if TYPE_CHECKING:  # `command` imports it when run: `xxgk --help` imports this module
     from mockportals import MockPortals
 
 # local mock portals: no need to wait between requests (robots.txt is still obeyed)
@@ -48,17 +47,21 @@ def xxgk_exe() -> list[str]:
 @click.option("--seed", default=1, show_default=True, help="Mock portal seed.")
 @click.option("--scale", default=1.0, show_default=True, help="Mock portal size (1.0 ≈ 400 reports).")
 @click.option("--browser/--no-browser", default=True, show_default=True,
-              help="Pass the JS challenge with headless Chromium (/usr/bin/chromium).")
+              help="Pass the JS challenge with headless Chromium ($XXGK_CHROMIUM, else found on the PATH).")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the archive afterwards.")
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8001")), show_default="$PORT or 8001")
+@click.option("--port", type=int, default=8001, envvar="PORT",
+              help="Port of the Datasette server (default: $PORT, else 8001).")
 def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool, port: int) -> None:
     """Crawl the bundled mock portals into a fresh archive and serve it (offline)."""
+    from crawler.chromium import find_chromium, missing_message
     from mockportals import MockPortals
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    browser = browser and Path("/usr/bin/chromium").exists()
+    if browser and find_chromium() is None:
+        click.echo(f"{missing_message()}: the JS-challenge column is crawled without it", err=True)
+        browser = False
     with MockPortals(seed=seed, scale=scale) as mp:
         registry = data_dir / "sources.csv"
         write(mock_sources(mp, browser), registry)
@@ -75,8 +78,7 @@ def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool,
         from archive.serve import ServeError
         from archive.serve import serve as run_server
 
-        click.echo(f"Datasette: http://127.0.0.1:{port}/xxgk  (Ctrl-C to stop)", err=True)
-        try:
+        try:  # prints the URL it serves; Ctrl-C stops it
             run_server(db, port=port)
         except ServeError as e:
             raise click.ClickException(str(e)) from e

@@ -5,18 +5,23 @@ from pathlib import Path
 
 import click
 
-from archive.db import open_db
-from archive.export import export
+from xxgk import options
 
 
 @click.command("export")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Database file (default: $XXGK_DB, else data/xxgk.db).")
+@options.db
 @click.option("--version", "version", default=None, help="Bundle version (default: today's date, UTC).")
-def command(out_dir: Path, db_path: Path | None, version: str | None) -> None:
+def command(out_dir: Path, db: Path | None, version: str | None) -> None:
     """Export the archive: CSV per table and view, the SQLite file, datapackage.json, README, SHA256SUMS."""
-    db = open_db(db_path)
+    from archive.db import open_db
+    from archive.export import export
+    from archive.paths import resolve
+
+    path = resolve(db=db).db
+    if not path.is_file():
+        raise click.ClickException(f"no archive at {path} (build one with `xxgk load` or `xxgk crawl`)")
+    db = open_db(path)
     try:
         bundle = export(db, out_dir, version)
     except FileExistsError as exc:

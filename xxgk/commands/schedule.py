@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from archive.paths import resolve
 from crawler import schedule as sch
 
 
@@ -28,15 +29,15 @@ def _xxgk() -> str:
               help="Day of weekly runs (0 = Sunday).")
 @click.option("--crawl-args", default="--all", show_default=True,
               help="What to crawl, as `xxgk crawl` options (e.g. \"--province 浙江\").")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, envvar="XXGK_DATA", help="Data directory of the scheduled crawls.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory of the scheduled crawls (default: $XXGK_DATA, else data/).")
 @click.option("--crontab-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Edit this file instead of the user crontab (`crontab -l` / `crontab -`).")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path.home() / ".config" / "systemd" / "user", show_default=True,
+              default=Path.home() / ".config" / "systemd" / "user", show_default="~/.config/systemd/user",
               help="Where the systemd units go.")
 def command(action: str, kind: str, cadence: str, dense_months: str, at: str, weekday: int, crawl_args: str,
-            data_dir: Path, crontab_file: Path | None, unit_dir: Path) -> None:
+            data_dir: Path | None, crontab_file: Path | None, unit_dir: Path) -> None:
     """Schedule crawls: denser while reports appear (default daily January–April, weekly otherwise).
     The crawl writes a rotated log to <data dir>/logs/crawl.log; overlapping runs are refused by
     the crawl lock."""
@@ -45,6 +46,7 @@ def command(action: str, kind: str, cadence: str, dense_months: str, at: str, we
     except ValueError as e:
         raise click.BadParameter(str(e)) from e
     workdir = Path(os.getcwd())
+    data_dir = resolve(data_dir).data_dir
     data_dir = data_dir if data_dir.is_absolute() else workdir / data_dir
     argv = sch.crawl_argv(_xxgk(), data_dir, crawl_args)
     if kind == "cron":

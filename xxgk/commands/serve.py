@@ -5,19 +5,20 @@ from pathlib import Path
 
 import click
 
-from archive.db import default_db_path
-from archive.serve import ServeError, serve
+from xxgk import options
 
 
 @click.command("serve")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database file (default: $XXGK_DB, else data/xxgk.db).")
+@options.db
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8001, show_default=True, type=int, help="Port.")
-def command(db_path: Path | None, host: str, port: int) -> None:
-    """Serve the archive with Datasette, read-only and immutable (search, facets, canned
-    queries, dashboards at /-/dashboards, CSV and JSON downloads)."""
+@click.option("--port", default=8001, type=int, envvar="PORT", help="Port (default: $PORT, else 8001).")
+def command(db: Path | None, host: str, port: int) -> None:
+    """Serve the archive with Datasette, read-only, correct while a crawl writes to it (search,
+    facets, canned queries, dashboards at /-/dashboards, CSV and JSON downloads)."""
+    from archive.paths import resolve
+    from archive.serve import ServeError, serve
+
     try:
-        serve(db_path or default_db_path(), host=host, port=port)
+        serve(resolve(db=db).db, host=host, port=port)
     except ServeError as e:
         raise click.ClickException(str(e)) from e

@@ -5,8 +5,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
 
@@ -17,13 +15,16 @@ from crawler.registry import PLATFORMS, SOURCES_CSV, load_sources, select
 @click.option("--level", help="Only this level (ministry, province, city, county, department, township).")
 @click.option("--flag", help="Only sources carrying this flag (inferred, reconstructed, from-detail, not-report…).")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=SOURCES_CSV,
-              show_default=True)
+              show_default="crawler/sources.csv", help="Registry file to select sources from.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--load", "load_db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also upsert the selected sources into this archive database's `sources` table.")
 def command(province, platform, level, flag, registry, as_json, load_db) -> None:
     """The registry of real annual-report columns (built from ../shared/data/portals.csv by
     `python -m crawler.registry build`)."""
+    from rich.console import Console
+    from rich.table import Table
+
     sources = [s for s in select(load_sources(registry), province=province, platform=platform, level=level)
                if not flag or flag in s.flags]
     if as_json:

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
+
+from xxgk import options
 
 STATE_STYLE = {"ok": "green", "quiet": "yellow", "incomplete": "yellow", "blocked": "red", "moved": "magenta",
                "failing": "red", "never crawled": "dim"}
@@ -29,23 +29,25 @@ def _cell(row: dict, key: str) -> str:
 
 
 @click.command("status")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="XXGK_DB",
-              help="Archive database (default: <data dir>/xxgk.db).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, envvar="XXGK_DATA")
+@options.db
+@options.data_dir
 @click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Also sources never crawled.")
 @click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked, incomplete or quiet.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def command(db: Path | None, data_dir: Path, source_ids: tuple[str, ...], all_: bool, problems: bool,
+def command(db: Path | None, data_dir: Path | None, source_ids: tuple[str, ...], all_: bool, problems: bool,
             as_json: bool) -> None:
     """Crawl health per source: last success, last new report, consecutive failures, blocked,
     moved (404 at the entry URL), lists that declared more than the crawl reached (incomplete)
     and this run's yield against earlier runs."""
+    from rich.console import Console
+    from rich.table import Table
+
     from archive.db import open_db
     from archive.health import PROBLEM_STATES, source_health
+    from archive.paths import resolve
 
-    path = Path(db or data_dir / "xxgk.db")
+    path = resolve(data_dir, db).db
     if not path.exists():
         raise click.ClickException(f"no archive at {path} (crawl first, or give --db)")
     database = open_db(path)

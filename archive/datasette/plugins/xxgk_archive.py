@@ -27,8 +27,10 @@ def _has_index(conn) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [search.FTS_TABLE]).fetchone() is not None
 
 
-# Memory-map the archive (served immutable, so safe): a search that matches most reports reads
-# most rows of `reports` once per query (count, page, five facets); mapped pages save the copying.
+# Memory-map the archive: a search that matches most reports reads most rows of `reports` once
+# per query (count, page, five facets); mapped pages save the copying. Safe beside a writing
+# crawl: only the database file is mapped (not the log), and the archive file never shrinks (no
+# VACUUM; a shrinking file is the one hazard of a mapping).
 MMAP_BYTES = 16 * 2**30
 
 

@@ -2,6 +2,7 @@
 runs a killed crawl left open."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -62,3 +63,38 @@ def last_was_killed(db: sqlite_utils.Database, source_ids: list[str], keep: list
         f"SELECT status FROM crawl_runs WHERE source_id IN ({','.join('?' * len(source_ids))})"
         f" AND id NOT IN ({','.join('?' * len(keep))}) ORDER BY id DESC LIMIT 1", [*source_ids, *keep]).fetchone()
     return bool(last and last[0] == "killed")
+
+
+def _crawl_finding(db: sqlite_utils.Database, code: str, message: str, details: dict[str, Any]) -> None:
+    with db.atomic():
+        db["findings"].insert({"report_id": None, "code": code, "severity": "warning", "message": message,
+                               "scope": "cross_report", "details": json.dumps(details, ensure_ascii=False)})
+
+
+def record_incomplete(db: sqlite_utils.Database, source_id: str, run_id: int, lists: list[dict]) -> list[str]:
+    """A list that declared N records (or pages) and showed fewer: a `list_incomplete` finding
+    per list (its `details`: list_url, declared, reached, unit, run_id). Returns the messages."""
+    out = []
+    for short in lists:
+        msg = (f"list {short['list_url']} declares {short['declared']} {short['unit']}; "
+               f"the crawl reached {short['reached']}")
+        _crawl_finding(db, "list_incomplete", msg, {**short, "run_id": run_id})
+        out.append(msg)
+    return out
+
+
+def yield_dropped(db: sqlite_utils.Database, source_id: str, run_id: int, found: int) -> list[str]:
+    """Zero reports where the source's previous finished run found some (the column moved or the
+    site blocks us): a `source_yield_dropped` finding. Returns its message, if any."""
+    if found:
+        return []
+    prev = db.execute(
+        "SELECT id, reports_new + reports_changed + reports_unchanged FROM crawl_runs"
+        " WHERE source_id = ? AND id < ? AND status = 'finished' ORDER BY id DESC LIMIT 1",
+        [source_id, run_id]).fetchone()
+    if not (prev and prev[1]):
+        return []
+    msg = f"source {source_id} yielded no reports in run {run_id}; run {prev[0]} found {prev[1]}"
+    _crawl_finding(db, "source_yield_dropped", msg, {"source_id": source_id, "run_id": run_id,
+                                                     "previous_run_id": prev[0], "previous_reports": prev[1]})
+    return [msg]

@@ -5,13 +5,12 @@ per source, a warning finding when a source that used to yield reports yields no
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter, defaultdict
 
 from archive import crosscheck
 from archive.load import LoadResult, document_name, load_document, needs_parse
-from archive.runs import finish_run, mark_killed, now, start_run
+from archive.runs import finish_run, mark_killed, now, record_incomplete, start_run, yield_dropped
 from archive.sources import upsert_sources
 
 from .connection import ArchiveConnection
@@ -138,37 +137,10 @@ class ArchivePipeline:
             status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
             finish_run(self.db, run_id, status=status, finished_at=self.last_capture.get(sid),
                        lists_incomplete=len(incomplete[sid]), **counts)
-            self.check_yield(sid, run_id, sum(got.values()) + skipped)
-            self.record_incomplete(sid, run_id, incomplete[sid])
+            for msg in yield_dropped(self.db, sid, run_id, sum(got.values()) + skipped):
+                log.warning(msg)
+            for msg in record_incomplete(self.db, sid, run_id, incomplete[sid]):
+                log.warning("source %s: %s", sid, msg)
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.pool.close()  # the connection closes after the middlewares' last writes (spider_closed)
 
-    def record_incomplete(self, source_id: str, run_id: int, lists: list[dict]) -> None:
-        """A list that declares N records (or pages) and showed fewer: a finding per list."""
-        for short in lists:
-            msg = (f"list {short['list_url']} declares {short['declared']} {short['unit']}; "
-                   f"the crawl reached {short['reached']}")
-            log.warning("source %s: %s", source_id, msg)
-            with self.db.atomic():
-                self.db["findings"].insert({
-                    "report_id": None, "code": "list_incomplete", "severity": "warning", "message": msg,
-                    "scope": "cross_report", "details": json.dumps({**short, "run_id": run_id}, ensure_ascii=False)})
-
-    def check_yield(self, source_id: str, run_id: int, found: int) -> None:
-        """Zero reports where the previous run found some: the column moved or the site blocks us."""
-        if found:
-            return
-        prev = self.db.execute(
-            "SELECT id, reports_new + reports_changed + reports_unchanged FROM crawl_runs"
-            " WHERE source_id = ? AND id < ? AND status = 'finished' ORDER BY id DESC LIMIT 1",
-            [source_id, run_id]).fetchone()
-        if prev and prev[1]:
-            msg = (f"source {source_id} yielded no reports in run {run_id}; "
-                   f"run {prev[0]} found {prev[1]}")
-            log.warning(msg)
-            with self.db.atomic():
-                self.db["findings"].insert({
-                    "report_id": None, "code": "source_yield_dropped", "severity": "warning",
-                    "message": msg, "scope": "cross_report",
-                    "details": json.dumps({"source_id": source_id, "run_id": run_id,
-                                           "previous_run_id": prev[0], "previous_reports": prev[1]})})

@@ -1,5 +1,5 @@
 """Into the archive as the crawl runs: every capture through archive.load.load_document, its
-report or attachment parsed first in a worker process (crawler.parsepool), one crawl_runs row
+report or attachment parsed first in a worker process (archive.parsepool), one crawl_runs row
 per source, and a warning finding when a source that used to yield reports yields none."""
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 from archive import crosscheck
 from archive.db import open_db
 from archive.load import LoadResult, document_name, load_document, needs_parse
+from archive.parsepool import ParsePool, default_workers
 from archive.runs import finish_run, now, start_run
 from archive.sources import upsert_sources
 
 from .discovery import report_year
 from .items import Capture
-from .parsepool import ParsePool, default_workers
 
 log = logging.getLogger(__name__)
 STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")

@@ -94,7 +94,7 @@ def parse_document(data: bytes, media_type: str | None, name: str = "") -> Repor
     except MemoryError:  # the worker's memory cap (Limits.parse_memory) reached in Python code
         report.status = "failed"
         report.add_finding("resource_limit", "error",
-                           f"the parse needed more memory than its limit ({limits.parse_memory} bytes of address space)")
+                           "the parse ran out of memory (a parse worker's is capped: XXGK_PARSE_MEMORY)")
     except Exception as exc:  # any bytes in, a report out
         report.status = "failed"
         report.add_finding("parser_error", "error", f"{type(exc).__name__}: {exc}")

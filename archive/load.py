@@ -36,7 +36,7 @@ import parsers
 from archive.blobs import display_path, stored_path
 from archive.headline import headline
 from archive.levels import level_from_agency, province_from_agency
-from archive.parsepool import ParsePool, parse_safely
+from archive.parsepool import ParsePool, parse_safely  # (parse_safely is also imported from here)
 from archive.runs import now
 from archive.schema import HEADLINE
 from archive.search import refresh as refresh_search  # keep the full-text index in step
@@ -44,8 +44,6 @@ from archive.sources import get_source, upsert_sources
 from parsers.dispatch import MEDIA_TYPE_BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
 from parsers.limits import Limits
 from parsers.model import Report
-
-__all__ = ["parse_safely"]  # (re-exported: it lives with the parse workers)
 
 PARSED_KINDS = ("report", "attachment")  # other kinds (listing, blocked, error): capture row only
 META_SUFFIX = ".meta.json"  # sidecar metadata of a local document: <file>.meta.json

@@ -21,11 +21,16 @@ grids from `parsers.rulings`.
   `Limits.max_pages` or more time than `Limits.parse_seconds` → partial. The time limit is
   tested inside a page's loops too; a page over a size limit (characters, lines and boxes,
   their crossings) or the memory cap is skipped with a `resource_limit` warning (partial).
+- Damage that PDFium reads past without a word is named: a Flate stream (content, font,
+  CMap) that does not decode to its end (`damaged_stream`, partial: digits drawn with a
+  damaged embedded font came out as blank cells), text drawn off the sheet
+  (`text_outside_page`: a position turned into 2**31).
 """
 from __future__ import annotations
 
 import re
 import statistics
+import zlib
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -55,7 +60,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
                 report.status = "failed"
                 report.add_finding("corrupt", "error", "PDF has no pages")
                 return []
-            return _read(doc, len(doc), report, limits)
+            return _read(doc, len(doc), report, limits, data)
     except PdfError as exc:
         _fail(report, exc, data)
         return []
@@ -71,13 +76,18 @@ def _fail(report: Report, exc: PdfError, data: bytes) -> None:
         report.add_finding("corrupt", "error", f"PDF cannot be read: {exc}"[:300])
 
 
-def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[Block]:
+def _read(doc: Document, n_pages: int, report: Report, limits: Limits, data: bytes) -> list[Block]:
     items: list[tuple[str, Any]] = []  # ("line", dict) | ("table", Table) in reading order
     spans: dict[int, tuple[float, float]] = {}  # id(TCell) → its x extent on the page
     scanned_pages = 0  # pages that are pictures (a signature page with a seal may be one too)
     picture_pages: list[int] = []  # pictures without any text: parts of the report need OCR
     read = 0
+    hidden: dict[int, int] = {}  # page → text objects drawn off its sheet (damaged coordinates)
     with time_limit(limits.parse_seconds):
+        try:
+            damaged = _damaged_streams(data)
+        except TimeLimit:
+            damaged = []  # (the pages meet the same deadline)
         for pno in range(1, min(n_pages, limits.max_pages) + 1):
             try:
                 check_time()
@@ -106,7 +116,19 @@ def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[B
             scanned_pages += scanned
             if n_chars == 0 and picture:
                 picture_pages.append(pno)
+            if page.hidden:
+                hidden[pno] = page.hidden
             items.extend(page_items)
+    if damaged:
+        report.add_finding("damaged_stream", "warning",
+                           f"{len(damaged)} compressed stream(s) of the PDF cannot be decoded to the end (objects "
+                           f"{', '.join(map(str, damaged[:10]))}): text drawn with them may be missing", objects=damaged)
+        report.status = "partial"
+    if hidden:
+        report.add_finding("text_outside_page", "warning",
+                           f"text drawn off the page's sheet (outside its MediaBox: damaged coordinates?) is not "
+                           f"read (pages {', '.join(map(str, hidden))})",
+                           pages=sorted(hidden))
     if n_pages > limits.max_pages:
         report.add_finding("page_limit", "warning",
                            f"document has {n_pages} pages; read the first {limits.max_pages}",
@@ -121,6 +143,60 @@ def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[B
         report.add_finding("needs_ocr", "warning", f"pages that are pictures without a text layer: {picture_pages}",
                            pages=picture_pages)
     return _blocks(items, spans)
+
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_FILTER = re.compile(rb"/(\w+)Decode\b")
+
+
+def _damaged_streams(data: bytes) -> list[int]:
+    """Object numbers of the Flate streams (not images) that do not decode to their end: a
+    damaged font or content stream loses text silently, as PDFium draws what it can decode
+    (digits printed with a damaged embedded font were read as blank cells). Raw deflate, so a
+    stream without its checksum is not damage; the checksum is compared when it is there."""
+    if b"/Encrypt" in data:
+        return []  # encrypted streams are not deflate data until PDFium decrypts them
+    view = memoryview(data)
+    bad = []
+    for m in _STREAM.finditer(data):
+        check_time()
+        head = data[max(0, m.start() - 1024):m.start()]
+        obj = None
+        for obj in _OBJ.finditer(head):
+            pass
+        if obj is None:
+            continue
+        spec = head[obj.end():]
+        if _FILTER.findall(spec) != [b"Flate"] or b"/Image" in spec:
+            continue
+        start, end = m.end(), -1
+        length = _LENGTH.search(spec)
+        if length and data[start + int(length.group(1)):start + int(length.group(1)) + 12].lstrip().startswith(
+                b"endstream"):
+            end = start + int(length.group(1))
+        else:
+            end = data.find(b"endstream", start)
+        if not _inflates(view[start:end if end >= 0 else len(data)]):
+            bad.append(int(obj.group(1)))
+    return bad
+
+
+def _inflates(stream: memoryview) -> bool:
+    """Whether a zlib stream decodes to its last block (and matches its checksum if it has one),
+    decoded a megabyte at a time: only its checksum is kept."""
+    inflate = zlib.decompressobj(-15)  # raw deflate after the 2-byte header
+    buf, adler = stream[2:], 1
+    try:
+        while buf and not inflate.eof:
+            check_time()
+            adler = zlib.adler32(inflate.decompress(buf, 1 << 20), adler)
+            buf = inflate.unconsumed_tail
+    except zlib.error:
+        return False
+    tail = bytes(inflate.unused_data[:4])
+    return inflate.eof and (len(tail) < 4 or int.from_bytes(tail, "big") == adler)
 
 
 # ---------------------------------------------------------------- one page

@@ -11,7 +11,8 @@ CropBox applied), as dicts with pdfplumber's keys (x0, x1, top, bottom; chars: t
   axis-aligned four-corner loop a rectangle; curves are not rulings and are left out.
 - Bounded by the page, not by what its numbers say: text objects wholly outside the displayed
   page are taken off it before PDFium builds its text page (whose memory grows by ≈ 250 bytes
-  a character: one page of 1,001 runs of 5,000 characters off to the right took 1.3 GB); a
+  a character: one page of 1,001 runs of 5,000 characters off to the right took 1.3 GB), and
+  counted when they lie off the sheet (MediaBox) too, as only damage puts them there; a
   page printing more characters or drawing more lines and boxes than `Limits` allows raises
   LimitExceeded; the loops test the deadline (`limits.check_time`).
 - PDFium is not thread-safe: every call into it holds one process-wide lock.
@@ -89,6 +90,7 @@ class PageContent:
     lines: list[dict] = field(default_factory=list)
     rects: list[dict] = field(default_factory=list)
     images: int = 0
+    hidden: int = 0  # text objects drawn off the page itself (outside its MediaBox: damage, not marks)
 
 
 class Document:
@@ -150,7 +152,11 @@ def _read_page(page, limits: Limits) -> PageContent:
     content = PageContent(*((h, w) if rotation % 2 else (w, h)))
     handle = ctypes.cast(page, _HANDLE).value
     _objects(handle, _count_objects(handle), _page_object, display, content, limits.max_page_edges)
-    _drop_hidden_text(handle, box)
+    sheet = _sheet(page)
+    content.hidden = _drop_hidden_text(handle, box, sheet)
+    # the sheet on the displayed page: what lies beyond it was put there by damage, not as marks
+    (x0, y0), (x1, y1) = (_apply(display, sheet[0], sheet[1]), _apply(display, sheet[2], sheet[3]))
+    sheet = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
     textpage = fz.FPDFText_LoadPage(page)
     if textpage:
         try:
@@ -158,16 +164,27 @@ def _read_page(page, limits: Limits) -> PageContent:
             count = _count_chars(handle)
             if count > limits.max_page_chars:
                 raise LimitExceeded(f"the page prints {count} characters; limit {limits.max_page_chars}")
-            content.chars = _chars(handle, count, display, content.width, content.height)
+            content.chars, off_sheet = _chars(handle, count, display, content.width, content.height, sheet)
+            content.hidden += off_sheet
         finally:
             fz.FPDFText_ClosePage(textpage)
     return content
 
 
-def _drop_hidden_text(page: int, box) -> None:
-    """Take text objects lying wholly outside the displayed page off it: they are not printed,
-    and PDFium's text page would hold every one of their characters."""
+def _sheet(page) -> tuple[float, float, float, float]:
+    """The page's MediaBox (left, bottom, right, top): the sheet itself, marks and bleed included."""
     left, bottom, right, top = _FLOAT(), _FLOAT(), _FLOAT(), _FLOAT()
+    if fz.FPDFPage_GetMediaBox(page, left, bottom, right, top):
+        return left.value, bottom.value, right.value, top.value
+    return 0.0, 0.0, fz.FPDF_GetPageWidthF(page), fz.FPDF_GetPageHeightF(page)  # (inherited)
+
+
+def _drop_hidden_text(page: int, box, sheet: tuple[float, float, float, float]) -> int:
+    """Take text objects lying wholly outside the displayed page off it: they are not printed,
+    and PDFium's text page would hold every one of their characters. How many of them lay
+    off the `sheet` too."""
+    left, bottom, right, top = _FLOAT(), _FLOAT(), _FLOAT(), _FLOAT()
+    off_sheet = 0
     for i in reversed(range(_count_objects(page))):
         obj = _page_object(page, i)
         if _object_type(obj) != _TEXT or not _object_bounds(obj, left, bottom, right, top):
@@ -175,6 +192,9 @@ def _drop_hidden_text(page: int, box) -> None:
         if right.value < box.left or left.value > box.right or top.value < box.bottom or bottom.value > box.top:
             if _remove_object(page, obj):
                 _destroy_object(obj)  # removed objects belong to the caller
+            off_sheet += (right.value < sheet[0] or left.value > sheet[2] or top.value < sheet[1]
+                          or bottom.value > sheet[3])
+    return off_sheet
 
 
 def _display(left: float, bottom: float, right: float, top: float, rotation: int) -> Matrix:
@@ -183,13 +203,21 @@ def _display(left: float, bottom: float, right: float, top: float, rotation: int
             (-1.0, 0.0, 0.0, 1.0, right, -bottom), (0.0, -1.0, -1.0, 0.0, top, right))[rotation]
 
 
-def _chars(textpage: int, count: int, display: Matrix, width: float, height: float) -> list[dict]:
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _chars(textpage: int, count: int, display: Matrix, width: float, height: float,
+           sheet: tuple[float, float, float, float]) -> tuple[list[dict], int]:
+    """The characters on the displayed page, and how many lie off the `sheet` (display
+    coordinates) as well."""
     rect, m = fz.FS_RECTF(), fz.FS_MATRIX()
     ox, oy = _DOUBLE(), _DOUBLE()
     tight = [_DOUBLE() for _ in range(4)]
     A, B, C, D, E, F = display
     styles: dict[int, tuple[float, bool]] = {}  # text object → (font size, upright): one per object
     out = []
+    off_sheet = 0
     for k, text in enumerate(_text(textpage, count)):
         if not k & 1023:
             check_time()
@@ -221,10 +249,12 @@ def _chars(textpage: int, count: int, display: Matrix, width: float, height: flo
         else:  # rotated or vertical text: its box as it lies on the page
             top, bottom = B * left + D * high + F, B * right + D * low + F
             top, bottom = min(top, bottom), max(top, bottom)
-        if not (0 <= (x0 + x1) / 2 <= width and 0 <= (top + bottom) / 2 <= height):
-            continue  # outside the CropBox: not displayed
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        if not (0 <= cx <= width and 0 <= cy <= height):  # outside the CropBox: not displayed
+            off_sheet += not (sheet[0] <= cx <= sheet[2] and sheet[1] <= cy <= sheet[3])
+            continue
         out.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": size})
-    return out
+    return out, off_sheet
 
 
 def _text(textpage: int, count: int) -> str:

@@ -166,3 +166,50 @@ def test_a_box_drawn_out_to_a_huge_coordinate_costs_no_memory():
         rows = pdf._table_rows(cells, chars, 1, 0, {}, 100)
     assert [[c.text for c in row] for row in rows] == [["甲", "1"], ["乙"]]
     assert rows[1][0].colspan == 2
+
+
+# --- damage PDFium reads past without a word -----------------------------------------------------
+
+_FLATE = re.compile(rb"(/Length )(\d+)( /Filter /FlateDecode >>\nstream\n)")
+
+
+def _streams(data: bytes) -> list[re.Match]:
+    return list(_FLATE.finditer(data))
+
+
+def test_a_damaged_compressed_stream_is_named_and_the_report_partial(report_pdf):
+    m = _streams(report_pdf)[0]  # page 1's content
+    at = m.end() + int(m.group(2)) // 2
+    damaged = report_pdf[:at] + bytes([report_pdf[at] ^ 0x55]) + report_pdf[at + 1:]
+    report = parse(damaged, "application/pdf")
+    (finding,) = [f for f in report.findings if f.code == "damaged_stream"]
+    assert finding.severity == "warning" and report.status in ("partial", "failed")
+    assert finding.details["objects"] == [int(re.findall(rb"(\d+) 0 obj", damaged[:m.start()])[-1])]
+
+
+def test_a_stream_without_its_checksum_is_not_damage(report_pdf):
+    """Some producers leave out zlib's checksum; PDFium reads such streams, and so do we."""
+    out, last = b"", 0
+    for m in _streams(report_pdf):
+        length = int(m.group(2))
+        out += report_pdf[last:m.start()] + m.group(1) + str(length - 4).encode() + m.group(3) + \
+            report_pdf[m.end():m.end() + length - 4]
+        last = m.end() + length
+    out += report_pdf[last:]
+    assert out != report_pdf
+    whole, cut = parse(report_pdf, "application/pdf"), parse(out, "application/pdf")
+    assert "damaged_stream" not in [f.code for f in cut.findings]
+    assert [(c.table, c.row, c.column, c.value) for c in cut.cells] == \
+        [(c.table, c.row, c.column, c.value) for c in whole.cells]
+
+
+def test_text_drawn_off_the_sheet_is_named_printers_marks_are_not():
+    on = "BT /F1 12 Tf 72 720 Td (Shown on the page) Tj ET\n"
+    for y, code in (("2147483648", ["text_outside_page"]), ("-99999", ["text_outside_page"]), ("700", [])):
+        report = parse(one_page_pdf(on + f"BT /F1 12 Tf 1 0 0 1 72 {y} Tm (Moved) Tj ET"), "application/pdf")
+        assert [f.code for f in report.findings if f.code == "text_outside_page"] == code, y
+    # outside the CropBox but on the sheet (printer's marks, the bleed): not read, not named
+    marks = one_page_pdf(on + "BT /F1 6 Tf 5 5 Td (MARK) Tj ET").replace(
+        b"/MediaBox [0 0 595 842]", b"/MediaBox [0 0 595 842] /CropBox [20 20 575 822]")
+    report = parse(marks, "application/pdf")
+    assert "text_outside_page" not in [f.code for f in report.findings]

@@ -406,11 +406,11 @@ def iter_documents(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 class NotAFile(Exception):
-    """A FIFO, socket or device (or a folder) where a document was expected: never opened."""
+    """A FIFO, socket or device where a document was expected: never opened."""
 
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+          (stat.S_ISBLK, "a block device"))
 
 
 def _check_regular(mode: int) -> None:

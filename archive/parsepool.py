@@ -82,7 +82,10 @@ def _serve(conn, memory: int, task: Callable[..., Any]) -> None:
             return
         if job is None:
             return
-        conn.send(task(*job))
+        result = task(*job)
+        del job  # the document's bytes are not kept while the worker waits for the next one
+        conn.send(result)
+        del result
         done += 1
         if done % TRIM_EVERY == 0:
             malloc.trim()

@@ -471,6 +471,7 @@ def judge(o: Outcome, limits: Limits) -> Outcome:
             o.detail = next(f.message for f in o.report.findings if f.code == "parser_error")
         if "resource_limit" in codes:
             o.verdicts.append("resource_limit")
+            o.detail = o.detail or next(f.message for f in o.report.findings if f.code == "resource_limit")
         why = damaged_but_ok(o.mutant, o.report)
         if why:
             o.verdicts.append("damaged_but_ok")
@@ -599,7 +600,7 @@ def summary(outcomes: list[Outcome], seconds: float, limits: Limits) -> dict:
         "flagged": [{"index": o.mutant.index, "seed": o.mutant.seed.name, "mutation": o.mutant.kind,
                      "note": o.mutant.note, "verdicts": o.verdicts, "detail": o.detail or o.escape or "",
                      "died": o.died, "sha256": hashlib.sha256(o.mutant.data).hexdigest()[:16]}
-                    for o in outcomes if set(o.verdicts) - {"resource_limit"}],
+                    for o in outcomes if o.verdicts],
     }
 
 
@@ -641,7 +642,7 @@ def main() -> None:
           f"largest peak {result['peak_rss_max'] / 2**20:.0f} MiB (cap {limits.parse_memory / 2**20:.0f} MiB)")
     if "load" in result:
         print(f"  loaded twice: {result['load']}")
-    for f in result["flagged"][:40]:
+    for f in [f for f in result["flagged"] if f["verdicts"] != ["resource_limit"]][:40]:
         print(f"  #{f['index']} {f['seed']} · {f['mutation']} ({f['note']}): {', '.join(f['verdicts'])}"
               f" {f['detail'][:160]}")
     if args.out:

@@ -1,8 +1,14 @@
 """A capture's bytes, wherever they are kept: a WARC record (file + offset, written by the
-crawler with warcio) or a local file."""
+crawler with warcio) or a local file.
+
+A local path is stored as text: as it is when its name is valid UTF-8, else as its `file:` URI
+with every byte of the name percent-encoded (what `Path.as_uri()` gives), so the exact bytes of
+the name are kept and `local_path` turns it back."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import quote_from_bytes, unquote_to_bytes
 from typing import Any, Mapping
 
 from warcio.archiveiterator import ArchiveIterator
@@ -13,8 +19,30 @@ class BlobError(Exception):
     """The capture's bytes cannot be read."""
 
 
+def stored_path(path: Path) -> str:
+    """A local path as `captures.path` keeps it (see the module doc)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the name, as surrogates (os.fsdecode)
+        return "file://" + quote_from_bytes(os.fsencode(path))
+    return text
+
+
+def local_path(stored: str) -> Path:
+    """The path that `stored_path` stored."""
+    if stored.startswith("file://"):
+        return Path(os.fsdecode(unquote_to_bytes(stored[len("file://"):])))
+    return Path(stored)
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a person can read it and any terminal print it: undecodable bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _resolve(p: str, data_dir: Path | None) -> Path:
-    path = Path(p)
+    path = local_path(p)
     if not path.is_absolute() and data_dir is not None and (data_dir / path).exists():
         return data_dir / path
     return path

@@ -32,6 +32,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archive.load import (DOCUMENT_SUFFIXES, LoadResult, document_name, iter_documents, load_document,
                           parse_safely)
+from archive.parsepool import ParsePool
 from parsers.meta import agency_from_title
 from parsers.model import Report
 
@@ -77,20 +78,26 @@ def partition(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list
     return warcs, pages, rest
 
 
-def load_imports(db: sqlite_utils.Database, warcs: Iterable[Path], pages: Iterable[Path]) -> list[LoadResult]:
-    """Load WARC files and saved-page folders; one that cannot be read is an `error` result."""
+def load_imports(db: sqlite_utils.Database, warcs: Iterable[Path], pages: Iterable[Path],
+                 pool: ParsePool | None = None) -> list[LoadResult]:
+    """Load WARC files and saved-page folders, parsing in `pool`'s capped workers (else in this
+    process); one that cannot be read is an `error` result."""
     results: list[LoadResult] = []
     for path in warcs:
         try:
-            results += load_warc(db, path)
+            results += load_warc(db, path, pool)
         except (OSError, ValueError, ArchiveLoadFailed) as exc:
             results.append(LoadResult(None, None, "error", None, str(path), f"{type(exc).__name__}: {exc}"))
     for folder in pages:
         try:
-            results += load_saved_page(db, folder)
+            results += load_saved_page(db, folder, pool)
         except (OSError, ValueError) as exc:
             results.append(LoadResult(None, None, "error", None, str(folder), str(exc)))
     return results
+
+
+def _parse(pool: ParsePool | None, data: bytes, media_type: str | None, name: str) -> Report:
+    return pool.parse_now(data, media_type, name) if pool is not None else parse_safely(data, media_type, name)
 
 
 # -- WARC ------------------------------------------------------------------------------------
@@ -138,7 +145,7 @@ def _page_links(payload: bytes, url: str) -> tuple[str, ...]:
     return tuple(link for _, attr, link, _ in doc.iterlinks() if attr == "href")
 
 
-def load_warc(db: sqlite_utils.Database, path: Path) -> list[LoadResult]:
+def load_warc(db: sqlite_utils.Database, path: Path, pool: ParsePool | None = None) -> list[LoadResult]:
     """Archive the reports among a WARC file's records (see the module doc)."""
     path = Path(path).resolve()
     kept: list[_Record] = []
@@ -179,7 +186,7 @@ def load_warc(db: sqlite_utils.Database, path: Path) -> list[LoadResult]:
             if not 200 <= status < 300 or not payload or not (
                     _DOCUMENT_TYPES.search(ctype or "") or Path(url.split("?")[0]).suffix.lower() in DOCUMENT_SUFFIXES):
                 continue
-            report = parse_safely(payload, ctype, document_name(url, None))
+            report = _parse(pool, payload, ctype, document_name(url, None))
             html = "html" in (ctype or "").lower()
             item = _Record(offset, url, _utc(date), status, ctype, report, _page_links(payload, url) if html else ())
             if is_report(report):
@@ -242,7 +249,7 @@ def _published(value: str | None) -> tuple[str | None, str | None]:
     return t.date().isoformat(), t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def load_saved_page(db: sqlite_utils.Database, folder: Path) -> list[LoadResult]:
+def load_saved_page(db: sqlite_utils.Database, folder: Path, pool: ParsePool | None = None) -> list[LoadResult]:
     """One saved document: its page (page.html, else page.txt) and the files beside it."""
     folder = Path(folder).resolve()
     txt, html = folder / "page.txt", folder / "page.html"
@@ -255,14 +262,15 @@ def load_saved_page(db: sqlite_utils.Database, folder: Path) -> list[LoadResult]
     meta: dict[str, Any] = {k: v for k, v in (("agency", header.get("发布机构")), ("url", url)) if v}
     page_result = load_document(db, page.read_bytes(), url=url, path=str(page), fetched_at=captured,
                                 published_date=published, meta=meta,
-                                report=_titled(parse_safely(page.read_bytes(), None, page.name), header))
+                                report=_titled(_parse(pool, page.read_bytes(), None, page.name), header))
     page_result.path = str(page)
     results = [page_result]
     for f in sorted(folder.iterdir()):
         if f.is_file() and f.name not in SAVED_PAGE_FILES and f.suffix.lower() in DOCUMENT_SUFFIXES \
                 and f.suffix.lower() not in (".txt", ".html", ".htm", ".tsv"):
-            res = load_document(db, f.read_bytes(), path=str(f), fetched_at=captured,
-                                kind="attachment" if url else "report", parent_url=url, meta=meta)
+            data = f.read_bytes()
+            res = load_document(db, data, path=str(f), fetched_at=captured, kind="attachment" if url else "report",
+                                parent_url=url, meta=meta, report=_parse(pool, data, None, f.name))
             res.path = str(f)
             results.append(res)
     return results

@@ -5,11 +5,26 @@ Identity: a report is its content (sha256 of the bytes): the same bytes at two U
 report with two captures. A capture is (sha256, url-or-path): loading the same bytes from the
 same place again writes nothing. `report_row` and `derived_rows` build every row from a `Report`;
 the loader, `reparse` and the bulk path (`load_reports`, used by the benchmark) all use them.
+
+Nothing is lost on load: when the report's rows cannot be written (a number outside SQLite's
+integer range, a text that is not Unicode, a sidecar value of the wrong type), the transaction
+is rolled back and written again with every such value null and a `value_out_of_range` (or
+`value_unstorable`) finding; if even that fails, the capture is written with a failed report
+carrying a `load_error` finding (re-parsable with `xxgk reparse --force`). Only failures of the
+database itself (locked, I/O, full) propagate. Local files: parsed in a capped worker
+(`archive.parsepool`); FIFOs, sockets and devices are skipped, never opened; a file name that is
+not valid UTF-8 is stored as its `file:` URI (`archive.blobs.stored_path`), its bytes kept.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import mmap
+import os
+import re
+import sqlite3
+import stat
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -18,13 +33,16 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 
 import parsers
+from archive.blobs import display_path, stored_path
 from archive.headline import headline
 from archive.levels import level_from_agency, province_from_agency
+from archive.parsepool import ParsePool, parse_safely  # (parse_safely is also imported from here)
 from archive.runs import now
 from archive.schema import HEADLINE
 from archive.search import refresh as refresh_search  # keep the full-text index in step
 from archive.sources import get_source, upsert_sources
 from parsers.dispatch import MEDIA_TYPE_BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
+from parsers.limits import Limits
 from parsers.model import Report
 
 PARSED_KINDS = ("report", "attachment")  # other kinds (listing, blocked, error): capture row only
@@ -36,10 +54,10 @@ META_KEYS = ("agency", "province", "level", "year", "url", "published_date", "so
 class LoadResult:
     capture_id: int | None  # None only when the document could not be read (change "error")
     report_id: int | None
-    change: str  # new | unchanged | changed | capture_only | error
+    change: str  # new | unchanged | changed | capture_only | error (not archived) | skipped (not a file)
     status: str | None = None  # the report's parse status
-    path: str | None = None
-    error: str | None = None
+    path: str | None = None  # as the user can read it (undecodable bytes as \xNN)
+    error: str | None = None  # why it was not archived, or archived without its rows (load_error)
 
 
 # --- rows ----------------------------------------------------------------------------------
@@ -141,28 +159,56 @@ def _write_report(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
     return cur.lastrowid
 
 
-def write_report(db: sqlite_utils.Database, report: Report, **row_kw: Any) -> int:
-    """Insert one report and its derived rows (inside the caller's transaction); returns its id."""
-    rows = derived_rows(report, 0)  # the id is known once the report row is in
-    row = report_row(report, report_id=row_kw.pop("report_id", None), n_cells=len(rows["cells"]),
-                     n_findings=len(rows["findings"]), **row_kw)
-    report_id = _write_report(db, row)
+def write_report(db: sqlite_utils.Database, report: Report, storable: bool = False, **row_kw: Any) -> int:
+    """Insert one report and its derived rows (inside the caller's transaction); returns its id.
+    `storable`: values SQLite cannot store are written null, each with a finding."""
+    row, rows = _all_rows(report, row_kw.pop("report_id", None), storable, row_kw)
+    report_id = _write_report(db, row)  # the id is known once the report row is in
     for table, trows in rows.items():
         _write_rows(db, table, [(report_id, *r[1:]) for r in trows])
     return report_id
 
 
 def replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, **row_kw: Any) -> None:
-    """Replace a report's derived rows and parsed columns with those of a new parse (reparse)."""
+    """Replace a report's derived rows and parsed columns with those of a new parse (reparse).
+    Values SQLite cannot store are written null, each with a finding, rather than failing."""
+    try:
+        with db.atomic():
+            _replace_derived(db, report_id, report, False, row_kw)
+    except _DATABASE_FAILURES:
+        raise
+    except Exception:
+        with db.atomic():
+            _replace_derived(db, report_id, report, True, row_kw)
+
+
+def _replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, storable: bool,
+                     row_kw: dict[str, Any]) -> None:
     for table in ("sections", "cells", "facts"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     db.execute("DELETE FROM findings WHERE report_id = ? AND scope = 'report'", [report_id])
-    rows = derived_rows(report, report_id)
-    row = report_row(report, report_id=report_id, n_cells=len(rows["cells"]),
-                     n_findings=len(rows["findings"]), **row_kw)
+    row, rows = _all_rows(report, report_id, storable, row_kw)
     db["reports"].update(report_id, {k: v for k, v in row.items() if k not in ("id", "sha256")})
     for table, trows in rows.items():
         _write_rows(db, table, trows)
+
+
+def _all_rows(report: Report, report_id: int | None, storable: bool,
+              row_kw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[tuple]]]:
+    """The `reports` row and the derived rows of a report (`storable`: made storable)."""
+    rows = derived_rows(report, report_id or 0)
+    extra: list[tuple] = []  # findings about values that could not be stored
+    if storable:
+        for table, columns in DERIVED_COLUMNS.items():
+            rows[table] = _storable_rows(table, columns, rows[table], extra)
+    row = report_row(report, report_id=report_id, n_cells=len(rows["cells"]),
+                     n_findings=len(rows["findings"]), **row_kw)
+    if storable:
+        (values,) = _storable_rows("reports", REPORT_COLUMNS, [tuple(row[c] for c in REPORT_COLUMNS)], extra)
+        row = dict(zip(REPORT_COLUMNS, values))
+        rows["findings"] += [(report_id or 0, *f[1:]) for f in extra]
+        row["n_findings"] = len(rows["findings"])
+    return row, rows
 
 
 # --- loading one document --------------------------------------------------------------------
@@ -180,15 +226,6 @@ def needs_parse(db: sqlite_utils.Database, data: bytes, kind: str) -> bool:
 def document_name(url: str | None, path: str | None) -> str:
     """The file name the parser sees (its suffix helps sniff the format)."""
     return Path(path or url or "").name
-
-
-def parse_safely(data: bytes, media_type: str | None, name: str) -> Report:
-    try:
-        return parsers.parse(data, media_type, name=name)
-    except Exception as exc:  # parse() promises not to raise; a document is never lost if it does
-        r = Report(status="failed", media_type=media_type or "")
-        r.add_finding("parser_error", "error", f"{type(exc).__name__}: {exc}")
-        return r
 
 
 def _parent(db: sqlite_utils.Database, parent_url: str | None) -> dict[str, Any] | None:
@@ -233,6 +270,41 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
         raise ValueError(f"unknown source id {source_id!r}: register it first (upsert_sources)")
     if parse_it and report is None:  # slow and pure: outside the transaction
         report = parse_safely(data, media_type, document_name(url, path))
+    capture = [url, fetched_at or now(), http_status, media_type or (report.media_type if report else None),
+               encoding, digest, len(data), warc_file, warc_offset, path, source_id, kind,
+               parent["id"] if parent else None, run_id, locator]
+    row_kw = dict(sha256=digest, source=source, meta=meta, url=url or meta.get("url"), published_date=published_date)
+    try:
+        return _write(db, capture, have_capture, have_report, locator, report, row_kw)
+    except _DATABASE_FAILURES:
+        raise
+    except Exception as exc:
+        if report is None:
+            raise  # the capture row itself failed: nothing derived to leave out
+        problem = f"{type(exc).__name__}: {exc}"[:300]
+    capture = [_storable(v)[0] for v in capture]
+    try:  # the same rows, with every value SQLite cannot store null and a finding for each
+        res = _write(db, capture, have_capture, have_report, locator, report, row_kw, storable=True)
+    except _DATABASE_FAILURES:
+        raise
+    except Exception as exc:  # not even that: the capture, and a failed report saying why
+        problem += f"; then {type(exc).__name__}: {exc}"[:300]
+        bare = Report(status="failed", media_type=report.media_type)
+        bare.add_finding("load_error", "error", f"the report's rows could not be archived ({problem}); "
+                                                f"the capture is kept: `xxgk reparse --force` parses it again")
+        res = _write(db, capture, have_capture, have_report, locator, bare, dict(row_kw, meta={}))
+    res.error = problem
+    return res
+
+
+# the database itself failing (locked, I/O, full): not the document's doing, so not recorded on it
+_DATABASE_FAILURES = (sqlite3.OperationalError, sqlite3.InternalError, MemoryError)
+
+
+def _write(db: sqlite_utils.Database, capture: list, have_capture: tuple | None, have_report: tuple | None,
+           locator: str, report: Report | None, row_kw: dict[str, Any], storable: bool = False) -> LoadResult:
+    """The capture (unless known) and the report with its rows, in one transaction."""
+    kind, path = capture[11], capture[9]
     with db.atomic():
         if have_capture:
             capture_id = have_capture[0]
@@ -240,20 +312,70 @@ def load_document(db: sqlite_utils.Database, data: bytes, *, url: str | None = N
             capture_id = db.conn.execute(
                 "INSERT INTO captures (url, fetched_at, http_status, media_type, encoding, sha256, size,"
                 " warc_file, warc_offset, path, source_id, kind, parent_capture_id, run_id, locator)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [url, fetched_at or now(), http_status, media_type or (report.media_type if report else None),
-                 encoding, digest, len(data), warc_file, warc_offset, path, source_id, kind,
-                 parent["id"] if parent else None, run_id, locator]).lastrowid
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", capture).lastrowid
         if kind not in PARSED_KINDS:
             return LoadResult(capture_id, None, "capture_only", None, path)
         if have_report:
             return LoadResult(capture_id, have_report[0], "unchanged", have_report[1], path)
         seen_here = db.execute("SELECT 1 FROM captures WHERE locator = ? AND sha256 != ? LIMIT 1",
-                               [locator, digest]).fetchone()
-        report_id = write_report(db, report, sha256=digest, capture_id=capture_id, source=source,
-                                 meta=meta, url=url or meta.get("url"), published_date=published_date)
+                               [locator, capture[5]]).fetchone()
+        report_id = write_report(db, report, capture_id=capture_id, storable=storable, **row_kw)
         refresh_search(db, [report_id])
     return LoadResult(capture_id, report_id, "changed" if seen_here else "new", report.status, path)
+
+
+# --- values SQLite cannot store ----------------------------------------------------------
+
+_INT_RANGE = (-2**63, 2**63 - 1)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> tuple[Any, bool]:
+    """(the value as SQLite can store it; False when it had to become None)."""
+    if value is None or isinstance(value, bytes):
+        return value, True
+    if isinstance(value, int):  # (bool too)
+        return (int(value), True) if _INT_RANGE[0] <= value <= _INT_RANGE[1] else (None, False)
+    if isinstance(value, float):
+        return (value, True) if math.isfinite(value) else (None, False)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, True
+        except UnicodeEncodeError:  # lone surrogates: each becomes U+FFFD
+            return _SURROGATE.sub("\ufffd", value), True
+    return None, False  # a list, a dict (a sidecar's "year": {…}) …
+
+
+def _show(value: Any) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an integer past Python's int → str digit limit
+        return f"an integer of {int(value.bit_length() * 0.30103)}+ digits"
+
+
+def _storable_rows(table: str, columns: tuple[str, ...], rows: list[tuple],
+                   findings: list[tuple]) -> list[tuple]:
+    """`rows` with every value SQLite cannot store made storable: text repaired, numbers and
+    anything else null, each with a finding (a DERIVED_COLUMNS["findings"] tuple) added to
+    `findings`."""
+    out = []
+    for row in rows:
+        fixed = []
+        for col, value in zip(columns, row):
+            new, ok = _storable(value)
+            if not ok:
+                keys = row[1:4] if table == "cells" else (None, None, None)
+                where = "/".join(keys) if table == "cells" else f"fact {row[1]}" if table == "facts" else \
+                    f"{table}.{col}"
+                code = "value_out_of_range" if isinstance(value, (int, float)) else "value_unstorable"
+                shown = _show(value)
+                findings.append((0, code, "warning", f"{where}: {shown[:60]} cannot be stored in the archive "
+                                 "(outside SQLite's integer range, or not a number); null", None, *keys,
+                                 _json({"value": shown[:200], "column": col}), "report"))
+            fixed.append(new)
+        out.append(tuple(fixed))
+    return out
 
 
 # --- local files and folders -----------------------------------------------------------------
@@ -273,42 +395,96 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def iter_documents(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files named directly, and under folders every file with a document suffix (sorted)."""
+    """Paths named directly, and under folders everything but folders with a document suffix
+    (sorted): FIFOs, sockets and devices too, for `load_file` to skip with a message."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file()
-                              and f.suffix.lower() in DOCUMENT_SUFFIXES and not f.name.endswith(META_SUFFIX))
+            yield from sorted(f for f in p.rglob("*") if f.suffix.lower() in DOCUMENT_SUFFIXES
+                              and not f.name.endswith(META_SUFFIX) and not f.is_dir())
         else:
             yield p
 
 
-def load_file(db: sqlite_utils.Database, path: Path) -> LoadResult:
+class NotAFile(Exception):
+    """A FIFO, socket or device where a document was expected: never opened."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def _check_regular(mode: int) -> None:
+    for test, what in _KINDS:
+        if test(mode):
+            raise NotAFile(f"{what}, not a regular file: skipped")
+    if not stat.S_ISREG(mode):
+        raise NotAFile("not a regular file: skipped")
+
+
+def read_document(path: Path, max_bytes: int) -> bytes | mmap.mmap:
+    """A regular file's bytes; mapped, not read, when it is larger than `max_bytes` (it is only
+    hashed and archived as too large). Anything else raises NotAFile without being opened: a
+    named pipe would block the read forever. (Opened non-blocking, and checked again, in case
+    the path changed in between.)"""
+    _check_regular(path.stat().st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as fh:
+        st = os.fstat(fd)
+        _check_regular(st.st_mode)
+        if st.st_size > max_bytes:
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        return fh.read()
+
+
+def load_file(db: sqlite_utils.Database, path: Path, pool: ParsePool | None = None) -> LoadResult:
+    """Archive one local file (parsed in `pool`'s worker when given, else in this process)."""
     meta = read_meta(path)
     if isinstance(meta.get("source"), dict):
         upsert_sources(db, [meta["source"]])
     source_id = meta.get("source_id") or (meta.get("source") or {}).get("id")
-    return load_document(db, path.read_bytes(), path=str(path.resolve()), url=meta.get("url"),
-                         source_id=source_id, published_date=meta.get("published_date"), meta=meta)
+    limits = Limits.from_env()
+    data = read_document(path, limits.max_bytes)
+    try:
+        where = stored_path(path.resolve())
+        report = None
+        if needs_parse(db, data, "report"):
+            name = document_name(meta.get("url"), where)
+            # too large: refused by the parser before it reads a byte (the map cannot go to a worker)
+            report = (parse_safely(data, None, name) if pool is None or isinstance(data, mmap.mmap)
+                      else pool.parse_now(data, None, name))
+        res = load_document(db, data, path=where, url=meta.get("url"), source_id=source_id,
+                            published_date=meta.get("published_date"), meta=meta, report=report)
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+    res.path = display_path(path)
+    return res
 
 
-def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress: bool = True) -> list[LoadResult]:
-    """Load files and folders, one transaction per document, with a rich progress bar.
-    A file that cannot be read is reported (change 'error') and the rest still load. WARC
-    files and saved-page folders (also inside the folders given) go to archive.imports."""
+def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress: bool = True,
+               workers: int = 1) -> list[LoadResult]:
+    """Load files and folders, one transaction per document, with a rich progress bar, parsing
+    in `workers` capped worker processes (0: in this process, uncapped). A path that cannot be
+    archived is reported (change 'error', or 'skipped' for FIFOs, sockets and devices) and the
+    rest still load. WARC files and saved-page folders (also inside the folders given) go to
+    archive.imports."""
     from rich.progress import Progress
 
     from archive.imports import load_imports, partition  # WARC files and saved-page folders
 
     warcs, pages, paths = partition(paths)
     files = list(iter_documents(paths))
-    results: list[LoadResult] = load_imports(db, warcs, pages)
-    with Progress(disable=not progress, transient=True) as bar:
+    with Progress(disable=not progress, transient=True) as bar, ParsePool(workers) as pool:
+        results: list[LoadResult] = load_imports(db, warcs, pages, pool)
         task = bar.add_task("loading", total=len(files))
         for f in files:
             try:
-                results.append(load_file(db, f))
-            except (OSError, ValueError) as exc:
-                results.append(LoadResult(None, None, "error", None, str(f), str(exc)))
+                results.append(load_file(db, f, pool))
+            except NotAFile as exc:
+                results.append(LoadResult(None, None, "skipped", None, display_path(f), str(exc)))
+            except Exception as exc:  # unreadable, a bad sidecar, the database: this file only
+                why = str(exc) if isinstance(exc, (OSError, ValueError)) else f"{type(exc).__name__}: {exc}"
+                results.append(LoadResult(None, None, "error", None, display_path(f), why))
             bar.advance(task)
     return results
 

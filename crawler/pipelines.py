@@ -1,5 +1,5 @@
 """Into the archive as the crawl runs: every capture through archive.load.load_document, its
-report or attachment parsed first in a worker process (crawler.parsepool), one crawl_runs row
+report or attachment parsed first in a worker process (archive.parsepool), one crawl_runs row
 per source, a warning finding when a source that used to yield reports yields none, and one
 `list_incomplete` finding per list that held fewer entries than it declared."""
 from __future__ import annotations
@@ -10,13 +10,13 @@ from collections import Counter, defaultdict
 
 from archive import crosscheck
 from archive.load import LoadResult, document_name, load_document, needs_parse
+from archive.parsepool import ParsePool, default_workers
 from archive.runs import finish_run, mark_killed, now, record_incomplete, start_run, yield_dropped
 from archive.sources import upsert_sources
 
 from .connection import ArchiveConnection
 from .discovery import report_year
 from .items import Capture
-from .parsepool import ParsePool, default_workers
 
 log = logging.getLogger(__name__)
 STAT_COUNTERS = ("requests", "bytes", "attachments", "blocked", "errors")

@@ -12,7 +12,8 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from .malloc import limit_arenas
+from archive.malloc import limit_arenas
+
 from .registry import Source
 from .spiders.reports import ReportsSpider
 

@@ -75,7 +75,7 @@ CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
-# Processes parsing documents beside the crawl (crawler/parsepool.py); empty: one per core but
+# Processes parsing documents beside the crawl (archive/parsepool.py); empty: one per core but
 # one, 0: parse in the crawl process
 XXGK_PARSE_WORKERS = os.environ.get("XXGK_PARSE_WORKERS", "")
 # Group commit of the archive: documents are written at most this many at a time or this many

@@ -8,34 +8,47 @@ mislabelled UTF-8 pages exist) or valid but for a few damaged bytes; then a decl
 meta; a Latin-1 header yields to meta); then GB18030. A multi-byte character cut off at the
 very end (a truncated download) is dropped and reported. If nothing decodes cleanly: the least
 damaging candidate with replacement characters, and a problem saying how much was lost.
+A declared charset naming no usable text encoding (unknown, or not ASCII-compatible as every
+web page's must be: `idna`, `punycode`, `utf-7`, UTF-16 without a BOM, `base64`,
+`unicode_escape`) is ignored
+with a problem; the bytes are then sniffed as if nothing were declared.
+
+Libraries: w3lib.encoding finds BOMs and resolves labels the WHATWG way (gb2312/gbk →
+gb18030, latin-1/ascii → cp1252); bs4's EncodingDetector finds the `<meta>` label as written
+(w3lib's scan resolves it, and an unknown label must be named in the problem). Home-made is
+the order of trust above: w3lib's `html_to_unicode` believes a declaration, and portals' lie.
 """
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 
 from bs4.dammit import EncodingDetector
+from w3lib.encoding import read_bom, resolve_encoding
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# every GB name decodes as GB18030, the superset: GB2312-labelled pages routinely use GBK characters
-_GB = {"gb2312", "gbk", "gb18030"}
-# server defaults that say nothing about the page
-_WEAK = {"iso8859-1", "ascii", "cp1252"}
-# labels browsers know that Python's codec registry does not
-_ALIASES = {"x-gbk": "gbk", "windows-936": "gbk", "ms936": "gbk", "gb_2312-80": "gb2312", "gb_2312": "gb2312",
-            "csgb2312": "gb2312", "x-euc-cn": "gb2312"}
+# WHATWG labels of GBK that neither Python's codec registry nor w3lib knows
+_ALIASES = {"x-gbk": "gbk", "windows-936": "gbk", "gb_2312": "gb2312", "csgb2312": "gb2312",
+            "x-euc-cn": "gb2312", "chinese": "gb2312", "csiso58gb231280": "gb2312", "iso-ir-58": "gb2312"}
+_ASCII = bytes(range(128))
+_ASCII_TEXT = _ASCII.decode("ascii")
 
 
+@lru_cache(maxsize=256)
 def _canon(name: str | None) -> str | None:
-    """A Python codec name for a declared charset, or None when it names no known codec."""
+    """A Python codec name for a declared charset ("latin-1" for a Latin-1/ASCII/cp1252 label:
+    a server default that says nothing about the page), or None when it names no usable codec."""
     if not name:
         return None
     n = name.strip().strip("\"'").lower()
-    try:
-        codec = codecs.lookup(_ALIASES.get(n, n)).name
-        b"a".decode(codec)  # rejects codecs that are not text encodings (base64, rot13, zlib …)
-    except (LookupError, ValueError):
-        return None  # also UTF-16/32: such a label without a BOM is a lie (browsers read UTF-8)
-    return "gb18030" if codec in _GB else "latin-1" if codec in _WEAK else codec
+    codec = resolve_encoding(_ALIASES.get(n, n)) if n else None
+    if codec is None or codec.endswith("unicode-escape"):  # Python's own, reading backslashes
+        return None
+    try:  # a page's markup is ASCII: a codec that reads ASCII bytes otherwise is no page's
+        if _ASCII.decode(codec, "replace") != _ASCII_TEXT:
+            return None
+    except (LookupError, UnicodeError, TypeError, ValueError):  # not a text codec, no 'replace'
+        return None
+    return "latin-1" if codec == "cp1252" else codec
 
 
 def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, list[str]]:
@@ -44,12 +57,12 @@ def decode(data: bytes, declared: str | None, *, html: bool) -> tuple[str, str, 
     `html=True` also reads `<meta charset>` / `<meta http-equiv=content-type>`.
     """
     problems: list[str] = []
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            text = data[len(bom):].decode(enc, errors="replace")
-            if "\ufffd" in text:
-                problems.append(f"{enc} (byte-order mark) text has undecodable bytes, replaced")
-            return text, enc, problems
+    enc, bom = read_bom(data)
+    if enc:
+        text = data[len(bom):].decode(enc, errors="replace")
+        if "\ufffd" in text:
+            problems.append(f"{enc} (byte-order mark) text has undecodable bytes, replaced")
+        return text, enc, problems
 
     enc = _utf16_without_bom(data)
     if enc:
@@ -107,7 +120,7 @@ def utf8_first(data: bytes) -> bool:
     """Whether `decode` would try UTF-8 first and its start reads as UTF-8: no byte-order mark,
     no NUL bytes (UTF-16 shows itself by them), a first 4 KiB that is UTF-8 (a character cut at
     the end of it allowed). Then a page that is UTF-8 throughout decodes as UTF-8."""
-    if data.startswith(tuple(bom for bom, _ in _BOMS)) or b"\x00" in data[:4096]:
+    if read_bom(data)[0] or b"\x00" in data[:4096]:
         return False
     try:
         codecs.utf_8_decode(data[:4096], "strict", False)

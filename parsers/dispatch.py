@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import importlib
 
+from .limits import Limits, TimeLimit
 from .model import Report
-
-MAX_BYTES = 50 * 1024 * 1024  # larger documents are refused, not parsed
 
 # media type → module whose `to_blocks(data: bytes, report: Report, charset: str | None)
 # -> list[Block]` reads it (`charset`: declared by the caller, e.g. from an HTTP header)
@@ -74,10 +73,11 @@ def parse_document(data: bytes, media_type: str | None, name: str = "") -> Repor
 
     mt = sniff(data, media_type, name)
     report = Report(media_type=mt)
+    limits = Limits.from_env()
     try:
-        if len(data) > MAX_BYTES:
+        if len(data) > limits.max_bytes:
             report.status = "failed"
-            report.add_finding("too_large", "error", f"document is {len(data)} bytes; limit {MAX_BYTES}")
+            report.add_finding("too_large", "error", f"document is {len(data)} bytes; limit {limits.max_bytes}")
             return report
         module = FRONT_ENDS.get(mt)
         if module is None:
@@ -88,6 +88,13 @@ def parse_document(data: bytes, media_type: str | None, name: str = "") -> Repor
         if report.status != "failed":
             assemble(blocks, report)
             check_identities(report)
+    except TimeLimit:  # a reader that cannot keep what it read so far
+        report.status = "failed"
+        report.add_finding("time_limit", "error", f"not read within {limits.parse_seconds:g} s")
+    except MemoryError:  # the worker's memory cap (Limits.parse_memory) reached in Python code
+        report.status = "failed"
+        report.add_finding("resource_limit", "error",
+                           "the parse ran out of memory (a parse worker's is capped: XXGK_PARSE_MEMORY)")
     except Exception as exc:  # any bytes in, a report out
         report.status = "failed"
         report.add_finding("parser_error", "error", f"{type(exc).__name__}: {exc}")

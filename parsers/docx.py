@@ -25,6 +25,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _W = "{%s}" % W
 _HEADING = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
+_MAX_SPAN = 500  # columns one cell may span (as in HTML)
 
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
@@ -44,9 +45,17 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         report.status = "failed"
         report.add_finding("corrupt", "error", f"DOCX cannot be read: {type(exc).__name__}: {exc}"[:300])
         return []
+    root = document.element
+    body = root.find(_W + "body") if root.tag == _W + "document" else None
+    if body is None:  # python-docx opens any XML there; its `.body` would then fail
+        damage = ("has no w:body" if root.tag == _W + "document"
+                  else f"has the root element <{str(root.tag).rpartition('}')[2]}>, not w:document")
+        report.status = "failed"
+        report.add_finding("corrupt", "error", f"DOCX cannot be read: word/document.xml {damage}"[:300])
+        return []
     styles = _style_names(document)
     reader = _Reader(styles)
-    return list(reader.blocks(document.element.body))
+    return list(reader.blocks(body))
 
 
 def check_package(data: bytes, limits: Limits) -> tuple[str, str] | None:
@@ -54,8 +63,8 @@ def check_package(data: bytes, limits: Limits) -> tuple[str, str] | None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return "corrupt", f"not a readable DOCX (zip) package: {exc}"
+    except Exception as exc:  # BadZipFile, EOFError, NotImplementedError ("zip file version 12.2") …
+        return "corrupt", f"not a readable DOCX (zip) package: {type(exc).__name__}: {exc}"[:300]
     with zf:
         if len(infos) > limits.max_members:
             return "resource_limit", f"DOCX has {len(infos)} parts; limit {limits.max_members}"
@@ -135,7 +144,7 @@ class _Reader:
             col = _int(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
             row = []
             for tc in _row_cells(tr):
-                span = _int(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1)
+                span = min(max(_int(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1), 1), _MAX_SPAN)  # damaged: clamped
                 vm = tc.find(f"{_W}tcPr/{_W}vMerge")
                 vmerge = None if vm is None else (vm.get(_W + "val") or "continue")
                 row.append((col, span, tc, vmerge))
@@ -190,7 +199,8 @@ def _continuations(grid: list[list[tuple[int, int, Any, str | None]]], r: int, c
 
 def _int(el: Any, default: int) -> int:
     try:
-        return int(el.get(_W + "val")) if el is not None else default
+        value = el.get(_W + "val") if el is not None else None
+        return int(value) if value is not None and len(value) <= 6 else default
     except (TypeError, ValueError):
         return default
 

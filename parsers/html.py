@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 from lxml import etree
 
@@ -49,7 +50,6 @@ _SECTION_WORDS = ("总体情况", "概述", "基本情况", "主动公开", "依
 _NUMBERED = r"[（(]?\s*(?:[一二三四五六七八九十]+|\d{1,2})\s*[)）、.．]"
 _SECTION_WORD = re.compile("|".join(_SECTION_WORDS))
 _NUMBER_BEFORE = re.compile(_NUMBERED + r"[^。\n]{0,12}$")  # searched in the 16 characters before a word
-_NUMBERED_BEFORE: dict[str, bool] = {}  # _section_words' verdicts on the 16 characters before a word
 _HEADING_LINE = re.compile(r"^\s*(?:第[一二三四五六七八九十]+部分|" + _NUMBERED + ")")
 
 _BLOCK = frozenset(
@@ -79,20 +79,20 @@ _TITLE_SPLIT = re.compile(r"\s*[-_|｜—–]+\s*")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")  # padding between CJK characters
 
 
-_CLEANED: dict[str, str] = {}  # short texts cleaned before: pages repeat the template's labels
-
-
 def _clean(s: str) -> str:
     if s.isdecimal():  # most table cells: nothing to clean
         return s
-    cleaned = _CLEANED.get(s)
-    if cleaned is None:
-        cleaned = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
-        if " " in cleaned:
-            cleaned = _CJK_GAP.sub("", cleaned)
-        if len(s) <= 80 and len(_CLEANED) < 20_000:
-            _CLEANED[s] = cleaned
-    return cleaned
+    return _clean_short(s) if len(s) <= 80 else _cleaned(s)
+
+
+@lru_cache(maxsize=20_000)  # short texts recur: pages repeat the template's labels
+def _clean_short(s: str) -> str:
+    return _cleaned(s)
+
+
+def _cleaned(s: str) -> str:
+    cleaned = " ".join(s.replace("\u200b", "").replace("\ufeff", "").split())  # split() knows U+00A0, U+3000
+    return _CJK_GAP.sub("", cleaned) if " " in cleaned else cleaned
 
 
 def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[Block]:
@@ -168,15 +168,14 @@ def _section_words(text: str) -> set[str]:
     """The section words of `text` that follow a numbering (a plain word search first: fast)."""
     found = set()
     for m in _SECTION_WORD.finditer(text):
-        before = text[max(0, m.start() - 16):m.start()]
-        numbered = _NUMBERED_BEFORE.get(before)
-        if numbered is None:  # (the same words recur in the same sentences: nested containers, templates)
-            numbered = _NUMBER_BEFORE.search(before) is not None
-            if len(_NUMBERED_BEFORE) < 20_000:
-                _NUMBERED_BEFORE[before] = numbered
-        if numbered:
+        if _numbered_before(text[max(0, m.start() - 16):m.start()]):
             found.add(m.group())
     return found
+
+
+@lru_cache(maxsize=20_000)  # the same words recur in the same sentences: nested containers, templates
+def _numbered_before(before: str) -> bool:
+    return _NUMBER_BEFORE.search(before) is not None
 
 
 def _body_blocks(root: etree._Element) -> list[Block]:
@@ -286,14 +285,21 @@ def _metadata_element(table: etree._Element) -> bool:
     return _metadata_text("".join(table.itertext())[:400])
 
 
+_MAX_SPAN = 500
+_LEADING_NUMBER = re.compile(r"\s*0*(\d+)")  # "2px", " 3 ", "02"
+
+
 def _count(value: str | None) -> int:
-    """A rowspan, colspan or width attribute as a count in 1…500 ("2", " 3", "2px"; else 1)."""
+    """A rowspan, colspan or width attribute as a count in 1…500 ("2", " 3", "2px"; else 1);
+    an absurd one (5,000 digits) is clamped, never converted whole."""
     if not value:
         return 1
-    if value.isdecimal():
-        return min(max(int(value), 1), 500)
-    digits = re.match(r"\s*(\d+)", value)  # "2px", " 3 "
-    return min(max(int(digits.group(1)), 1), 500) if digits else 1
+    if value.isdecimal() and len(value) <= 3:
+        return min(max(int(value), 1), _MAX_SPAN)
+    digits = _LEADING_NUMBER.match(value)
+    if not digits:
+        return 1
+    return min(max(int(digits.group(1)), 1), _MAX_SPAN) if len(digits.group(1)) <= 3 else _MAX_SPAN
 
 
 def _is_metadata(rows: list[list[TCell]]) -> bool:
@@ -362,31 +368,22 @@ def _hidden(style: str | None) -> bool:
 
 # --- the walk ----------------------------------------------------------------------------
 
+# verdicts cached: pages of one portal repeat their styles, class names and chrome lines
+
 def _chrome_attrs(attrs: str) -> bool:
     """A block's class and id ("class id") naming a chrome box (share, breadcrumb, print …)."""
-    if attrs == " ":
-        return False
-    chrome = _CHROME_ATTRS.get(attrs)
-    if chrome is None:
-        chrome = any(_CHROME_TOKEN.fullmatch(t) for t in attrs.lower().split())
-        if len(_CHROME_ATTRS) < 20_000:
-            _CHROME_ATTRS[attrs] = chrome
-    return chrome
+    return attrs != " " and _chrome_tokens(attrs)
 
 
+@lru_cache(maxsize=20_000)
+def _chrome_tokens(attrs: str) -> bool:
+    return any(_CHROME_TOKEN.fullmatch(t) for t in attrs.lower().split())
+
+
+@lru_cache(maxsize=20_000)
 def _chrome_text(text: str) -> bool:
     """A short paragraph of site chrome (print/close links, breadcrumbs, metadata lines)."""
-    chrome = _CHROME_PARAS.get(text)
-    if chrome is None:
-        chrome = _CHROME_TEXT.search(text) is not None
-        if len(_CHROME_PARAS) < 20_000:
-            _CHROME_PARAS[text] = chrome
-    return chrome
-
-
-# verdicts memoized: pages of one portal repeat their styles, class names and chrome lines
-_CHROME_ATTRS: dict[str, bool] = {}
-_CHROME_PARAS: dict[str, bool] = {}
+    return _CHROME_TEXT.search(text) is not None
 
 
 class _Walker:

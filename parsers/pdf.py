@@ -18,18 +18,24 @@ grids from `parsers.rulings`.
 - Narrative lines outside tables are joined into paragraphs (first-line indent, short last
   line), across page breaks too; lines that look like table rows are kept as they are.
 - No text layer → `needs_ocr` (failed); encrypted or corrupt → failed; more pages than
-  `Limits.max_pages` or more time than `Limits.parse_seconds` → partial.
+  `Limits.max_pages` or more time than `Limits.parse_seconds` → partial. The time limit is
+  tested inside a page's loops too; a page over a size limit (characters, lines and boxes,
+  their crossings) or the memory cap is skipped with a `resource_limit` warning (partial).
+- Damage that PDFium reads past without a word is named: a Flate stream (content, font,
+  CMap) that does not decode to its end (`damaged_stream`, partial: digits drawn with a
+  damaged embedded font came out as blank cells), text drawn off the sheet
+  (`text_outside_page`: a position turned into 2**31).
 """
 from __future__ import annotations
 
 import re
 import statistics
-import time
+import zlib
 from bisect import bisect_left, bisect_right
 from typing import Any
 
 from .blocks import Block, Para, Table, TCell
-from .limits import Limits
+from .limits import LimitExceeded, Limits, TimeLimit, check_time, time_limit
 from .model import Report
 from .pdfium import Document, PageContent, PdfError, open_pdf
 from .rulings import find_tables
@@ -54,7 +60,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
                 report.status = "failed"
                 report.add_finding("corrupt", "error", "PDF has no pages")
                 return []
-            return _read(doc, len(doc), report, limits)
+            return _read(doc, len(doc), report, limits, data)
     except PdfError as exc:
         _fail(report, exc, data)
         return []
@@ -70,36 +76,59 @@ def _fail(report: Report, exc: PdfError, data: bytes) -> None:
         report.add_finding("corrupt", "error", f"PDF cannot be read: {exc}"[:300])
 
 
-def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[Block]:
-    deadline = time.monotonic() + limits.parse_seconds
+def _read(doc: Document, n_pages: int, report: Report, limits: Limits, data: bytes) -> list[Block]:
     items: list[tuple[str, Any]] = []  # ("line", dict) | ("table", Table) in reading order
     spans: dict[int, tuple[float, float]] = {}  # id(TCell) → its x extent on the page
     scanned_pages = 0  # pages that are pictures (a signature page with a seal may be one too)
     picture_pages: list[int] = []  # pictures without any text: parts of the report need OCR
     read = 0
-    for pno in range(1, min(n_pages, limits.max_pages) + 1):
-        if time.monotonic() > deadline:
-            report.add_finding("time_limit", "warning",
-                               f"stopped after {read} of {n_pages} pages ({limits.parse_seconds:g} s limit)",
-                               pages_read=read)
-            report.status = "partial"
-            break
+    hidden: dict[int, int] = {}  # page → text objects drawn off its sheet (damaged coordinates)
+    with time_limit(limits.parse_seconds):
         try:
-            page = doc.page(pno - 1)
-            page_items, n_chars = _page_items(page, pno, spans)
-            picture = page.images > 0
-            # a scanned page: no text, or a few characters (a stamped page number) over a picture
-            scanned = n_chars == 0 or (n_chars < 20 and picture)
-        except Exception as exc:  # one unreadable page does not lose the others
-            report.add_finding("page_unreadable", "warning", f"page {pno}: {type(exc).__name__}: {exc}"[:300],
-                               page=pno)
-            report.status = "partial"
-            continue
-        read += 1
-        scanned_pages += scanned
-        if n_chars == 0 and picture:
-            picture_pages.append(pno)
-        items.extend(page_items)
+            damaged = _damaged_streams(data)
+        except TimeLimit:
+            damaged = []  # (the pages meet the same deadline)
+        for pno in range(1, min(n_pages, limits.max_pages) + 1):
+            try:
+                check_time()
+                page = doc.page(pno - 1, limits)
+                page_items, n_chars = _page_items(page, pno, spans, limits)
+                picture = page.images > 0
+                # a scanned page: no text, or a few characters (a stamped page number) over a picture
+                scanned = n_chars == 0 or (n_chars < 20 and picture)
+            except TimeLimit:
+                report.add_finding("time_limit", "warning",
+                                   f"stopped in page {pno}, after {read} of {n_pages} pages "
+                                   f"({limits.parse_seconds:g} s limit)", pages_read=read, page=pno)
+                report.status = "partial"
+                break
+            except (LimitExceeded, MemoryError) as exc:
+                why = str(exc) if isinstance(exc, LimitExceeded) else "it needs more memory than the limit"
+                report.add_finding("resource_limit", "warning", f"page {pno} not read: {why}", page=pno)
+                report.status = "partial"
+                continue
+            except Exception as exc:  # one unreadable page does not lose the others
+                report.add_finding("page_unreadable", "warning", f"page {pno}: {type(exc).__name__}: {exc}"[:300],
+                                   page=pno)
+                report.status = "partial"
+                continue
+            read += 1
+            scanned_pages += scanned
+            if n_chars == 0 and picture:
+                picture_pages.append(pno)
+            if page.hidden:
+                hidden[pno] = page.hidden
+            items.extend(page_items)
+    if damaged:
+        report.add_finding("damaged_stream", "warning",
+                           f"{len(damaged)} compressed stream(s) of the PDF cannot be decoded to the end (objects "
+                           f"{', '.join(map(str, damaged[:10]))}): text drawn with them may be missing", objects=damaged)
+        report.status = "partial"
+    if hidden:
+        report.add_finding("text_outside_page", "warning",
+                           f"text drawn off the page's sheet (outside its MediaBox: damaged coordinates?) is not "
+                           f"read (pages {', '.join(map(str, hidden))})",
+                           pages=sorted(hidden))
     if n_pages > limits.max_pages:
         report.add_finding("page_limit", "warning",
                            f"document has {n_pages} pages; read the first {limits.max_pages}",
@@ -116,20 +145,78 @@ def _read(doc: Document, n_pages: int, report: Report, limits: Limits) -> list[B
     return _blocks(items, spans)
 
 
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_OBJ = re.compile(rb"(\d+)\s+\d+\s+obj\b")
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
+_FILTER = re.compile(rb"/(\w+)Decode\b")
+
+
+def _damaged_streams(data: bytes) -> list[int]:
+    """Object numbers of the Flate streams (not images) that do not decode to their end: a
+    damaged font or content stream loses text silently, as PDFium draws what it can decode
+    (digits printed with a damaged embedded font were read as blank cells). Raw deflate, so a
+    stream without its checksum is not damage; the checksum is compared when it is there."""
+    if b"/Encrypt" in data:
+        return []  # encrypted streams are not deflate data until PDFium decrypts them
+    view = memoryview(data)
+    bad = []
+    for m in _STREAM.finditer(data):
+        check_time()
+        head = data[max(0, m.start() - 1024):m.start()]
+        obj = None
+        for obj in _OBJ.finditer(head):
+            pass
+        if obj is None:
+            continue
+        spec = head[obj.end():]
+        if _FILTER.findall(spec) != [b"Flate"] or b"/Image" in spec:
+            continue
+        start, end = m.end(), -1
+        length = _LENGTH.search(spec)
+        if length and data[start + int(length.group(1)):start + int(length.group(1)) + 12].lstrip().startswith(
+                b"endstream"):
+            end = start + int(length.group(1))
+        else:
+            end = data.find(b"endstream", start)
+        if not _inflates(view[start:end if end >= 0 else len(data)]):
+            bad.append(int(obj.group(1)))
+    return bad
+
+
+def _inflates(stream: memoryview) -> bool:
+    """Whether a zlib stream decodes to its last block (and matches its checksum if it has one),
+    decoded a megabyte at a time: only its checksum is kept."""
+    inflate = zlib.decompressobj(-15)  # raw deflate after the 2-byte header
+    buf, adler = stream[2:], 1
+    try:
+        while buf and not inflate.eof:
+            check_time()
+            adler = zlib.adler32(inflate.decompress(buf, 1 << 20), adler)
+            buf = inflate.unconsumed_tail
+    except zlib.error:
+        return False
+    tail = bytes(inflate.unused_data[:4])
+    return inflate.eof and (len(tail) < 4 or int.from_bytes(tail, "big") == adler)
+
+
 # ---------------------------------------------------------------- one page
 
-def _page_items(page: PageContent, pno: int,
-                spans: dict[int, tuple[float, float]]) -> tuple[list[tuple[str, Any]], int]:
+def _page_items(page: PageContent, pno: int, spans: dict[int, tuple[float, float]],
+                limits: Limits) -> tuple[list[tuple[str, Any]], int]:
     chars = page.chars
     if not chars:
         return [], 0
-    tables = _find_tables(page)
+    tables = _find_tables(page, limits)
     boxes = [bbox for bbox, _ in tables]
 
     centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars]
-    held = [{i for i, (x, y) in enumerate(centres) if b[0] <= x <= b[2] and b[1] <= y <= b[3]} for b in boxes]
+    held = []
+    for b in boxes:
+        check_time()
+        held.append({i for i, (x, y) in enumerate(centres) if b[0] <= x <= b[2] and b[1] <= y <= b[3]})
     items: list[tuple[float, str, Any]] = []
     for t_index, (bbox, cells) in enumerate(tables):
+        check_time()
         # a table nested in this one is emitted on its own: its text is not this table's
         nested = [k for k, b in enumerate(boxes) if _contains(bbox, b)]
         theirs = set().union(*(held[k] for k in nested))
@@ -137,7 +224,7 @@ def _page_items(page: PageContent, pno: int,
         if nested:  # a layout frame around a table: its own text is narrative, not a table
             items.extend((ln["top"], "line", ln) for ln in _text_lines(own, page, pno))
             continue
-        rows = _table_rows(cells, own, pno, t_index, spans)
+        rows = _table_rows(cells, own, pno, t_index, spans, limits.max_page_edges)
         if rows:
             items.append((bbox[1], "table", Table(rows, source={"page": pno, "table": t_index})))
     in_tables = set().union(*held)
@@ -148,7 +235,7 @@ def _page_items(page: PageContent, pno: int,
     return [(kind, obj) for _, kind, obj in items], len(chars)
 
 
-def _find_tables(page: PageContent) -> list[tuple[tuple, list[tuple]]]:
+def _find_tables(page: PageContent, limits: Limits) -> list[tuple[tuple, list[tuple]]]:
     """(bbox, cell bboxes) of each ruled table on the page."""
     thin = [r for r in page.rects if _thin(r)]
     if not page.lines and not thin:
@@ -163,7 +250,7 @@ def _find_tables(page: PageContent) -> list[tuple[tuple, list[tuple]]]:
             rects.append(r)
     if len(page.lines) + len(rects) < 2:
         return []
-    return find_tables(page.lines, rects)
+    return find_tables(page.lines, rects, max_crossings=limits.max_page_edges)
 
 
 def _thin(r: dict) -> bool:
@@ -174,6 +261,7 @@ def _clusters(rulings: list[dict], gap: float = 6.0) -> list[list[float]]:
     """Bounding boxes of groups of touching rulings: where a table's grid is drawn."""
     boxes: list[list[float]] = []
     for r in sorted(rulings, key=lambda o: o["top"]):
+        check_time()
         b = [r["x0"], r["top"], r["x1"], r["bottom"]]
         for c in boxes:
             if b[1] <= c[3] + gap and b[3] >= c[1] - gap and b[0] <= c[2] + gap and b[2] >= c[0] - gap:
@@ -215,6 +303,7 @@ def _frames(cells: list[tuple]) -> set[int]:
         lefts[top] = [x for x, _ in row]
     frames = set()
     for i, (x0, top, x1, bottom) in enumerate(cells):
+        check_time()
         held = 0  # cells whose top-left corner is in this one and which end inside it (_contains)
         for t in tops[bisect_left(tops, top - 1):bisect_right(tops, bottom + 1)]:
             row, xs = rows[t], lefts[t]
@@ -254,7 +343,7 @@ def _contains(outer: tuple, inner: tuple, tol: float = 1.0) -> bool:
 
 
 def _table_rows(cells: list[tuple], chars: list[dict], pno: int, t_index: int,
-                spans: dict[int, tuple[float, float]]) -> list[list[TCell]]:
+                spans: dict[int, tuple[float, float]], max_grid: int) -> list[list[TCell]]:
     # a cell holding a nested table is only its frame: the nested cells carry the text
     frames = _frames(cells)
     bboxes = [b for i, b in enumerate(cells) if i not in frames]
@@ -268,18 +357,26 @@ def _table_rows(cells: list[tuple], chars: list[dict], pno: int, t_index: int,
         placed.append((r0, c0, r1 - r0, c1 - c0, b))
         covered.update((r, c) for r in range(r0, r1) for c in range(c0, c1))
     cell_count = len(placed)
+    if (len(ys) - 1) * (len(xs) - 1) > max_grid:
+        raise LimitExceeded(f"a table's grid has {len(ys) - 1} × {len(xs) - 1} positions; limit {max_grid}")
     # grid positions no cell covers: text there (a cell cut by a page break) still counts
     for r in range(len(ys) - 1):
+        check_time()
         for c in range(len(xs) - 1):
             if (r, c) not in covered:
                 placed.append((r, c, 1, 1, (xs[c], ys[r], xs[c + 1], ys[r + 1])))
     texts: dict[int, list[dict]] = {i: [] for i in range(len(placed))}
+    centres = [((ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2) for ch in chars]
     holders: dict[int, list[tuple[int, tuple]]] = {}  # band → the boxes reaching it, in order
-    for i, p in enumerate(placed):
-        for band in range(int(p[4][1] // _BAND), int(p[4][3] // _BAND) + 1):
-            holders.setdefault(band, []).append((i, p[4]))
-    for ch in chars:  # a character belongs to the first box holding its centre
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    if centres:
+        # only the bands the characters are in (all on the page): a box drawn out to a damaged
+        # coordinate (2**31) must not cost memory in proportion to it
+        low, high = int(min(y for _, y in centres) // _BAND), int(max(y for _, y in centres) // _BAND)
+        for i, p in enumerate(placed):
+            check_time()
+            for band in range(max(low, int(p[4][1] // _BAND)), min(high, int(p[4][3] // _BAND)) + 1):
+                holders.setdefault(band, []).append((i, p[4]))
+    for ch, (cx, cy) in zip(chars, centres):  # a character belongs to the first box holding its centre
         for i, b in holders.get(int(cy // _BAND), ()):
             if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]:
                 texts[i].append(ch)

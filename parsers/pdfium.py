@@ -9,6 +9,12 @@ CropBox applied), as dicts with pdfplumber's keys (x0, x1, top, bottom; chars: t
   runs) are not printed ones; no whitespace is kept: gaps between boxes tell where words end.
 - Paths are split into subpaths like pdfminer does: one straight segment is a line, a closed
   axis-aligned four-corner loop a rectangle; curves are not rulings and are left out.
+- Bounded by the page, not by what its numbers say: text objects wholly outside the displayed
+  page are taken off it before PDFium builds its text page (whose memory grows by ≈ 250 bytes
+  a character: one page of 1,001 runs of 5,000 characters off to the right took 1.3 GB), and
+  counted when they lie off the sheet (MediaBox) too, as only damage puts them there; a
+  page printing more characters or drawing more lines and boxes than `Limits` allows raises
+  LimitExceeded; the loops test the deadline (`limits.check_time`).
 - PDFium is not thread-safe: every call into it holds one process-wide lock.
 """
 from __future__ import annotations
@@ -22,6 +28,8 @@ from typing import Iterator
 
 import pypdfium2  # noqa: F401  (importing it initialises the library)
 import pypdfium2.raw as fz
+
+from .limits import LimitExceeded, Limits, check_time
 
 _LOCK = threading.Lock()
 _ASCENT, _DESCENT = 0.88, 0.12  # share of the font size above / below the baseline
@@ -37,7 +45,7 @@ def _fast(function, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, _HANDLE).value)
 
 
-_PATH, _IMAGE, _FORM = fz.FPDF_PAGEOBJ_PATH, fz.FPDF_PAGEOBJ_IMAGE, fz.FPDF_PAGEOBJ_FORM
+_PATH, _IMAGE, _FORM, _TEXT = fz.FPDF_PAGEOBJ_PATH, fz.FPDF_PAGEOBJ_IMAGE, fz.FPDF_PAGEOBJ_FORM, fz.FPDF_PAGEOBJ_TEXT
 _MOVETO, _BEZIERTO = fz.FPDF_SEGMENT_MOVETO, fz.FPDF_SEGMENT_BEZIERTO
 _P_RECT, _P_MATRIX = ctypes.POINTER(fz.FS_RECTF), ctypes.POINTER(fz.FS_MATRIX)
 _P_DOUBLE, _P_FLOAT = ctypes.POINTER(_DOUBLE), ctypes.POINTER(_FLOAT)
@@ -55,6 +63,10 @@ _form_count = _fast(fz.FPDFFormObj_CountObjects, _INT, _HANDLE)
 _form_object = _fast(fz.FPDFFormObj_GetObject, _HANDLE, _HANDLE, ctypes.c_ulong)
 _object_type = _fast(fz.FPDFPageObj_GetType, _INT, _HANDLE)
 _object_matrix = _fast(fz.FPDFPageObj_GetMatrix, _INT, _HANDLE, _P_MATRIX)
+_count_objects = _fast(fz.FPDFPage_CountObjects, _INT, _HANDLE)
+_remove_object = _fast(fz.FPDFPage_RemoveObject, _INT, _HANDLE, _HANDLE)
+_destroy_object = _fast(fz.FPDFPageObj_Destroy, None, _HANDLE)
+_object_bounds = _fast(fz.FPDFPageObj_GetBounds, _INT, _HANDLE, _P_FLOAT, _P_FLOAT, _P_FLOAT, _P_FLOAT)
 _segments = _fast(fz.FPDFPath_CountSegments, _INT, _HANDLE)
 _segment = _fast(fz.FPDFPath_GetPathSegment, _HANDLE, _HANDLE, _INT)
 _segment_point = _fast(fz.FPDFPathSegment_GetPoint, _INT, _HANDLE, _P_FLOAT, _P_FLOAT)
@@ -78,6 +90,7 @@ class PageContent:
     lines: list[dict] = field(default_factory=list)
     rects: list[dict] = field(default_factory=list)
     images: int = 0
+    hidden: int = 0  # text objects drawn off the page itself (outside its MediaBox: damage, not marks)
 
 
 class Document:
@@ -104,13 +117,13 @@ class Document:
                 fz.FPDF_CloseDocument(self._doc)
                 self._doc = None
 
-    def page(self, index: int) -> PageContent:
+    def page(self, index: int, limits: Limits | None = None) -> PageContent:
         with _LOCK:
             page = fz.FPDF_LoadPage(self._doc, index)
             if not page:
                 raise PdfError("corrupt", f"page {index + 1} cannot be loaded")
             try:
-                return _read_page(page)
+                return _read_page(page, limits or Limits())
             finally:
                 fz.FPDF_ClosePage(page)
 
@@ -128,7 +141,7 @@ def open_pdf(data: bytes) -> Iterator[Document]:
         doc.close()
 
 
-def _read_page(page) -> PageContent:
+def _read_page(page, limits: Limits) -> PageContent:
     box = fz.FS_RECTF()
     if not fz.FPDF_GetPageBoundingBox(page, box):  # MediaBox ∩ CropBox: what is displayed
         box.left, box.bottom = 0.0, 0.0
@@ -137,14 +150,51 @@ def _read_page(page) -> PageContent:
     display = _display(box.left, box.bottom, box.right, box.top, rotation)
     w, h = box.right - box.left, box.top - box.bottom
     content = PageContent(*((h, w) if rotation % 2 else (w, h)))
+    handle = ctypes.cast(page, _HANDLE).value
+    _objects(handle, _count_objects(handle), _page_object, display, content, limits.max_page_edges)
+    sheet = _sheet(page)
+    content.hidden = _drop_hidden_text(handle, box, sheet)
+    # the sheet on the displayed page: what lies beyond it was put there by damage, not as marks
+    (x0, y0), (x1, y1) = (_apply(display, sheet[0], sheet[1]), _apply(display, sheet[2], sheet[3]))
+    sheet = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
     textpage = fz.FPDFText_LoadPage(page)
     if textpage:
         try:
-            content.chars = _chars(ctypes.cast(textpage, _HANDLE).value, display, content.width, content.height)
+            handle = ctypes.cast(textpage, _HANDLE).value
+            count = _count_chars(handle)
+            if count > limits.max_page_chars:
+                raise LimitExceeded(f"the page prints {count} characters; limit {limits.max_page_chars}")
+            content.chars, off_sheet = _chars(handle, count, display, content.width, content.height, sheet)
+            content.hidden += off_sheet
         finally:
             fz.FPDFText_ClosePage(textpage)
-    _objects(ctypes.cast(page, _HANDLE).value, fz.FPDFPage_CountObjects(page), _page_object, display, content)
     return content
+
+
+def _sheet(page) -> tuple[float, float, float, float]:
+    """The page's MediaBox (left, bottom, right, top): the sheet itself, marks and bleed included."""
+    left, bottom, right, top = _FLOAT(), _FLOAT(), _FLOAT(), _FLOAT()
+    if fz.FPDFPage_GetMediaBox(page, left, bottom, right, top):
+        return left.value, bottom.value, right.value, top.value
+    return 0.0, 0.0, fz.FPDF_GetPageWidthF(page), fz.FPDF_GetPageHeightF(page)  # (inherited)
+
+
+def _drop_hidden_text(page: int, box, sheet: tuple[float, float, float, float]) -> int:
+    """Take text objects lying wholly outside the displayed page off it: they are not printed,
+    and PDFium's text page would hold every one of their characters. How many of them lay
+    off the `sheet` too."""
+    left, bottom, right, top = _FLOAT(), _FLOAT(), _FLOAT(), _FLOAT()
+    off_sheet = 0
+    for i in reversed(range(_count_objects(page))):
+        obj = _page_object(page, i)
+        if _object_type(obj) != _TEXT or not _object_bounds(obj, left, bottom, right, top):
+            continue
+        if right.value < box.left or left.value > box.right or top.value < box.bottom or bottom.value > box.top:
+            if _remove_object(page, obj):
+                _destroy_object(obj)  # removed objects belong to the caller
+            off_sheet += (right.value < sheet[0] or left.value > sheet[2] or top.value < sheet[1]
+                          or bottom.value > sheet[3])
+    return off_sheet
 
 
 def _display(left: float, bottom: float, right: float, top: float, rotation: int) -> Matrix:
@@ -153,14 +203,24 @@ def _display(left: float, bottom: float, right: float, top: float, rotation: int
             (-1.0, 0.0, 0.0, 1.0, right, -bottom), (0.0, -1.0, -1.0, 0.0, top, right))[rotation]
 
 
-def _chars(textpage: int, display: Matrix, width: float, height: float) -> list[dict]:
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _chars(textpage: int, count: int, display: Matrix, width: float, height: float,
+           sheet: tuple[float, float, float, float]) -> tuple[list[dict], int]:
+    """The characters on the displayed page, and how many lie off the `sheet` (display
+    coordinates) as well."""
     rect, m = fz.FS_RECTF(), fz.FS_MATRIX()
     ox, oy = _DOUBLE(), _DOUBLE()
     tight = [_DOUBLE() for _ in range(4)]
     A, B, C, D, E, F = display
     styles: dict[int, tuple[float, bool]] = {}  # text object → (font size, upright): one per object
     out = []
-    for k, text in enumerate(_text(textpage, _count_chars(textpage))):
+    off_sheet = 0
+    for k, text in enumerate(_text(textpage, count)):
+        if not k & 1023:
+            check_time()
         if text.isspace() or text == "\0":  # PDFium's made-up characters are all spaces and line breaks
             continue
         obj = _text_object(textpage, k)
@@ -189,10 +249,12 @@ def _chars(textpage: int, display: Matrix, width: float, height: float) -> list[
         else:  # rotated or vertical text: its box as it lies on the page
             top, bottom = B * left + D * high + F, B * right + D * low + F
             top, bottom = min(top, bottom), max(top, bottom)
-        if not (0 <= (x0 + x1) / 2 <= width and 0 <= (top + bottom) / 2 <= height):
-            continue  # outside the CropBox: not displayed
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        if not (0 <= cx <= width and 0 <= cy <= height):  # outside the CropBox: not displayed
+            off_sheet += not (sheet[0] <= cx <= sheet[2] and sheet[1] <= cy <= sheet[3])
+            continue
         out.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": size})
-    return out
+    return out, off_sheet
 
 
 def _text(textpage: int, count: int) -> str:
@@ -207,11 +269,13 @@ def _text(textpage: int, count: int) -> str:
     return "".join(chr(c) if c <= 0x10FFFF and not 0xD800 <= c < 0xE000 else "\0" for c in codes)
 
 
-def _objects(container: int, count: int, get, outer: Matrix, content: PageContent) -> None:
+def _objects(container: int, count: int, get, outer: Matrix, content: PageContent, max_edges: int) -> None:
     """Paths and images among the `count` objects of `container` (`get(container, i)`), drawn
-    through `outer` onto the displayed page."""
+    through `outer` onto the displayed page; LimitExceeded past `max_edges` lines and boxes."""
     m = fz.FS_MATRIX()
     for i in range(count):
+        if not i & 255:
+            check_time()
         obj = get(container, i)
         kind = _object_type(obj)
         if kind == _IMAGE:
@@ -221,8 +285,10 @@ def _objects(container: int, count: int, get, outer: Matrix, content: PageConten
             own = _compose((m.a, m.b, m.c, m.d, m.e, m.f), outer)
             if kind == _PATH:
                 _path(obj, own, content)
+                if len(content.lines) + len(content.rects) > max_edges:
+                    raise LimitExceeded(f"the page draws more than {max_edges} lines and boxes")
             else:  # a Form XObject: its objects are drawn through its matrix
-                _objects(obj, _form_count(obj), _form_object, own, content)
+                _objects(obj, _form_count(obj), _form_object, own, content, max_edges)
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -234,39 +300,45 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
 def _path(obj: int, m: Matrix, content: PageContent) -> None:
     x, y = _FLOAT(), _FLOAT()
     a, b, c, d, e, f = m
-    subpaths: list[tuple[list[tuple[float, float]], bool, int]] = []  # (points, curved, last segment)
-    points: list[tuple[float, float]] = []
+    points: list[tuple[float, float]] = []  # the current subpath's, up to 6: more is no ruling
     curved = False
     seg = 0
     for j in range(_segments(obj)):
+        if not j & 4095:
+            check_time()
         prev, seg = seg, _segment(obj, j)
         kind = _segment_type(seg)
         if kind == _MOVETO:
             if points:
-                subpaths.append((points, curved, prev))
+                _subpath(points, curved, prev, content)
             points, curved = [], False
         elif kind == _BEZIERTO:
             curved = True
-        _segment_point(seg, x, y)
-        px, py = x.value, y.value
-        points.append((a * px + c * py + e, b * px + d * py + f))
+        if len(points) < 6:
+            _segment_point(seg, x, y)
+            px, py = x.value, y.value
+            points.append((a * px + c * py + e, b * px + d * py + f))
     if points:
-        subpaths.append((points, curved, seg))
-    for pts, curved, last in subpaths:
-        n = len(pts)
-        if curved or n < 2 or n > 5:
-            continue
-        if n == 2:
-            _keep(content.lines, pts, content)
-            continue
-        closed = _segment_closes(last)  # "h": back to the start
-        if n == 3 and closed and _same(pts[2], pts[0]):
-            _keep(content.lines, pts[:2], content)
-            continue
-        if closed and not _same(pts[-1], pts[0]):
-            pts.append(pts[0])
-        if len(pts) == 5 and _same(pts[4], pts[0]) and _square(pts):
-            _keep(content.rects, pts[:4], content)
+        _subpath(points, curved, seg, content)
+
+
+def _subpath(pts: list[tuple[float, float]], curved: bool, last: int, content: PageContent) -> None:
+    """One subpath (split like pdfminer does): a straight segment is a line, a closed
+    axis-aligned four-corner loop a rectangle; `last` is its last segment."""
+    n = len(pts)
+    if curved or n < 2 or n > 5:
+        return
+    if n == 2:
+        _keep(content.lines, pts, content)
+        return
+    closed = _segment_closes(last)  # "h": back to the start
+    if n == 3 and closed and _same(pts[2], pts[0]):
+        _keep(content.lines, pts[:2], content)
+        return
+    if closed and not _same(pts[-1], pts[0]):
+        pts.append(pts[0])
+    if len(pts) == 5 and _same(pts[4], pts[0]) and _square(pts):
+        _keep(content.rects, pts[:4], content)
 
 
 def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:

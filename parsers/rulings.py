@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .limits import LimitExceeded, check_time
+
 _SNAP = 3.0  # pt: parallel edges this close are one line
 _JOIN = 3.0  # pt: collinear edges with a gap this small are one line
 _MIN_LENGTH = 3.0  # pt: shorter edges are dropped after joining
@@ -15,11 +17,13 @@ _CROSS = 3.0  # pt: an edge ending this close to another one still meets it
 Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 
-def find_tables(lines: list[dict], rects: list[dict]) -> list[tuple[Bbox, list[Bbox]]]:
+def find_tables(lines: list[dict], rects: list[dict],
+                max_crossings: int = 20_000) -> list[tuple[Bbox, list[Bbox]]]:
     """(bbox, cells) of each table that `lines` and `rects` draw, top to bottom; a table
-    has at least two cells."""
+    has at least two cells. LimitExceeded past `max_crossings` crossings (memory); the loops
+    test the parse's deadline."""
     v, h = _edges(lines, rects)
-    cells = _cells(_crossings(_merge(v), _merge(h)))
+    cells = _cells(_crossings(_merge(v), _merge(h), max_crossings))
     tables = []
     for group in _groups(cells):
         bbox = (min(c[0] for c in group), min(c[1] for c in group),
@@ -72,10 +76,14 @@ def _merge(edges: list[list[float]]) -> list[tuple[float, float, float]]:
     return [e for e in out if e[2] - e[1] >= _MIN_LENGTH]
 
 
-def _crossings(v: list[tuple], h: list[tuple]) -> dict[tuple[float, float], tuple[set[int], set[int]]]:
+def _crossings(v: list[tuple], h: list[tuple],
+               limit: int) -> dict[tuple[float, float], tuple[set[int], set[int]]]:
     """Points where a vertical and a horizontal edge meet → (vertical ids, horizontal ids)."""
     points: dict[tuple[float, float], tuple[set[int], set[int]]] = {}
     for i, (x, top, bottom) in enumerate(v):
+        check_time()
+        if len(points) > limit:
+            raise LimitExceeded(f"the page's rulings cross more than {limit} times")
         for j, (y, x0, x1) in enumerate(h):
             if top <= y + _CROSS and bottom >= y - _CROSS and x0 - _CROSS <= x <= x1 + _CROSS:
                 vs, hs = points.setdefault((x, y), (set(), set()))
@@ -95,7 +103,9 @@ def _cells(points: dict[tuple[float, float], tuple[set[int], set[int]]]) -> list
     for x, y in sorted(order, key=lambda p: (p[1], p[0])):
         rows.setdefault(y, []).append(x)
     cells = []
-    for x, y in order:
+    for n, (x, y) in enumerate(order):
+        if not n & 63:
+            check_time()
         vs, hs = points[(x, y)]
         col, row = columns[x], rows[y]
         below = col[bisect_right(col, y):]
@@ -132,6 +142,7 @@ def _groups(cells: list[Bbox]) -> list[list[Bbox]]:
         corners = set(_corners(rest[0]))
         rest = rest[1:]
         while True:
+            check_time()
             left = []
             for cell in rest:
                 around = _corners(cell)

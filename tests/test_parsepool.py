@@ -131,4 +131,5 @@ def test_no_workers_parses_in_process():
     pool = ParsePool(0)
     report = asyncio.run(pool.parse(b"not a report", "text/plain", "x.txt"))
     assert report.status == "failed" and pool.pids() == set()
-    assert default_workers() == max(0, len(os.sched_getaffinity(0)) - 1)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert default_workers() == max(0, cpus - 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from archive.runs import now
 from archive.schema import NUMBER, TABLE, TABLES
 from archive.views import VIEWS
 
+log = logging.getLogger(__name__)
 NAME = info.NAME
 ORIGINALS = "originals"  # --with-originals: the archived bytes of every report document
 _TYPES = {int: "integer", float: "number", str: "string", NUMBER: "number"}
@@ -183,6 +185,7 @@ def write_originals(db: sqlite_utils.Database, out: Path, data_dirs: list[Path])
                 written += 1
                 break
         else:
+            log.warning("the original %s cannot be read from its captures' WARC files or paths", sha)
             unreadable.append(sha)
     return {"written": written, "unreadable": unreadable}
 

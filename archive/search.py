@@ -245,16 +245,33 @@ def _holds(node: Node, folded: str) -> bool:
 @lru_cache(maxsize=256)  # xxgk_contains() calls it for every row a search scans
 def _term_pattern(term: str) -> re.Pattern:
     pieces = [p for p in re.split(r"[\W_]+", term.casefold()) if p]
-    return re.compile(r"[\W_]*".join(map(re.escape, pieces)))
+    # pieces a space or punctuation separates in the query are separated in the text too (the
+    # index ends a run there): "政务 新媒体" finds 政务，新媒体, not 政务新媒体
+    return re.compile(r"[\W_]+".join(map(re.escape, pieces)))
+
+
+def _without_not(node: Node) -> Node | None:
+    """The tree with its NOT parts removed: what any text satisfying it must also satisfy."""
+    kind, body = node
+    if kind == "phrase":
+        return node
+    if kind == "not":
+        return None
+    if kind == "and" and not any(c[0] != "not" for c in body):
+        return None  # only exclusions: matches nothing, as the tree does
+    return _node(kind, [_without_not(c) for c in body if c[0] != "not"])
 
 
 def section_condition(query: str, doc: str) -> tuple[str, dict[str, str]]:
     """SQL condition and parameters for "the section text `doc` (an SQL expression) satisfies
     the query": its report matches in the index, then the section itself is checked — for words
     of Han characters only, all required, with instr() (C speed); otherwise in Python."""
-    conds = [f"report_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :xxgk_q)"]
-    params = {"xxgk_q": match_query(query)}
     tree = parse(query)
+    # the reports holding the words the section needs: a NOT judges the section, not its report
+    # (another part of the report may hold the excluded word), so it is left out of this step
+    relaxed = _without_not(tree) if tree else None
+    conds = [f"report_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :xxgk_q)"]
+    params = {"xxgk_q": (_fts(relaxed) if relaxed else None) or '""'}
     words = [tree] if tree and tree[0] == "phrase" else tree[1] if tree and tree[0] == "and" else None
     if words and all(w[0] == "phrase" and re.fullmatch(f"[{HAN}]+", w[1]) for w in words):
         for i, (_, term) in enumerate(words):

@@ -138,7 +138,8 @@ TABLES: list[TableDef] = [
     ),
     TableDef(
         "reports",
-        "One row per distinct report document (by content hash), with its headline figures.",
+        "One row per distinct report document (by content hash), with its headline figures; the renditions "
+        "of one report share a publication_id, and is_primary marks the one every count uses.",
         {
             "id": (int, "Report id"),
             "sha256": (str, "SHA-256 of the document bytes: the report's identity"),

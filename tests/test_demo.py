@@ -283,6 +283,9 @@ def test_the_demo_banner_is_on_every_page(demo, manifest, browser):
         banner = page.locator(".xxgk-demo")
         assert banner.count() == 1 and banner.is_visible(), path
         assert "演示数据 · synthetic demo data" in banner.inner_text(), path
+    # the capture page links its archived original too
+    link = page.locator("a", has_text="存档原件 · archived copy")
+    assert link.count() == 1 and page.request.get(link.evaluate("a => a.href")).status == 200
     page.close()
 
 

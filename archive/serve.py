@@ -11,7 +11,11 @@ malformed") and commits still in the log stay unseen.
 The metadata is built for the database being served: archive/datasette/metadata.yaml (titles,
 Chinese descriptions, facets, canned queries, dashboards) plus what the code and the data say
 (English column docs from archive/schema.py and archive/views.py, the label of every template key
-from the `keys` table for the wide views' columns)."""
+from the `keys` table for the wide views' columns, the licence from archive/info.py, whether the
+archive is a demo, where its WARC files are for the archived originals).
+
+Before Datasette starts, `upgrade` brings an archive made by an older version to this version's
+schema, views and publications: the one write of `xxgk serve`, and none when it is current."""
 from __future__ import annotations
 
 import atexit
@@ -164,8 +168,16 @@ def port_free(host: str, port: int) -> bool:
 
 
 def upgrade(path: Path) -> None:
-    """Bring the archive to this version's schema and views, and group its publications (both
-    write nothing when they are current): the queries served rely on them."""
+    """Bring an archive to this version's schema and views, and group its publications (both
+    write nothing when they are current): the queries served rely on them. Any other SQLite file
+    is left alone."""
+    conn = _connect_ro(path)
+    try:
+        is_archive = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
+    finally:
+        conn.close()
+    if not is_archive:
+        return
     db = open_db(path)
     try:
         publications.assign(db)

@@ -18,6 +18,10 @@ archive is a demo, where the captures' relative paths point).
   archive.
 - Cells: snippets (text in 【】) shown with <mark>; report, section and capture ids in query
   results and views are links.
+- Template variables: `xxgk_matches(rows, search)` (per report on a search page, the first part
+  holding the terms, with a highlighted snippet), `xxgk_section_reports(rows)`,
+  `xxgk_sections(report_id)`, `xxgk_snippet(text, search)`, `xxgk_reorder` (the reports table's
+  reading order), `xxgk_page` (a report's page), `xxgk_demo`, `xxgk_search_help`.
 - SQL functions xxgk_match, xxgk_snippet, xxgk_contains, xxgk_tokens for canned queries.
 - The archive's connections memory-map the file (faster scans of many rows).
 """
@@ -66,11 +70,12 @@ MMAP_BYTES = 16 * 2**30
 def prepare_connection(conn, database, datasette):
     search.register_functions(conn)
     if _has_index(conn):
-        conn.execute("PRAGMA mmap_size = %d" % MMAP_BYTES)
         conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def all_renditions(request) -> bool:
+    """Whether a request to `reports` asks for every document rather than one per publication."""
     return request.args.get("_renditions") == "all" or any(
         k.split("__")[0] in RENDITION_ARGS for k in request.args if not k.startswith("_"))
 
@@ -78,8 +83,7 @@ def all_renditions(request) -> bool:
 @hookimpl(trylast=True)
 def filters_from_request(request, database, table, datasette):
     if table == "reports" and not all_renditions(request):
-        return FilterArguments(["is_primary = 1"], {}, ["one row per publication (its primary rendition)"],
-                               {"xxgk_one_per_publication": True})
+        return FilterArguments(["is_primary = 1"], {}, ["one row per publication (its primary rendition)"])
     query = request.args.get("_search")
     if table != "sections" or not query:
         return None
@@ -203,13 +207,13 @@ async def _report_page(datasette, database: str, pks: str | None) -> dict | None
     page = await db.execute_fn(lambda conn: reportpage.page(conn, int(pks)))
     if page is None:
         return None
+    cell_pk = ["report_id", "table_key", "row_key", "column_key"]
     for sec in page["sections"]:
         for block in sec["blocks"]:
             for row in block["rows"]:
-                for cell in row["cells"]:
-                    cell["href"] = datasette.urls.row(database, "cells", path_from_row_pks(
-                        dict(zip(("report_id", "table_key", "row_key", "column_key"), (int(pks), *cell["key"]))),
-                        ["report_id", "table_key", "row_key", "column_key"], False))
+                for cell in row["cells"]:  # each number links to its `cells` row
+                    values = dict(zip(cell_pk, (int(pks), *cell["key"])))
+                    cell["href"] = datasette.urls.row(database, "cells", path_from_row_pks(values, cell_pk, False))
     return page
 
 
@@ -232,14 +236,15 @@ async def raw_capture(datasette, request):
 
 
 async def about(datasette, request):
-    config = _config(datasette)
-    database = config.get("database")
+    """What the archive is and holds, its licence and how to cite it (as of its last capture)."""
+    database = _config(datasette).get("database")
     cov = await datasette.get_database(database).execute_fn(info.coverage)
     version = info.software_version()
     date = (cov["last_capture"] or "")[:10]
-    context = {"cov": cov, "database": database, "description": datasette.metadata("description"), "version": version, "parser_version": parsers.PARSER_VERSION,
-               "citation": info.citation(f"{version}, archive of {date or 'unknown date'}", date[:4] or "n.d.",
-                                         str(request.url).removesuffix(request.path) + f"/{database}"),
+    site = str(request.url).removesuffix(request.path) + datasette.urls.database(database)
+    context = {"cov": cov, "database": database, "description": datasette.metadata("description"),
+               "version": version, "parser_version": parsers.PARSER_VERSION,
+               "citation": info.citation(f"{version}, archive of {date or 'unknown date'}", date[:4] or "n.d.", site),
                "data_license": info.DATA_LICENSE, "code_license": info.CODE_LICENSE}
     return Response.html(await datasette.render_template("xxgk_about.html", context, request=request))
 

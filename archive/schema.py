@@ -170,9 +170,10 @@ TABLES: list[TableDef] = [
         not_null=("sha256",),
         indexes=(("year",), ("province",), ("level",), ("template",), ("status",), ("agency",),
                  ("source_id",), ("agency", "year"), ("publication_id",),
-                 # covering indexes: a year-filtered facet page counts from the index alone
-                 ("year", "province"), ("year", "level"), ("year", "template"), ("year", "status"),
-                 ("is_primary", "year")),
+                 # covering indexes: the reports page (one row per publication: is_primary = 1)
+                 # counts its facets from an index alone, unfiltered and filtered by year
+                 *(("is_primary", "year", c) for c in ("province", "level", "template", "status")),
+                 *(("is_primary", c) for c in ("province", "level", "template", "status"))),
         unique=(("sha256",),),
         added={"publication_id": "0003_publications", "is_primary": "0003_publications"},
         defaults={"is_primary": 1},  # a new document counts as a publication of its own until grouped

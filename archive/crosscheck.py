@@ -1,7 +1,10 @@
 """Checks across reports, stored as findings with scope 'cross_report'.
 
-`run(db)` recomputes all of them and writes only the difference, so running it again on an
-unchanged archive changes nothing. Reports with status 'failed' take no part.
+`run(db)` first groups reports into publications (archive/publications.py), then recomputes all
+the checks and writes only the difference, so running it again on an unchanged archive changes
+nothing. Reports with status 'failed' take no part. The checks across years and the summary sums
+compare publications (their primary renditions), so that two renditions of one report do not
+repeat a finding or count twice in a sum.
 
 - carry_chain: this year's 上年结转 (applications/carried_over) equals last year's
   结转下年度继续办理 (applications/carried_forward) of the same agency, per applicant column.
@@ -27,6 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import publications
 from archive.headline import as_count
 from parsers import spec
 
@@ -52,9 +56,11 @@ def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
     FROM reports a
     CROSS JOIN cells ca ON ca.report_id = a.id AND ca.table_key = 'applications' AND ca.row_key = 'carried_over'
     CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
+                 AND +b.is_primary = 1
     CROSS JOIN cells cb ON cb.report_id = b.id AND cb.table_key = 'applications'
                  AND cb.row_key = 'carried_forward' AND cb.column_key = ca.column_key
-    WHERE a.status != 'failed' AND a.agency != '' AND ca.value IS NOT NULL AND cb.value IS NOT NULL
+    WHERE a.status != 'failed' AND a.is_primary = 1 AND a.agency != '' AND ca.value IS NOT NULL
+      AND cb.value IS NOT NULL
       AND ca.value != cb.value
     ORDER BY a.id, b.id, ca.column_key"""
     return [
@@ -79,10 +85,10 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     CROSS JOIN cells r ON r.report_id = a.id AND r.table_key = 'active' AND r.row_key = f.row_key
          AND r.column_key = 'repealed'
     CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
-         AND +b.template = '2021'
+         AND +b.template = '2021' AND +b.is_primary = 1
     CROSS JOIN cells p ON p.report_id = b.id AND p.table_key = 'active' AND p.row_key = f.row_key
          AND p.column_key = 'in_force'
-    WHERE a.status != 'failed' AND a.template = '2021' AND a.agency != ''
+    WHERE a.status != 'failed' AND a.template = '2021' AND a.is_primary = 1 AND a.agency != ''
       AND f.value IS NOT NULL AND p.value IS NOT NULL AND i.value IS NOT NULL AND r.value IS NOT NULL
       AND f.value != p.value + i.value - r.value
     ORDER BY a.id, b.id, f.row_key"""
@@ -185,8 +191,8 @@ def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
     SELECT p.id, p.agency, p.year, {figs}, {sums}, group_concat(u.id)
     FROM reports p
     JOIN sources s ON s.parent_id = p.source_id
-    JOIN reports u ON u.source_id = s.id AND +u.year = p.year AND u.status != 'failed'
-    WHERE p.status != 'failed' AND p.source_id IS NOT NULL
+    JOIN reports u ON u.source_id = s.id AND +u.year = p.year AND u.status != 'failed' AND +u.is_primary = 1
+    WHERE p.status != 'failed' AND p.is_primary = 1 AND p.source_id IS NOT NULL
     GROUP BY p.id ORDER BY p.id"""
     out = []
     n = len(PARENT_SUM_FIGURES)
@@ -215,7 +221,9 @@ CODES = ("carry_chain", "in_force_chain", "published_le_total", "duplicate_repor
 
 def run(db: sqlite_utils.Database) -> dict[str, int]:
     """Recompute every cross-report finding of CODES; write only what changed (other
-    cross-report findings, e.g. the crawler's, are left alone). Returns counts by code."""
+    cross-report findings, e.g. the crawler's, are left alone), after grouping the reports into
+    publications. Returns counts by code."""
+    publications.assign(db)
     want: list[tuple] = [f for check in CHECKS for f in check(db)]
     have = {tuple(r[1:]): r[0] for r in db.execute(
         f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report' "

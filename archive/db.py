@@ -37,8 +37,15 @@ def open_db(path: str | Path | None = None, *, indexes: bool = True) -> sqlite_u
 
 
 def create_indexes(db: sqlite_utils.Database, *, unique_only: bool = False) -> None:
-    """The unique keys (part of the loader's logic, always there) and the filter indexes."""
+    """The unique keys (part of the loader's logic, always there) and the filter indexes; an
+    index of ours the schema no longer declares is dropped (indexes are derived, not history)."""
     for t in TABLES:
+        declared = {f"uq_{t.name}_{'_'.join(c)}" for c in t.unique} | {f"idx_{t.name}_{'_'.join(c)}" for c in t.indexes}
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                  "AND (name LIKE 'idx~_%' ESCAPE '~' OR name LIKE 'uq~_%' ESCAPE '~')",
+                                  [t.name]).fetchall():
+            if name not in declared:
+                db.execute(f"DROP INDEX [{name}]")
         for cols in t.unique:
             db[t.name].create_index(list(cols), unique=True, if_not_exists=True,
                                     index_name=f"uq_{t.name}_{'_'.join(cols)}")

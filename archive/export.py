@@ -3,30 +3,32 @@
     data/<table or view>.csv   one CSV per table and view (UTF-8, header row)
     xxgk.db                    the SQLite archive itself (a clean copy: VACUUM INTO)
     datapackage.json           Frictionless Data Package: schemas, types, keys, descriptions
-    README.md                  how to cite, coverage, provenance
+    README.md                  how to cite, licence, coverage, provenance (and that it is demo data)
     SHA256SUMS                 checksums of every other file (`sha256sum -c SHA256SUMS`)
+    originals/<sha256>.<ext>   with `with_originals`: every report document as captured
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 import parsers
-from archive import health
+from archive import health, info, originals, publications
+from archive.blobs import BlobError
 from archive.keys import COLUMNS_EN, rows as key_rows
 from archive.runs import now
 from archive.schema import NUMBER, TABLE, TABLES
 from archive.views import VIEWS
 
-NAME = "xxgk-archive"
-TITLE = "xxgk-archive: China's government information-disclosure annual reports (政府信息公开工作年度报告)"
-LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-           "title": "Creative Commons Attribution 4.0"}
+log = logging.getLogger(__name__)
+NAME = info.NAME
+ORIGINALS = "originals"  # --with-originals: the archived bytes of every report document
 _TYPES = {int: "integer", float: "number", str: "string", NUMBER: "number"}
 
 
@@ -77,7 +79,7 @@ def _view_docs() -> dict[str, str]:
                  "first_year": "First year with a report", "last_year": "Last year with a report",
                  "missing_years": "Years without a report between the first and the last",
                  "years": "Years with a report"})
-    for c, d in health.COLUMN_DOCS.items():  # source_health, report_revisions
+    for c, d in {**health.COLUMN_DOCS, **publications.COLUMN_DOCS}.items():  # the views of other modules
         docs.setdefault(c, d)
     return docs
 
@@ -109,39 +111,30 @@ def _resources(db: sqlite_utils.Database, data: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _coverage(db: sqlite_utils.Database) -> dict[str, Any]:
-    one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
-    return {
-        "reports": one("SELECT count(*) FROM reports")[0],
-        "agencies": one("SELECT count(DISTINCT agency) FROM reports WHERE agency != ''")[0],
-        "years": list(one("SELECT min(year), max(year) FROM reports")),
-        "by_year": db.execute("SELECT year, count(*), count(DISTINCT agency) FROM reports "
-                              "WHERE year IS NOT NULL GROUP BY year ORDER BY year").fetchall(),
-        "by_status": db.execute("SELECT status, count(*) FROM reports GROUP BY status ORDER BY status").fetchall(),
-        "by_province": db.execute("SELECT coalesce(province, '(unknown)'), count(*) FROM reports "
-                                  "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall(),
-        "sources": one("SELECT count(*) FROM sources")[0],
-        "captures": one("SELECT count(*) FROM captures")[0],
-        "crawl_runs": one("SELECT count(*), min(started_at), max(finished_at) FROM crawl_runs"),
-        "parser_versions": db.execute("SELECT parser_version, count(*) FROM reports GROUP BY 1").fetchall(),
-        "findings": db.execute("SELECT scope, code, count(*) FROM findings GROUP BY 1, 2 ORDER BY 1, 3 DESC").fetchall(),
-    }
-
-
-def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dict]) -> str:
+def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dict],
+            originals: dict[str, Any] | None) -> str:
     y0, y1 = cov["years"]
     years = f"years {y0}–{y1}" if y0 is not None else "no year known"
+    demo = [f"> **{info.DEMO_TEXT}.** This bundle was exported from an archive built by `xxgk demo`: "
+            "every agency, report and number in it is invented. Do not cite it as data.", ""] if cov["demo"] else []
     lines = [
-        f"# {TITLE}", "", f"Version {version}, created {created}.", "",
+        f"# {info.TITLE}", "", *demo, f"Version {version}, created {created}.", "",
         "## How to cite", "",
-        f"> xxgk-archive contributors ({created[:4]}). *xxgk-archive: government information-disclosure "
-        f"annual reports (政府信息公开工作年度报告)*, dataset version {version}. "
+        f"> {info.citation(version, created[:4])} "
         "Data Package with SHA-256 checksums (see SHA256SUMS; cite the checksum of datapackage.json "
         "to pin the exact files).", "",
         "Cite figures with their report (reports.id, url, sha256): every number in `cells` keeps the "
         "text it was read from (`raw`) and the captured document it came from (`captures`).", "",
+        "## Licence", "",
+        f"The data (every file of this bundle): {info.DATA_LICENSE['title']}, {info.DATA_LICENSE['path']} — "
+        "reuse it with attribution to the archive and to the agency whose report a figure comes from. "
+        "The reports themselves are public government information (政府信息公开条例). The software that "
+        f"built the archive (xxgk-archive) is under the {info.CODE_LICENSE} licence.", "",
         "## Coverage", "",
-        f"- {cov['reports']} reports from {cov['agencies']} agencies, {years}",
+        f"- {cov['reports']} reports (publications) in {cov['documents']} documents from {cov['agencies']} "
+        f"agencies, {years}: a report published as an HTML page and as its PDF/DOCX attachment (or posted "
+        "twice, or corrected) is one publication; `reports.is_primary` marks the rendition that counts, "
+        "and every view counts it once",
         f"- {cov['sources']} sources, {cov['captures']} captured documents",
         "- reports by status: " + ", ".join(f"{s} {n}" for s, n in cov["by_status"]), "",
         "| year | reports | agencies |", "|---|---|---|",
@@ -160,13 +153,55 @@ def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dic
         "## Files", "", "- `xxgk.db`: the SQLite archive (tables and views below)",
         "- `datapackage.json`: Frictionless Data Package describing every CSV",
         "- `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)",
-        *(f"- `{r['path']}`: {r['description']}" for r in resources), "",
+        *(f"- `{r['path']}`: {r['description']}" for r in resources),
+        *(_originals_lines(originals) if originals is not None else []), "",
     ]
     return "\n".join(lines)
 
 
-def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None = None) -> Path:
-    """Write the bundle; returns its folder. Refuses to overwrite an existing bundle."""
+def _originals_lines(originals: dict[str, Any]) -> list[str]:
+    lines = [f"- `{ORIGINALS}/<sha256>.<ext>`: the archived original of every report document, byte for byte "
+             f"({originals['written']} files; the name is the SHA-256 of the content, `reports.sha256` and "
+             "`captures.sha256` name it)"]
+    if originals["unreadable"]:
+        lines.append(f"- {len(originals['unreadable'])} original(s) could not be read from the archive's WARC "
+                     "files or paths and are missing: " + ", ".join(originals["unreadable"]))
+    return lines
+
+
+def write_originals(db: sqlite_utils.Database, out: Path, data_dirs: list[Path]) -> dict[str, Any]:
+    """The bytes of every report document (one file per SHA-256, from the first capture that
+    reads back with that hash)."""
+    out.mkdir()
+    written, unreadable = 0, []
+    for sha, caps in _captures_by_sha(db).items():
+        for cap in caps:
+            try:
+                body, _ = originals.read(cap, data_dirs)
+            except BlobError:
+                continue
+            if hashlib.sha256(body).hexdigest() == sha:
+                (out / originals.filename(cap)).write_bytes(body)
+                written += 1
+                break
+        else:
+            log.warning("the original %s cannot be read from its captures' WARC files or paths", sha)
+            unreadable.append(sha)
+    return {"written": written, "unreadable": unreadable}
+
+
+def _captures_by_sha(db: sqlite_utils.Database) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for cap in db.query("SELECT c.* FROM reports r JOIN captures c ON c.sha256 = r.sha256 "
+                        "ORDER BY r.id, c.id = r.capture_id DESC, c.id"):
+        out.setdefault(cap["sha256"], []).append(cap)
+    return out
+
+
+def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None = None, *,
+           with_originals: bool = False, data_dirs: list[Path] = ()) -> Path:
+    """Write the bundle; returns its folder. Refuses to overwrite an existing bundle.
+    `with_originals`: also the archived bytes of every report (WARC paths relative to `data_dirs`)."""
     created = now()
     version = version or created[:10]
     bundle = Path(out_dir) / f"{NAME}-{version}"
@@ -176,15 +211,18 @@ def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None =
     data.mkdir(parents=True)
     db.execute("VACUUM INTO ?", [str(bundle / "xxgk.db")])  # consistent, self-contained copy
     resources = _resources(db, data)
+    cov = info.coverage(db)
     package = {
-        "profile": "tabular-data-package", "name": NAME, "title": TITLE, "version": version,
-        "created": created, "licenses": [LICENSE],
-        "description": "Parsed government information-disclosure annual reports with provenance. "
+        "profile": "tabular-data-package", "name": NAME, "title": info.TITLE, "version": version,
+        "created": created, "licenses": [info.DATA_LICENSE],
+        "description": ("SYNTHETIC DEMO DATA (xxgk demo): invented agencies and figures. " if cov["demo"] else "")
+                       + "Parsed government information-disclosure annual reports with provenance. "
                        f"Parser version {parsers.PARSER_VERSION}. See README.md.",
         "resources": resources,
     }
+    kept = write_originals(db, bundle / ORIGINALS, list(data_dirs)) if with_originals else None
     (bundle / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
-    (bundle / "README.md").write_text(_readme(version, created, _coverage(db), resources), encoding="utf-8")
+    (bundle / "README.md").write_text(_readme(version, created, cov, resources, kept), encoding="utf-8")
     files = sorted(p for p in bundle.rglob("*") if p.is_file())
     (bundle / "SHA256SUMS").write_text(
         "".join(f"{_hash(p)}  {p.relative_to(bundle).as_posix()}\n" for p in files), encoding="utf-8")

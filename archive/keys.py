@@ -89,7 +89,7 @@ _APP_GROUPS = (("withheld_", "（三）不予公开"), ("unavailable_", "（四�
                ("not_processed_", "（五）不予处理"), ("other_", "（六）其他处理"))
 
 
-def _app_group(row: str) -> str | None:
+def application_group(row: str) -> str | None:
     if row in ("granted", "partially_granted", "total_processed"):
         return "三、本年度办理结果"
     return next((g for prefix, g in _APP_GROUPS if row.startswith(prefix)), None)
@@ -113,7 +113,7 @@ def rows() -> list[dict]:
                         if label != out[k]["label_zh"]:
                             out[k]["label_zh"] += f"（{version}：{label}）"
                         continue
-                    group = r.group if table != "applications" else _app_group(r.key)
+                    group = r.group if table != "applications" else application_group(r.key)
                     out[k] = {
                         "table_key": table, "row_key": r.key, "column_key": ck,
                         "label_zh": label,

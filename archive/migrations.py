@@ -35,7 +35,7 @@ def _step(name: str, tables: list[TableDef]) -> Callable[[sqlite_utils.Database]
                 have = set(db[t.name].columns_dict)
                 for c in adding:
                     if c not in have:  # an older version may have added it unrecorded
-                        db[t.name].add_column(c, t.columns[c][0])
+                        db[t.name].add_column(c, t.columns[c][0], not_null_default=t.defaults.get(c))
     return migrate
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 DB_NAME = "xxgk.db"
+DEMO_DIR = Path("data/demo")  # where `xxgk demo` (and `make demo`) builds its archive
 
 
 class Paths(NamedTuple):
@@ -27,3 +28,11 @@ def resolve(data_dir: str | os.PathLike | None = None, db: str | os.PathLike | N
     if data_dir or not os.environ.get("XXGK_DB"):
         return Paths(directory, directory / DB_NAME)
     return Paths(directory, Path(os.environ["XXGK_DB"]))
+
+
+def missing_archive(path: Path) -> str:
+    """Why there is nothing at `path`, and where an archive is when the demo built one."""
+    demo = DEMO_DIR / DB_NAME
+    hint = (f"; the demo's archive is {demo}: give --db {demo}" if demo.is_file() and Path(path) != demo
+            else " (build one with `xxgk load`, `xxgk crawl` or `xxgk demo`)")
+    return f"no archive at {path}{hint}"

@@ -56,6 +56,8 @@ class TableDef:
     # for columns added later, column -> the one adding it (declare them last, in that order)
     created_by: str = BASELINE
     added: dict[str, str] = field(default_factory=dict)
+    # columns added later that are NOT NULL with a default (what rows written before had)
+    defaults: dict[str, object] = field(default_factory=dict)
 
 
 TABLES: list[TableDef] = [
@@ -136,7 +138,8 @@ TABLES: list[TableDef] = [
     ),
     TableDef(
         "reports",
-        "One row per distinct report document (by content hash), with its headline figures.",
+        "One row per distinct report document (by content hash), with its headline figures; the renditions "
+        "of one report share a publication_id, and is_primary marks the one every count uses.",
         {
             "id": (int, "Report id"),
             "sha256": (str, "SHA-256 of the document bytes: the report's identity"),
@@ -156,15 +159,24 @@ TABLES: list[TableDef] = [
             "n_cells": (int, "Number of table cells parsed"),
             "n_findings": (int, "Number of parser findings (scope report)"),
             **{name: (NUMBER, doc) for name, doc in HEADLINE},
+            "publication_id": (int, "The publication this document is a rendition of: the id of its first "
+                                    "archived rendition (archive/publications.py; NULL until the cross-report "
+                                    "checks after a load or crawl have grouped it)"),
+            "is_primary": (int, "1 for the rendition that stands for its publication in every count (the rule: "
+                                "docs/archive.md, Publications); 0 for the other renditions"),
         },
         pk="id",
         foreign_keys=(("capture_id", "captures", "id"), ("source_id", "sources", "id")),
         not_null=("sha256",),
         indexes=(("year",), ("province",), ("level",), ("template",), ("status",), ("agency",),
-                 ("source_id",), ("agency", "year"),
-                 # covering indexes: a year-filtered facet page counts from the index alone
-                 ("year", "province"), ("year", "level"), ("year", "template"), ("year", "status")),
+                 ("source_id",), ("agency", "year"), ("publication_id",),
+                 # covering indexes: the reports page (one row per publication: is_primary = 1)
+                 # counts its facets from an index alone, unfiltered and filtered by year
+                 *(("is_primary", "year", c) for c in ("province", "level", "template", "status")),
+                 *(("is_primary", c) for c in ("province", "level", "template", "status"))),
         unique=(("sha256",),),
+        added={"publication_id": "0003_publications", "is_primary": "0003_publications"},
+        defaults={"is_primary": 1},  # a new document counts as a publication of its own until grouped
     ),
     TableDef(
         "sections",
@@ -272,6 +284,17 @@ TABLES: list[TableDef] = [
             "children": (str, "JSON list of the attachment URLs the page linked (NULL: not yet known)"),
         },
         pk="url",
+    ),
+    TableDef(
+        "archive_info",
+        "Facts about the archive as a whole, key/value: `demo` (set by `xxgk demo`: the archive holds "
+        "synthetic data from the mock portals, and every page says so).",
+        {
+            "key": (str, "What is stated (demo …)"),
+            "value": (str, "Its value"),
+        },
+        pk="key",
+        created_by="0004_archive_info",
     ),
 ]
 

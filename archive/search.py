@@ -34,8 +34,6 @@ HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"([{HAN}]+)|[^{HAN}]+")
 # a bare token character for unicode61: letters, digits, marks (what it keeps inside a token)
 _WORDISH = re.compile(r"\w", re.UNICODE)
-# query terms: "quoted phrases" (may hold spaces) or runs without whitespace
-_TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 FTS_TABLE = "reports_fts"
 FTS_COLUMNS = ("title", "agency", "text")
@@ -88,51 +86,200 @@ def _phrase(term: str) -> str | None:
     return f'"{body}"' + (" *" if prefix else "")
 
 
-def match_query(query: str | None) -> str:
-    """A user's search (words separated by spaces, "quoted phrases") → FTS5 MATCH expression.
+# --- the query language: words (AND), OR, NOT / -word, "quoted phrases", (grouping) -----------
 
-    Every term must occur (AND), each as a substring for Chinese. A query with nothing
-    searchable gives an expression that matches nothing."""
-    phrases = [p for p in map(_phrase, query_terms(query)) if p]
-    return " AND ".join(phrases) if phrases else '""'
+# a parsed query: ("phrase", text) | ("and", [nodes]) | ("or", [nodes]) | ("not", node)
+Node = tuple
+_TOKEN = re.compile(r'"([^"]*)"?|([()])|([^\s()"]+)')
+OPERATORS = ("OR", "AND", "NOT")  # upper case, as FTS5 writes them; 或/and in Chinese text stay words
+
+
+def _searchable(term: str) -> bool:
+    return bool(re.search(f"[{HAN}]", term) or _WORDISH.search(term))
+
+
+def _tokens(query: str) -> list[tuple[str, str]]:
+    """(kind, text): kind "phrase" (a word or a quoted phrase), "(", ")", "OR", "AND", "NOT"."""
+    out = []
+    for m in _TOKEN.finditer(_clean(query)):
+        quoted, paren, word = m.groups()
+        if paren:
+            out.append((paren, paren))
+        elif quoted is not None:
+            out.append(("phrase", quoted.strip()))
+        elif word in OPERATORS:
+            out.append((word, word))
+        elif word.startswith("-") and len(word) > 1:  # -诉讼: without 诉讼
+            out += [("NOT", "NOT"), ("phrase", word[1:])]
+        else:
+            out.append(("phrase", word))
+    return out
+
+
+def parse(query: str | None) -> Node | None:
+    """A search as a tree (None: nothing searchable). NOT binds tightest, then AND (also two
+    words side by side), then OR, as in FTS5: `复议 诉讼 OR 公开` = (复议 AND 诉讼) OR 公开.
+    Stray operators and unbalanced parentheses are forgiven, never an error."""
+    toks = _tokens(query or "")
+    pos = 0
+
+    def peek() -> str | None:
+        return toks[pos][0] if pos < len(toks) else None
+
+    def either() -> Node | None:
+        nonlocal pos
+        parts = [both()]
+        while peek() == "OR":
+            pos += 1
+            parts.append(both())
+        return _node("or", parts)
+
+    def both() -> Node | None:
+        nonlocal pos
+        parts = []
+        while peek() not in (None, ")", "OR"):
+            if peek() == "AND":
+                pos += 1
+                continue
+            parts.append(one())
+        return _node("and", parts)
+
+    def one() -> Node | None:
+        nonlocal pos
+        kind, text = toks[pos]
+        pos += 1
+        if kind == "NOT":
+            inner = one() if peek() not in (None, ")", "OR", "AND") else None
+            return ("not", inner) if inner else None
+        if kind == "(":
+            inner = either()
+            if peek() == ")":
+                pos += 1
+            return inner
+        return ("phrase", text) if kind == "phrase" and _searchable(text) else None
+
+    tree = None
+    while pos < len(toks):  # a stray ")" ends the expression early: go on after it
+        tree = _node("and", [tree, either()])
+        if peek() == ")":
+            pos += 1
+    return tree
+
+
+def _node(kind: str, parts: list[Node | None]) -> Node | None:
+    parts = [p for p in parts if p]
+    return None if not parts else parts[0] if len(parts) == 1 else (kind, parts)
+
+
+def _fts(node: Node) -> str | None:
+    """A tree as an FTS5 expression (None: it can match nothing, e.g. only NOT)."""
+    kind, body = node
+    if kind == "phrase":
+        return _phrase(body)
+    if kind == "or":
+        parts = [p for p in map(_fts, body) if p]
+        return " OR ".join(_wrap(p) for p in parts) if parts else None
+    if kind == "not":
+        return None  # a NOT alone excludes from nothing
+    pos = [p for p in (_fts(c) for c in body if c[0] != "not") if p]
+    if not pos:
+        return None
+    expr = " AND ".join(_wrap(p) for p in pos)
+    negs = [p for p in (_fts(c[1]) for c in body if c[0] == "not") if p]
+    if negs:
+        expr = (f"({expr})" if len(pos) > 1 else expr) + "".join(f" NOT {_wrap(n)}" for n in negs)
+    return expr
+
+
+def _wrap(expr: str) -> str:
+    return expr if expr.startswith('"') and expr.count('"') == 2 else f"({expr})"
+
+
+def match_query(query: str | None) -> str:
+    """A user's search → FTS5 MATCH expression: each word or "quoted phrase" a phrase of bigrams
+    (a substring, for Chinese), combined with AND (side by side), OR, NOT (or -word) and
+    parentheses. A query with nothing searchable gives an expression that matches nothing."""
+    tree = parse(query)
+    return (_fts(tree) if tree else None) or '""'
 
 
 def query_terms(query: str | None) -> list[str]:
-    """The terms of a search, as `match_query` sees them."""
-    terms = []
-    for m in _TERM.finditer(query or ""):
-        t = _clean(m.group(1) if m.group(1) is not None else m.group(2)).strip()
-        if t and (re.search(f"[{HAN}]", t) or _WORDISH.search(t)):
-            terms.append(t)
-    return terms
+    """The words and phrases a match must contain somewhere (not those under NOT): what
+    snippets highlight."""
+    out: list[str] = []
+
+    def walk(node: Node) -> None:
+        kind, body = node
+        if kind == "phrase":
+            out.append(body)
+        elif kind in ("and", "or"):
+            for c in body:
+                walk(c)
+
+    tree = parse(query)
+    if tree:
+        walk(tree)
+    return list(dict.fromkeys(out))
 
 
 def contains(text: str | None, query: str | None) -> bool:
-    """Python's reading of a match: every term a (case-folded) substring of text, where spaces
-    or punctuation inside a term match any spaces or punctuation, as in FTS."""
-    terms = query_terms(query)
-    folded = _clean(text).casefold()
-    return bool(terms) and all(_term_pattern(t).search(folded) for t in terms)
+    """Python's reading of a match: the query's tree over (case-folded) substrings of text, where
+    spaces or punctuation inside a phrase match any spaces or punctuation, as in FTS."""
+    tree = parse(query)
+    return bool(tree) and _holds(tree, _clean(text).casefold())
+
+
+def _holds(node: Node, folded: str) -> bool:
+    kind, body = node
+    if kind == "phrase":
+        return bool(_term_pattern(body).search(folded))
+    if kind == "or":
+        return any(_holds(c, folded) for c in body)
+    if kind == "not":
+        return False
+    positive = [c for c in body if c[0] != "not"]
+    return bool(positive) and all(_holds(c, folded) for c in positive) \
+        and not any(_holds(c[1], folded) for c in body if c[0] == "not")
 
 
 @lru_cache(maxsize=256)  # xxgk_contains() calls it for every row a search scans
 def _term_pattern(term: str) -> re.Pattern:
     pieces = [p for p in re.split(r"[\W_]+", term.casefold()) if p]
-    return re.compile(r"[\W_]*".join(map(re.escape, pieces)))
+    # pieces a space or punctuation separates in the query are separated in the text too (the
+    # index ends a run there): "政务 新媒体" finds 政务，新媒体, not 政务新媒体
+    return re.compile(r"[\W_]+".join(map(re.escape, pieces)))
+
+
+def _without_not(node: Node) -> Node | None:
+    """The tree with its NOT parts removed: what any text satisfying it must also satisfy."""
+    kind, body = node
+    if kind == "phrase":
+        return node
+    if kind == "not":
+        return None
+    if kind == "and" and not any(c[0] != "not" for c in body):
+        return None  # only exclusions: matches nothing, as the tree does
+    return _node(kind, [_without_not(c) for c in body if c[0] != "not"])
 
 
 def section_condition(query: str, doc: str) -> tuple[str, dict[str, str]]:
-    """SQL condition and parameters for "the section text `doc` (an SQL expression) contains
-    every term of the query": its report matches in the index, then each term is checked in the
-    section itself; terms of Han characters only with instr() (C speed), others in Python."""
+    """SQL condition and parameters for "the section text `doc` (an SQL expression) satisfies
+    the query": its report matches in the index, then the section itself is checked — for words
+    of Han characters only, all required, with instr() (C speed); otherwise in Python."""
+    tree = parse(query)
+    # the reports holding the words the section needs: a NOT judges the section, not its report
+    # (another part of the report may hold the excluded word), so it is left out of this step
+    relaxed = _without_not(tree) if tree else None
     conds = [f"report_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :xxgk_q)"]
-    params = {"xxgk_q": match_query(query)}
-    for i, term in enumerate(query_terms(query)):
-        params[f"xxgk_t{i}"] = term
-        if re.fullmatch(f"[{HAN}]+", term):
+    params = {"xxgk_q": (_fts(relaxed) if relaxed else None) or '""'}
+    words = [tree] if tree and tree[0] == "phrase" else tree[1] if tree and tree[0] == "and" else None
+    if words and all(w[0] == "phrase" and re.fullmatch(f"[{HAN}]+", w[1]) for w in words):
+        for i, (_, term) in enumerate(words):
+            params[f"xxgk_t{i}"] = term
             conds.append(f"instr({doc}, :xxgk_t{i}) > 0")
-        else:
-            conds.append(f"xxgk_contains({doc}, :xxgk_t{i})")
+    else:
+        params["xxgk_all"] = query
+        conds.append(f"xxgk_contains({doc}, :xxgk_all)")
     return " AND ".join(conds), params
 
 

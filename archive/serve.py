@@ -11,12 +11,17 @@ malformed") and commits still in the log stay unseen.
 The metadata is built for the database being served: archive/datasette/metadata.yaml (titles,
 Chinese descriptions, facets, canned queries, dashboards) plus what the code and the data say
 (English column docs from archive/schema.py and archive/views.py, the label of every template key
-from the `keys` table for the wide views' columns)."""
+from the `keys` table for the wide views' columns, the licence from archive/info.py, whether the
+archive is a demo, where its WARC files are for the archived originals).
+
+Before Datasette starts, `upgrade` brings an archive made by an older version to this version's
+schema, views and publications: the one write of `xxgk serve`, and none when it is current."""
 from __future__ import annotations
 
 import atexit
 import json
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +30,9 @@ from typing import Any
 import yaml
 from sqlite_utils.utils import sqlite3
 
-from archive import health, search
+from archive import health, info, publications, search
+from archive.db import open_db
+from archive.paths import missing_archive
 from archive.schema import TABLE
 from archive.views import VIEWS
 
@@ -61,14 +68,17 @@ def _both(zh: str | None, en: str | None) -> str:
     return f"{zh} · {en}" if zh and en else (zh or en or "")
 
 
-def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
-    """Datasette metadata for the archive at `path` (served as `db_name`, default the file stem)."""
+def build_metadata(path: Path, db_name: str | None = None, data_dirs: list[Path] = ()) -> dict[str, Any]:
+    """Datasette metadata for the archive at `path` (served as `db_name`, default the file stem;
+    `data_dirs`: where relative WARC and file paths of captures are looked up)."""
     spec = yaml.safe_load((HERE / "metadata.yaml").read_text(encoding="utf-8"))
     db_name = db_name or path.stem
     conn = _connect_ro(path)
     try:
         present = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        demo = conn.execute("SELECT value FROM archive_info WHERE key = ?", [info.DEMO]).fetchone() \
+            if "archive_info" in present else None
         keys = {(k[0], k[1]): k for k in conn.execute(
             "SELECT row_key, column_key, label_zh, description_en, table_key, column_label_zh "
             "FROM keys").fetchall()} if "keys" in present else {}
@@ -108,12 +118,17 @@ def build_metadata(path: Path, db_name: str | None = None) -> dict[str, Any]:
     if search.FTS_TABLE not in present:  # an archive that never had a report loaded
         queries = {k: q for k, q in queries.items() if search.FTS_TABLE not in q["sql"]}
     dashboards = json.loads(json.dumps(spec["dashboards"], ensure_ascii=False).replace("{db}", db_name))
-    top = {k: spec[k] for k in ("title", "description", "source", "license", "license_url")}
+    top = {k: spec[k] for k in ("title", "description", "source", "about")}
+    top.update(license=info.DATA_LICENSE_SHORT, license_url=info.DATA_LICENSE["path"], about_url="/-/about")
+    if demo:
+        top["title"] = f"演示数据 · synthetic demo data — {top['title']}"
     return {
         **top,
         "extra_css_urls": [f"/{STATIC_MOUNT}/xxgk.css"],
         "databases": {db_name: {**top, "tables": tables, "queries": queries}},
-        "plugins": {"datasette-dashboards": dashboards},
+        "plugins": {"datasette-dashboards": dashboards,
+                    "xxgk_archive": {"database": db_name, "demo": demo[0] if demo else None,
+                                     "data_dirs": [str(Path(d).resolve()) for d in data_dirs]}},
     }
 
 
@@ -125,7 +140,7 @@ def _column_en(table: str, col: str, spec: dict) -> str | None:
             return "Report"
         if col in TABLE["reports"].columns:
             return TABLE["reports"].columns[col][1]
-        return spec["columns_en"].get(col) or health.COLUMN_DOCS.get(col)
+        return spec["columns_en"].get(col) or health.COLUMN_DOCS.get(col) or publications.COLUMN_DOCS.get(col)
     return None
 
 
@@ -140,15 +155,49 @@ def datasette_args(path: Path, metadata_path: Path, host: str = "127.0.0.1", por
     return args
 
 
-def serve(path: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run Datasette on the archive until interrupted."""
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now (SO_REUSEADDR as servers set it: a port
+    whose last connections are closing is free, one another server listens on is not)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def upgrade(path: Path) -> None:
+    """Bring an archive to this version's schema and views, and group its publications (both
+    write nothing when they are current): the queries served rely on them. Any other SQLite file
+    is left alone."""
+    conn = _connect_ro(path)
+    try:
+        is_archive = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
+    finally:
+        conn.close()
+    if not is_archive:
+        return
+    db = open_db(path)
+    try:
+        publications.assign(db)
+    finally:
+        db.close()
+
+
+def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path | None = None) -> None:
+    """Run Datasette on the archive until interrupted (`data_dir`: where the captures' relative
+    WARC paths point, besides the archive's own folder)."""
     from datasette.cli import cli  # Datasette's own command line: same behaviour as `datasette serve`
 
     path = Path(path)
     if not path.is_file():
-        raise ServeError(f"no archive at {path} (build one with `xxgk load` or `xxgk crawl`)")
+        raise ServeError(missing_archive(path))
+    if not port_free(host, port):
+        raise ServeError(f"port {port} on {host} is in use (another server?): choose another with --port N or PORT=N")
     try:
-        metadata = build_metadata(path)
+        upgrade(path)
+        metadata = build_metadata(path, data_dirs=list(dict.fromkeys(d for d in (data_dir, path.parent) if d)))
     except sqlite3.DatabaseError as e:
         raise ServeError(f"{path} is not a readable SQLite archive: {e}") from e
     tmp = Path(tempfile.mkdtemp(prefix="xxgk-serve-"))

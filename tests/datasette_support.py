@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from archive import crosscheck
 from archive.db import open_db
 from archive.load import load_document
 from archive.runs import finish_run, start_run
@@ -73,6 +74,7 @@ def build_archive(path: Path, n: int = 36) -> Path:
                            "message": "list http://portal-c.invalid/nb/ declares 20 records; the crawl reached 10",
                            "details": json.dumps({"declared": 20, "reached": 10, "unit": "records", "run_id": run,
                                                   "list_url": "http://portal-c.invalid/nb/", "source_id": "portal-c"})})
+    crosscheck.run(db)  # as `xxgk load` does after a batch: publications grouped, findings across reports
     db.conn.close()
     return path
 

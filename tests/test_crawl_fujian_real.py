@@ -157,5 +157,6 @@ def test_an_api_answering_404_makes_the_list_incomplete(tmp_path):
     row = json.loads(status.stdout)
     assert row["state"] == "incomplete"
     assert (row["list_declared"], row["list_reached"], row["list_url"]) == (20, 10, portal.base + COLUMN)
-    text = xxgk("status", "--data-dir", str(tmp_path)).stdout
+    shown = xxgk("status", "--data-dir", str(tmp_path))
+    text = shown.stdout + shown.stderr  # the rows on stdout, the notes about them on stderr
     assert f"pingtan-nb: list incomplete — {portal.base}{COLUMN} declares 20 records, the crawl reached 10" in text

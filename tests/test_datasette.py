@@ -340,3 +340,88 @@ def test_an_empty_archive_serves(tmp_path):
         for name in queries:
             assert s.get(f"/xxgk/{name}.json", **CANNED[name]).status_code == 200, name
         assert s.get("/-/dashboards/xxgk").status_code == 200
+
+
+# --- OR / NOT search, reading order, links, report page, about, originals ----------------------
+
+@pytest.mark.parametrize("query, means", [
+    ("复议 OR 诉讼", lambda t: "复议" in t or "诉讼" in t),
+    ("复议 NOT 诉讼", lambda t: "复议" in t and "诉讼" not in t),
+    ("政务新媒体 -依申请公开", lambda t: "政务新媒体" in t and "依申请公开" not in t),
+    ('"依申请 公开" OR 政务新媒体', lambda t: bool(re.search(r"依申请[\W_]+公开", t)) or "政务新媒体" in t),
+])
+def test_search_or_not_and_phrases_against_the_texts(server, archive, query, means):
+    reports, sections = texts(archive)
+    want = {rid for rid, t in reports.items() if means(t)}
+    want_sections = {sid for sid, (_, t) in sections.items() if means(t)}
+    assert want and want_sections and len(want_sections) < len(sections)  # the fixture tells them apart
+    assert _ids(server, "/xxgk/reports.json", _search=query) == want
+    assert _ids(server, "/xxgk/sections.json", _search=query) == want_sections
+
+
+def test_search_syntax_is_on_the_search_pages(server):
+    for table in ("reports", "sections"):
+        html = server.get(f"/xxgk/{table}").text
+        assert "<code>复议 OR 诉讼</code>" in html and "<code>复议 NOT 诉讼</code>" in html
+
+
+def test_reports_page_shows_the_title_before_the_hash(server):
+    html = server.get("/xxgk/reports").text
+    heads = re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+    assert heads[:4] == ["id", "title", "agency", "year"] and heads[-1] == "sha256"
+
+
+def test_snippets_name_the_agency_and_link_the_report(server, db):
+    # named by the agency (else the title, else the id, for a report that gives neither)
+    agencies = {rid: agency or title or str(rid) for rid, agency, title in
+                db.execute("SELECT id, agency, title FROM reports").fetchall()}
+    for table in ("reports", "sections"):
+        html = server.get(f"/xxgk/{table}", _search="政务新媒体").text
+        cells = re.findall(r'<td class="col-report"><a href="/xxgk/reports/(\d+)">([^<]+)</a>', html)
+        assert cells and all(agencies[int(rid)] == name for rid, name in cells), table
+        assert "{'value'" not in html
+        assert server.get(f"/xxgk/reports/{cells[0][0]}").status_code == 200
+
+
+def test_report_page_names_the_report_and_lays_out_its_tables(server, db):
+    rid, title, template = db.execute("SELECT id, title, template FROM reports WHERE template = '2021' "
+                                      "ORDER BY id LIMIT 1").fetchone()
+    html = server.get(f"/xxgk/reports/{rid}").text
+    assert f"<title>{title} · 报告 {rid} · xxgk</title>" in html
+    value = db.execute("SELECT value FROM cells WHERE report_id = ? AND table_key = 'applications' AND "
+                       "row_key = 'new_received' AND column_key = 'total'", [rid]).fetchone()[0]
+    link = f'/xxgk/cells/{rid},applications,new_received,total'
+    assert re.search(rf'<a href="{link}" title="Requests newly received this year: total[^"]*">{value}</a>', html)
+    assert server.get(link).status_code == 200
+    for label in ("一、本年新收政府信息公开申请数量", "法人或其他组织", "（三）不予公开", "行政复议", "复议后起诉",
+                  "第二十条第（一）项"):
+        assert label in html, label
+
+
+def test_canned_query_with_a_year_opens_with_the_latest_year_and_links_reports(server, db):
+    latest = db.execute("SELECT max(year) FROM reports WHERE new_requests IS NOT NULL").fetchone()[0]
+    rows = _rows(server, "top_agencies_by_requests")
+    assert rows and {r["year"] for r in rows} == {latest}
+    html = server.get("/xxgk/top_agencies_by_requests").text
+    assert f'<a href="/xxgk/reports/{rows[0]["report_id"]}">{rows[0]["report_id"]}</a>' in html
+
+
+def test_licence_and_about_page(server, db):
+    from archive import info
+    meta = server.get("/-/metadata.json").json()
+    assert (meta["license"], meta["license_url"]) == ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
+    assert "MIT" not in meta["license"] and meta["about_url"] == "/-/about"
+    page = server.get("/-/about")
+    assert page.status_code == 200
+    n = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+    assert f'<strong class="xxgk-n-reports">{n}</strong>' in page.text
+    assert info.software_version() in page.text and "How to cite" in page.text and "CC BY 4.0" in page.text
+    assert 'href="/-/about"' in server.get("/xxgk/reports").text  # the footer links it
+    assert "演示数据" not in page.text  # not a demo archive
+
+
+def test_a_capture_without_readable_bytes_says_so(server, db):
+    cid = db.execute("SELECT id FROM captures LIMIT 1").fetchone()[0]  # loaded from bytes: no WARC, no file
+    r = server.get(f"/-/captures/{cid}/raw")
+    assert r.status_code == 404 and "cannot be read" in r.text
+    assert server.get("/-/captures/999999/raw").status_code == 404

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import hashlib
 import json
+from pathlib import Path
 
 import frictionless
 import pytest
@@ -79,3 +81,56 @@ def test_cli_export(archive, tmp_path):
     assert (tmp_path / "xxgk-archive-t1" / "datapackage.json").is_file()
     again = CliRunner().invoke(cli, ["export", str(tmp_path), "--db", str(archive), "--version", "t1"])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_with_originals_from_files_and_the_unreadable_named(tmp_path, caplog):
+    import shutil
+
+    from archive.load import load_paths
+    corpus = Path(__file__).parent / "fixtures" / "corpus"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("h01_trs_2021.html", "h03_hanweb_2021.html"):
+        shutil.copy(corpus / name, docs / name)
+    db = open_db(tmp_path / "x.db")
+    load_paths(db, [docs], progress=False)
+    load_document(db, b"bytes kept nowhere", url="http://127.0.0.1/gone.txt", media_type="text/plain")
+    crosscheck.run(db)
+    bundle = export(db, tmp_path / "out", version="o", with_originals=True, data_dirs=[tmp_path])
+    want = {hashlib.sha256((docs / n).read_bytes()).hexdigest(): Path(n).suffix for n in os.listdir(docs)}
+    got = {p.name for p in (bundle / "originals").iterdir()}
+    assert got == {f"{sha}{ext}" for sha, ext in want.items()}
+    sums = (bundle / "SHA256SUMS").read_text()
+    for sha, ext in want.items():
+        assert f"{sha}  originals/{sha}{ext}" in sums  # the name, the content and the checksum agree
+    gone = hashlib.sha256(b"bytes kept nowhere").hexdigest()
+    readme = (bundle / "README.md").read_text()
+    assert "originals/<sha256>.<ext>" in readme and f"missing: {gone}" in readme
+    assert gone in caplog.text  # said, not only written
+    plain = export(db, tmp_path / "out", version="p")
+    assert not (plain / "originals").exists()
+
+
+def test_one_data_licence_everywhere(archive, tmp_path):
+    """CC BY 4.0 for the data in the bundle, the Datasette metadata and the README; MIT for the
+    code in LICENSE and CITATION.cff, whose version is the package's."""
+    import tomllib
+
+    import yaml
+
+    from archive import info
+    from archive.serve import build_metadata
+    repo = Path(__file__).resolve().parents[1]
+    bundle = export(open_db(archive), tmp_path, version="l")
+    pkg = json.loads((bundle / "datapackage.json").read_text())
+    assert pkg["licenses"] == [info.DATA_LICENSE] and info.DATA_LICENSE["name"] == "CC-BY-4.0"
+    readme = (bundle / "README.md").read_text()
+    assert "CC BY 4.0" in readme and info.DATA_LICENSE["path"] in readme
+    meta = build_metadata(archive)
+    assert (meta["license"], meta["license_url"]) == ("CC BY 4.0", info.DATA_LICENSE["path"])
+    assert meta["databases"]["x"]["license"] == "CC BY 4.0"
+    assert (repo / "LICENSE").read_text().startswith("MIT License")
+    cff = yaml.safe_load((repo / "CITATION.cff").read_text(encoding="utf-8"))
+    version = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["version"]
+    assert (cff["cff-version"], cff["license"], cff["version"]) == ("1.2.0", "MIT", version)
+    assert "CC BY 4.0" in (repo / "README.md").read_text()

@@ -1,5 +1,7 @@
 """`xxgk demo`: offline, on a fresh clone — start the mock portals, crawl them all into a fresh
-archive, then serve it with Datasette (port from $PORT, default 8001) until Ctrl-C."""
+archive marked as synthetic demo data (archive_info.demo: every page and export says so), then
+serve it with Datasette (port from $PORT, default 8001) until Ctrl-C. A busy port is found
+before the crawl, not after it."""
 from __future__ import annotations
 
 import shutil
@@ -10,11 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from archive.paths import DEMO_DIR
 from crawler.registry import Source, write
 
 if TYPE_CHECKING:  # `command` imports it when run: `xxgk --help` imports this module
     from mockportals import MockPortals
 
+HOST = "127.0.0.1"
 # local mock portals: no need to wait between requests (robots.txt is still obeyed)
 DEMO_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_BACKOFF_BASE=0.2",
                  "RETRY_BACKOFF_MAX=1", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
@@ -42,7 +46,7 @@ def xxgk_exe() -> list[str]:
 
 
 @click.command("demo")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DIR,
               show_default=True, help="Demo archive directory (emptied first).")
 @click.option("--seed", default=1, show_default=True, help="Mock portal seed.")
 @click.option("--scale", default=1.0, show_default=True, help="Mock portal size (1.0 ≈ 400 reports).")
@@ -53,12 +57,20 @@ def xxgk_exe() -> list[str]:
               help="Port of the Datasette server (default: $PORT, else 8001).")
 def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool, port: int) -> None:
     """Crawl the bundled mock portals into a fresh archive and serve it (offline)."""
+    from archive import info
+    from archive.db import open_db
+    from archive.serve import port_free
     from crawler.chromium import find_chromium, missing_message
     from mockportals import MockPortals
 
+    if serve and not port_free(HOST, port):
+        raise click.UsageError(f"port {port} is in use (another server?): choose another with --port N or PORT=N")
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
+    db = data_dir / "xxgk.db"
+    with open_db(db) as archive:  # marked before the crawl: even a partial demo archive says what it is
+        info.mark_demo(archive)
     if browser and find_chromium() is None:
         click.echo(f"{missing_message()}: the JS-challenge column is crawled without it", err=True)
         browser = False
@@ -72,13 +84,12 @@ def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool,
         rc = subprocess.call(cmd)
     if rc != 0:
         raise click.ClickException(f"the crawl failed (exit {rc})")
-    db = data_dir / "xxgk.db"
     click.echo(f"archive: {db} · WARC: {data_dir / 'warc'}", err=True)
     if serve:
         from archive.serve import ServeError
         from archive.serve import serve as run_server
 
         try:  # prints the URL it serves; Ctrl-C stops it
-            run_server(db, port=port)
+            run_server(db, host=HOST, port=port, data_dir=data_dir)
         except ServeError as e:
             raise click.ClickException(str(e)) from e

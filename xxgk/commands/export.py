@@ -1,4 +1,4 @@
-"""`xxgk export DIR [--db FILE] [--version V]`: write a versioned dataset bundle."""
+"""`xxgk export DIR [--db FILE] [--version V] [--with-originals]`: write a versioned dataset bundle."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,19 +11,27 @@ from xxgk import options
 @click.command("export")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @options.db
+@options.data_dir
 @click.option("--version", "version", default=None, help="Bundle version (default: today's date, UTC).")
-def command(out_dir: Path, db: Path | None, version: str | None) -> None:
-    """Export the archive: CSV per table and view, the SQLite file, datapackage.json, README, SHA256SUMS."""
+@click.option("--with-originals", is_flag=True,
+              help="Also the archived original of every report (originals/<sha256>.<ext>, read from the WARC "
+                   "files or paths of its captures), checksummed with the rest.")
+def command(out_dir: Path, db: Path | None, data_dir: Path | None, version: str | None, with_originals: bool) -> None:
+    """Export the archive: CSV per table and view, the SQLite file, datapackage.json, README, SHA256SUMS.
+
+    An original that cannot be read back (a WARC file moved away) is named on stderr and in the
+    README; the rest of the bundle is written."""
     from archive.db import open_db
     from archive.export import export
-    from archive.paths import resolve
+    from archive.paths import missing_archive, resolve
 
-    path = resolve(db=db).db
-    if not path.is_file():
-        raise click.ClickException(f"no archive at {path} (build one with `xxgk load` or `xxgk crawl`)")
-    db = open_db(path)
+    where = resolve(data_dir, db)
+    if not where.db.is_file():
+        raise click.ClickException(missing_archive(where.db))
+    database = open_db(where.db)
     try:
-        bundle = export(db, out_dir, version)
+        bundle = export(database, out_dir, version, with_originals=with_originals,
+                        data_dirs=[where.data_dir, where.db.parent])
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(bundle))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def command(action: str, kind: str, cadence: str, dense_months: str, at: str, we
     data_dir = data_dir if data_dir.is_absolute() else workdir / data_dir
     argv = sch.crawl_argv(_xxgk(), data_dir, crawl_args)
     if kind == "cron":
+        if crontab_file is None and shutil.which("crontab") is None:
+            raise click.ClickException("cron is not installed (no `crontab` command on the PATH): install cron, "
+                                       "or use --systemd, or --crontab-file FILE to write the entry to a file")
         current = sch.read_crontab(crontab_file)
         where = crontab_file or "the user crontab"
         if action == "show":

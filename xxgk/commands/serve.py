@@ -1,4 +1,4 @@
-"""`xxgk serve [--db FILE] [--host H] [--port P]`: browse and search the archive with Datasette."""
+"""`xxgk serve [--db FILE] [--data-dir DIR] [--host H] [--port P]`: browse and search the archive with Datasette."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,15 +10,18 @@ from xxgk import options
 
 @click.command("serve")
 @options.db
+@options.data_dir
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, type=int, envvar="PORT", help="Port (default: $PORT, else 8001).")
-def command(db: Path | None, host: str, port: int) -> None:
+def command(db: Path | None, data_dir: Path | None, host: str, port: int) -> None:
     """Serve the archive with Datasette, read-only, correct while a crawl writes to it (search,
-    facets, canned queries, dashboards at /-/dashboards, CSV and JSON downloads)."""
+    facets, canned queries, dashboards at /-/dashboards, report pages with their archived
+    originals, CSV and JSON downloads); prints the URL it serves."""
     from archive.paths import resolve
     from archive.serve import ServeError, serve
 
+    where = resolve(data_dir, db)
     try:
-        serve(resolve(db=db).db, host=host, port=port)
+        serve(where.db, host=host, port=port, data_dir=where.data_dir)
     except ServeError as e:
         raise click.ClickException(str(e)) from e

@@ -1,12 +1,11 @@
 """`xxgk status`: crawl health per source (the `source_health` view of the archive)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from xxgk import options
+from xxgk import options, output
 
 STATE_STYLE = {"ok": "green", "quiet": "yellow", "incomplete": "yellow", "blocked": "red", "moved": "magenta",
                "failing": "red", "never crawled": "dim"}
@@ -34,22 +33,22 @@ def _cell(row: dict, key: str) -> str:
 @click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Also sources never crawled.")
 @click.option("--problems", is_flag=True, help="Only sources that are failing, moved, blocked, incomplete or quiet.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@output.option
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def command(db: Path | None, data_dir: Path | None, source_ids: tuple[str, ...], all_: bool, problems: bool,
-            as_json: bool) -> None:
+            fmt: str, as_json: bool) -> None:
     """Crawl health per source: last success, last new report, consecutive failures, blocked,
     moved (404 at the entry URL), lists that declared more than the crawl reached (incomplete)
     and this run's yield against earlier runs."""
     from rich.console import Console
-    from rich.table import Table
 
     from archive.db import open_db
     from archive.health import PROBLEM_STATES, source_health
-    from archive.paths import resolve
+    from archive.paths import missing_archive, resolve
 
     path = resolve(data_dir, db).db
     if not path.exists():
-        raise click.ClickException(f"no archive at {path} (crawl first, or give --db)")
+        raise click.ClickException(missing_archive(path))
     database = open_db(path)
     try:
         rows = source_health(database, list(source_ids) or None, crawled_only=not (all_ or source_ids))
@@ -57,24 +56,16 @@ def command(db: Path | None, data_dir: Path | None, source_ids: tuple[str, ...],
         database.close()
     if problems:
         rows = [r for r in rows if r["state"] in PROBLEM_STATES]
-    if as_json:
-        for r in rows:
-            click.echo(json.dumps(r, ensure_ascii=False))
+    fmt = "json" if as_json else fmt
+    output.emit(rows, fmt, COLUMNS, title=f"crawl health — {path}", cell=_cell,
+                style=lambda r, k: STATE_STYLE.get(r["state"], "") if k == "state" else "")
+    if fmt != "table":
         return
-    table = Table(title=f"crawl health — {path}")
-    for head, key in COLUMNS:
-        table.add_column(head, justify="left" if key in ("source_id", "state", "last_run_at", "last_success",
-                                                         "last_new_report") else "right", overflow="fold")
-    for r in rows:
-        cells = [_cell(r, k) for _, k in COLUMNS]
-        cells[1] = f"[{STATE_STYLE.get(r['state'], '')}]{r['state']}[/]"
-        table.add_row(*cells)
-    console = Console()
-    console.print(table)
+    notes = Console(stderr=True)  # not rows: on stderr, so that piped output is rows only
     for r in rows:
         if r.get("list_url"):
-            console.print(f"[yellow]{r['source_id']}: list incomplete[/] — {r['list_url']} declares "
-                          f"{r['list_declared']} {r['list_unit']}, the crawl reached {r['list_reached']}",
-                          soft_wrap=True)
+            notes.print(f"[yellow]{r['source_id']}: list incomplete[/] — {r['list_url']} declares "
+                        f"{r['list_declared']} {r['list_unit']}, the crawl reached {r['list_reached']}",
+                        soft_wrap=True)
     bad = sum(r["state"] in PROBLEM_STATES for r in rows)
-    console.print(f"{len(rows)} source(s), {bad} with problems" if rows else "no crawl runs recorded yet")
+    notes.print(f"{len(rows)} source(s), {bad} with problems" if rows else "no crawl runs recorded yet")

@@ -164,10 +164,10 @@ def utc(warc_date: str) -> str:
     return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def xxgk_load(*args: str) -> subprocess.CompletedProcess:
+def xxgk_load(*args: str, code: int = 0) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("xxgk")
     res = subprocess.run([str(exe), "load", "--no-progress", *args], capture_output=True, text=True, timeout=240, cwd=REPO)
-    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.returncode == code, res.stderr[-3000:]
     return res
 
 
@@ -235,7 +235,8 @@ def test_saved_page_folders_are_imported(tmp_path):
                 "发布机构": "示例县第5局", "栏目": "政府信息公开年报", "原文链接": url}, {"附件1.pdf": pdf})
     (root / "notes.txt").write_text("not a report", encoding="utf-8")  # a plain file beside: the plain loader
     db_path = tmp_path / "xxgk.db"
-    xxgk_load(str(root), "--db", str(db_path))
+    res = xxgk_load(str(root), "--db", str(db_path), code=1)  # notes.txt is no report: exit 1, named
+    assert "parse failed" in res.stderr and "notes.txt" in res.stderr and res.stderr.count("parse failed") == 1
     got = captures(db_path)
     page = got[url]
     assert page["kind"] == "report" and page["path"].endswith("page.txt")

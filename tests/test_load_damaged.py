@@ -203,7 +203,8 @@ def test_loading_a_folder_of_everything(mixed, tmp_path):
     assert f"not archived: {mixed}/sock.html: a socket, not a regular file: skipped" in out
     assert f"not archived: {mixed}/gone.txt: " in out and "No such file" in out
     # (the 20-digit cell too, until the parser nulls such values itself)
-    assert re.search(r"[34] of 10 paths not archived, or archived with a problem", out)
+    assert re.search(r"[67] of 10 paths not archived, archived with a problem, or failed to parse", out)
+    assert f"parse failed (archived with its findings; `xxgk reparse` retries): {mixed}/damaged.pdf" in out
     db = open_db(dbp)
     caps = {Path(r["path"]).name if not r["path"].startswith("file:") else local_path(r["path"]).name: r
             for r in db.query("SELECT * FROM captures")}

@@ -11,7 +11,9 @@ from functools import lru_cache
 
 from . import facts as facts_mod
 from .blocks import Block, Image, Para, Table
-from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year
+from .flat import looks_flattened, unflatten
+from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
+                   page_date, page_title, page_url)
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
@@ -81,6 +83,13 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         report.add_finding("too_many_rows", "error", f"{n_rows} table rows; limit {MAX_TABLE_ROWS}")
         return
 
+    blocks = _unflattened(blocks)
+    header = {b.source["page_header"]: b.text for b in blocks if isinstance(b, Para) and "page_header" in b.source}
+    if header:  # a saved page's header lines: not the report's text
+        blocks = [b for b in blocks if not (isinstance(b, Para) and "page_header" in b.source)]
+        title = page_title(header)
+        if title:
+            blocks.insert(0, Para(title, {"page_header": "标题"}))
     paras: list[tuple[int, Para]] = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Para)]
     title_at = _title(paras, report)
     body_paras = paras[:title_at] + paras[title_at + 1:] if title_at is not None else paras
@@ -130,8 +139,10 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
-    if not report.agency:  # the portal's metadata table (索引号 | … | 发布机构 | XX局)
-        report.agency = _metadata_agency(tables)
+    if not report.agency:  # the saved page's 发布机构, else the portal's metadata table
+        report.agency = page_agency(header) or _metadata_agency(tables)
+    report.published_date = page_date(header)
+    report.url = page_url(header)
     if report.agency:  # the paragraphs right after the title name the publisher in full, if anywhere
         after = [p.text[:500] for _, p in paras[title_at + 1:title_at + 4]] if title_at is not None else []
         report.agency = fuller_agency(report.agency, "\n".join(after))
@@ -162,6 +173,19 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
     _status(report, headings, preamble, texts, version, reader.printed_rows if version in ("2019", "2021") else None)
+
+
+def _unflattened(blocks: list[Block]) -> list[Block]:
+    """Paragraphs whose line breaks were lost (a report page saved as one line) as the
+    headings, narrative and table rows they hold (flat.py)."""
+    out: list[Block] | None = None
+    for i, b in enumerate(blocks):
+        found = unflatten(b) if isinstance(b, Para) and looks_flattened(b.text) else None
+        if found is not None and out is None:
+            out = blocks[:i]
+        if out is not None:
+            out.extend(found if found is not None else [b])
+    return blocks if out is None else out
 
 
 _ATTACHMENT_WORDS = ("附件", "下载", "点击查看", "点击下载")

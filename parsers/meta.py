@@ -11,7 +11,7 @@ _DIGIT = re.compile(r"[\d０-９]")
 _TITLE_HINT = re.compile(r"政府信息公开.{0,12}(?:年度)?报告|信息公开.{0,6}年报|年度报告")
 # the agency is what the title names before the year ("柳泉镇人民政府2021年…"), or after it
 # ("2021年度柳泉镇人民政府政府信息公开工作年度报告")
-_AGENCY_BEFORE = re.compile(r"^(?:关于)?(?P<a>.+?)(?:关于)?\s*(?:(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
+_AGENCY_BEFORE = re.compile(r"^(?:关于)?(?P<a>.+?)(?:关于(?:报送|印发|公布|发布|上报|呈报|公开)?)?\s*(?:(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
 _AGENCY_AFTER = re.compile(r"年度?\s*(?P<a>.+?)\s*(?:本级)?(?:政府信息公开|信息公开)")
 _TRIM = " \t\u3000\xa0《》<>“”\"'【】[]（）()：:，,、—-·#*"
 MAX_TITLE = 120
@@ -88,3 +88,40 @@ def fuller_agency(agency: str, text: str) -> str:
                 return cand + agency
         at = text.find(agency, at + 1)
     return agency
+
+
+# --- a saved page's header lines ("标题: …", "发布时间: …", "发布机构: …", "原文链接: …") ------------
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def page_title(header: dict[str, str]) -> str:
+    t = (header.get("标题") or header.get("题目") or "").strip()
+    return t if is_title(t) else ""
+
+
+def page_date(header: dict[str, str]) -> str | None:
+    """The publication date as YYYY-MM-DD ("2024-01-31 08:28" → "2024-01-31")."""
+    for key in ("发布时间", "发布日期"):
+        m = _DATE.search(header.get(key, ""))
+        if m and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31:
+            return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return None
+
+
+def page_url(header: dict[str, str]) -> str:
+    for key in ("原文链接", "原文地址", "链接", "网址", "URL", "url"):
+        m = _URL.search(header.get(key, ""))
+        if m:
+            return m.group(0)
+    return ""
+
+
+def page_agency(header: dict[str, str]) -> str:
+    """The header's 发布机构 when it names an agency (archives also print "1" or "行政科" there)."""
+    for key in ("发布机构", "发文机关", "来源", "信息来源"):
+        t = header.get(key, "").strip(_TRIM)
+        if 4 <= len(t) <= 40 and _AGENCY_END.search(t) and not _YEAR.search(t):
+            return t
+    return ""

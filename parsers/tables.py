@@ -9,6 +9,7 @@ arithmetic (solve.py) where counting is not enough.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -16,7 +17,7 @@ from typing import Any, Callable
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
-from .solve import digit_splits, placements
+from .solve import cuts, placements
 from .spec import TABLES, RowDef, template
 from .values import parse_value
 
@@ -49,6 +50,7 @@ class Reading:
     how: str = "positional"  # positional | window | placement | split
     printed: int = 0  # values printed (non-empty cells) in the row
     hint: int | None = None  # the candidate whose first value sits under its column's header
+    raw: str = ""  # a run of cells as printed (how == "split")
 
 
 @lru_cache(maxsize=None)
@@ -89,6 +91,7 @@ _LabelRow = tuple[str | None, tuple[tuple[tuple[str, str], int], ...]]
 _LABEL_ROWS: dict[tuple[str, str | None, tuple[str, ...]], _LabelRow | None] = {}
 _MAX_LABEL_ROWS = 5_000
 _UNSEEN = object()
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _is_value(cell: TCell) -> bool:
@@ -127,6 +130,7 @@ class TableReader:
     readings: dict[tuple[str, str], Reading] = field(default_factory=dict)
     # section 四 printed as one data row (groups × outcomes), gathered across rows
     appeals_values: list[TCell] = field(default_factory=list)
+    appeals_rows: list[list[TCell]] = field(default_factory=list)  # its data rows as printed
     appeals_offset: int = 0  # where its values start in their printed row
     appeals_lost: bool = False  # printed with its positions lost
     appeals_hint_x: int | None = None  # where the first outcome's header stands
@@ -138,6 +142,7 @@ class TableReader:
     only_totals: bool = False
     runs: bool = False  # some table may hold digits of several cells run together (Table.source)
     printed_rows: set[tuple[str, str]] = field(default_factory=set)  # (table, row) of the cells made
+    printed_fields: dict[tuple[str, str], list[TCell]] = field(default_factory=dict)  # a row's cells as printed
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -239,7 +244,7 @@ class TableReader:
         if not any(texts):
             if self.current == "appeals" and len(row) >= 5 and "appeals" not in self.seen:
                 self.appeals_lost = positions_lost
-                self.appeals_values.extend(row)  # a data row printed all blank
+                self.appeals_rows.append(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
         values = _values(row, texts, self.runs)
@@ -261,11 +266,11 @@ class TableReader:
                     self.appeals_by_outcome.setdefault(outcome, row[last_text + 1:])
                     self.seen.add("appeals")
                     return
-                if not self.appeals_values:
+                if not self.appeals_rows:
                     self.appeals_offset = last_text + 1
                     self.appeals_lost = positions_lost
                     self.appeals_hint_x = None if positions_lost else self.header_x.get(("appeals", "upheld"))
-                self.appeals_values.extend(row[last_text + 1:])
+                self.appeals_rows.append(row[last_text + 1:])
                 self.seen.add("appeals")
             elif has_value:
                 self.unmatched += 1
@@ -277,11 +282,18 @@ class TableReader:
         i, table, key = hit
         self.current = table
         self.seen.add(table)
-        if (table, key) in self.readings:
-            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed again; first kept",
-                                    table=table, row=key, source=row[i].source)
-            return
         cols = self.row_defs[table][key].columns
+        if (table, key) in self.readings:
+            self._again(table, key, row[i + 1:], row[i].source)
+            return
+        if _HAS_DIGIT.search(core(texts[i])) and not any(texts[i + 1:]):
+            # a number printed inside the label's cell ("行政强制 | 3" read as one field): present,
+            # so never a blank read as 0
+            self.readings[(table, key)] = Reading(table, key, [[UNKNOWN] * len(cols)], "positional")
+            self.report.add_finding("value_unreadable", "warning",
+                                    f"{table}.{key}: a number printed inside the label {texts[i][:60]!r}; "
+                                    "its cells are left unknown", table=table, row=key, raw=texts[i][:200])
+            return
         if table == "applications":
             tx = self.header_x.get(("applications", "total"))
             if tx is None:
@@ -293,7 +305,28 @@ class TableReader:
                 self.total_only[key] = printed_at.count(tx) == len(printed_at)  # all under 总计
         hx = self.header_x.get((table, cols[0]))
         at = None if hx is None or positions_lost else hx - (i + 1)
+        self.printed_fields[(table, key)] = row[i + 1:]
         self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
+
+    def _again(self, table: str, key: str, fields: list[TCell], source: dict) -> None:
+        """A template row printed a second time: the same values are one row; other values make
+        the row unknown (which printing is right cannot be told)."""
+        first = self.printed_fields.get((table, key), [])
+        if not any(c.text.strip() for c in fields):
+            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed again without values; "
+                                    "first kept", table=table, row=key, source=source)
+            return
+        same = [c.text.strip() for c in first if c.text.strip()] == [c.text.strip() for c in fields if c.text.strip()]
+        if same:
+            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed twice with the same values; "
+                                    "read once", table=table, row=key, source=source)
+            return
+        n = len(self.row_defs[table][key].columns)
+        self.readings[(table, key)] = Reading(table, key, [[UNKNOWN] * n], "positional")
+        self.report.add_finding("duplicate_row", "warning", f"{table}.{key} printed twice with different values "
+                                f"({' '.join(c.text for c in first)[:60]!r} and "
+                                f"{' '.join(c.text for c in fields)[:60]!r}); left unknown",
+                                table=table, row=key, source=source)
 
     def _is_header(self, texts: list[str]) -> bool:
         """A row without values that names columns — or that has more text cells than a row's
@@ -312,10 +345,8 @@ class TableReader:
 
         `header_at`: where, among `fields`, the header of the row's first column stands."""
         runs = [c for c in fields if c.source.get("run")] if self.runs else None
-        if runs and n > 1:
-            return self._split(table, key, runs[0], n)
         if runs:
-            fields = runs
+            return self._split(table, key, runs[0], n)
         if len(fields) == n and not positions_lost:  # the usual row: one value per column
             return Reading(table, key, [list(fields)], "positional", len([1 for c in fields if c.text]))
         filled = [i for i, c in enumerate(fields) if c.text]
@@ -323,13 +354,25 @@ class TableReader:
         collapsed = positions_lost and self._trailing_empties(fields, filled)
         if len(fields) == n and not collapsed:
             return Reading(table, key, [list(fields)], printed=k)
-        if len(fields) < n and not positions_lost:
-            # a short row (a copy cut inside it): what is printed, from the first value or from
-            # under the first header; the rest is missing, not blank
-            start = header_at if header_at is not None and 0 <= header_at < len(fields) else \
-                (filled[0] if filled else 0)
-            got = list(fields[start:start + n])
+        if len(fields) < n and not positions_lost and header_at is not None and 0 <= header_at < len(fields):
+            # fewer fields than columns, the first under its column's header: the fields stand
+            # where they were printed; the row ends early (a copy cut inside it): missing, not blank
+            got = list(fields[header_at:header_at + n])
             return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
+        if not k and len(fields) < n:
+            return Reading(table, key, [list(fields) + [MISSING] * (n - len(fields))], "short")  # a label alone
+        if len(fields) < n and not positions_lost:
+            # a short row, nothing to say where its blank cells were dropped: every placement of
+            # the printed values in order (never shifted left as if they were the first columns);
+            # the identities choose, else the cells disagreeing stay unknown
+            self._short_row(table, key, k, n, fields[filled[0]].source if filled else {})
+            cands = []
+            for pos in placements(k, n):
+                slots: list[Printed | None] = [None] * n
+                for p, i in zip(pos, filled):
+                    slots[p] = fields[i]
+                cands.append(slots)
+            return Reading(table, key, cands or [[None] * n], "placement", printed=k)
         cands: list[list[Printed | None]] = []
         hint = None
         # windows of n fields holding every printed value; failing that, holding all but the
@@ -361,24 +404,57 @@ class TableReader:
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
         return bool(filled) and filled == list(range(len(filled))) and len(filled) < len(fields)
 
+    def _short_row(self, table: str, key: str, k: int, n: int, source: dict) -> None:
+        self.report.add_finding("short_row", "warning", f"{table}.{key}: {k} value(s) printed for {n} columns; "
+                                "where the blank cells stood is read from the identities, else left unknown",
+                                table=table, row=key, printed=k, columns=n, source=source)
+
     def _split(self, table: str, key: str, run: TCell, n: int) -> Reading:
-        """Digits of adjacent cells run together: every cut the row's arithmetic allows."""
-        group = {"applications": n, "appeals": 5}.get(table)
-        digits = run.text
-        splits = digit_splits(digits, n, group)
-        cands = [[Printed(v, {**run.source, "part": j}) for j, v in enumerate(s)] for s in splits]
-        if not cands:
-            self.report.add_finding("uncertain_split", "warning",
-                                    f"{table}.{key}: digits {digits[:40]!r} cannot be cut into {n} "
-                                    "values that satisfy the row's arithmetic; left unknown",
+        """Cells printed as one run (digits of adjacent cells together, spaces where some cells
+        are apart): every reading the row's own arithmetic allows (solve.cuts). A reading chosen
+        among several cuts is marked `"split": "identities"` in its cells' source; the only
+        possible cut `"split": "unique"`."""
+        cols = self._columns(table, key) if key != "*" else ()
+        group = 5 if table == "appeals" and n in (5, 15) else (n if table == "applications" and "total" in cols else None)
+        text = run.text
+        readings, complete = cuts(text, n, group)
+        every, every_complete = cuts(text, n) if group or not readings else (readings, complete)
+        if group and not readings and every_complete and every:
+            readings, complete = every, every_complete  # no cut adds up: the row is printed wrong
+        gaps = 0
+        if not readings and complete and not every:
+            # fewer numbers than cells (a blank cell dropped): the readings of n - g numbers
+            # with g blanks placed anywhere
+            for gaps in range(1, n):
+                fewer, complete = cuts(text, n - gaps)
+                if fewer or not complete:
+                    break
+            if fewer and complete:
+                self._short_row(table, key, n - gaps, n, run.source)
+                every = readings = [_spread(pos, cut, n) for cut in fewer for pos in placements(n - gaps, n)]
+        if not complete:
+            self.report.add_finding("digits_ambiguous", "warning",
+                                    f"{table}.{key}: the printed run {text[:40]!r} reads too many ways to be "
+                                    "searched; left unknown", table=table, row=key, raw=text[:200],
+                                    candidates=[], source=run.source)
+            return Reading(table, key, [[UNKNOWN] * n], "split", printed=n)
+        if not readings:
+            self.report.add_finding("value_unreadable", "warning",
+                                    f"{table}.{key}: the printed run {text[:40]!r} cannot be read as {n} "
+                                    "cells; left unknown", table=table, row=key, raw=text[:200], source=run.source)
+            return Reading(table, key, [[UNKNOWN] * n], "split", printed=n)
+        if table == "active" and len(readings) > 1:
+            plausible = [r for r in readings if _plausible(self.version, key, cols, r)]
+            readings = plausible or readings
+        how_split = "identities" if len(every) > 1 else "unique"
+        cands = [[None if v is None else Printed(v, {**run.source, "part": j, "split": how_split})
+                  for j, v in enumerate(r)] for r in readings]
+        if len(cands) == 1 and how_split == "identities":
+            self.report.add_finding("inferred_split", "info",
+                                    f"{table}.{key}: the printed run {text[:40]!r} reads {len(every)} ways; the "
+                                    "only one that satisfies the row's arithmetic was used",
                                     table=table, row=key, source=run.source)
-            cands = [[UNKNOWN] * n]
-        elif len(cands) == 1 and len(digits) > n:
-            self.report.add_finding("inferred_split", "warning",
-                                    f"{table}.{key}: digits {digits[:40]!r} run together; the only cut into "
-                                    f"{n} values that satisfies the row's arithmetic was used",
-                                    table=table, row=key, source=run.source)
-        return Reading(table, key, cands, "split", printed=n)
+        return Reading(table, key, cands, "split", printed=n, raw=text)
 
     # --- settling values ----------------------------------------------------------------
 
@@ -388,6 +464,8 @@ class TableReader:
                                     "values without a known label", count=self.unmatched - MAX_UNMATCHED)
         if self.appeals_by_outcome:
             self._appeals_transposed()
+        if self.appeals_rows:
+            self._appeals_data()
         if self.appeals_values and ("appeals", "*") not in self.readings:
             self._appeals_block()
         self._only_totals()
@@ -448,6 +526,35 @@ class TableReader:
                                    else (UNKNOWN if reading else MISSING))
         for g in groups:
             self.readings.setdefault(("appeals", g), Reading("appeals", g, [by_group[g]]))
+
+    def _appeals_data(self) -> None:
+        """Section 四's data rows as one printed sequence (it may wrap over rows); a data row
+        printed again is read once when its values are the same, and makes section 四 unknown
+        when they differ."""
+        n = len(self.tpl.rows.get("appeals", [])) * len(self.tpl.columns.get("appeals", []))
+        block: list[TCell] = []
+        at = len(self.appeals_rows)
+        for i, row in enumerate(self.appeals_rows):
+            if len(block) >= n or any(c.source.get("run") for c in block):
+                at = i
+                break
+            block.extend(row)
+        self.appeals_values = block
+        again = [c for row in self.appeals_rows[at:] for c in row]
+        if not again:
+            return
+        printed = [c.text.strip() for c in block if c.text.strip()]
+        repeated = [c.text.strip() for c in again if c.text.strip()]
+        if printed and len(repeated) % len(printed) == 0 and repeated == printed * (len(repeated) // len(printed)):
+            self.report.add_finding("duplicate_row", "info", "appeals: the data row printed again with the same "
+                                    "values; read once", table="appeals", source=again[0].source)
+            return
+        self.report.add_finding("duplicate_row", "warning", "appeals: the data row printed again with other "
+                                f"values ({' '.join(printed)[:60]!r} and {' '.join(repeated)[:60]!r}); section 四 "
+                                "left unknown", table="appeals", source=again[0].source)
+        for g in self.tpl.rows.get("appeals", []):
+            self.readings.setdefault(("appeals", g.key), Reading(
+                "appeals", g.key, [[UNKNOWN] * len(g.columns)], "positional"))
 
     def _appeals_block(self) -> None:
         """Section 四 printed as one data row of 15 values (groups × outcomes)."""
@@ -558,7 +665,8 @@ class TableReader:
         fixed = {rk[1]: v[0] for rk, v in vectors.items() if rk[0] == "applications" and len(v) == 1}
         order = sorted((rk[1] for rk in amb), key=lambda r: (r not in balance, rows.index(r)))
         cands = {r: vectors[("applications", r)] for r in order}
-        res_order = [r for r in order if r in results]
+        res_set = set(results)
+        res_order = [r for r in order if r in res_set]
         known = lambda v: v is not None  # noqa: E731
         # bounds on what the not-yet-chosen result rows can still add, per column
         lo = [[0.0] * ncol for _ in range(len(res_order) + 1)]
@@ -577,6 +685,8 @@ class TableReader:
                         base[c] += fixed[r][c]
                     else:
                         base_known[c] = False
+            elif r not in cands:  # a result row not printed: the column sums cannot be checked
+                base_known = [False] * ncol
         grid: dict[str, tuple] = dict(fixed)
         seen: dict[str, set[tuple]] = {r: set() for r in order}
         nodes = 0
@@ -621,10 +731,12 @@ class TableReader:
                 if r in balance:
                     if balance_ok() and (r != "total_processed" or sums_ok(done, partial, False)):
                         rec(i + 1, done, partial)
-                else:
+                elif r in res_set:
                     nxt = [p + x if known(x) else float("nan") for p, x in zip(partial, v)]
                     if sums_ok(done + 1, nxt, False):
                         rec(i + 1, done + 1, nxt)
+                else:  # a row no column identity reads (a variant row beside its sub-rows)
+                    rec(i + 1, done, partial)
             del grid[r]
 
         rec(0, 0, [0.0] * ncol)
@@ -645,16 +757,26 @@ class TableReader:
                 first = rd.candidates[[tuple(_row_value(table, cols, c, j) for j in range(len(cols)))
                                        for c in rd.candidates].index(pick[0])]
                 printed_row: list[Printed | None] = []
+                unsettled = []
                 for j, col in enumerate(cols):
                     vals = {v[j] for v in pick}
                     if len(vals) == 1:
                         printed_row.append(first[j])
                     else:
                         printed_row.append(UNKNOWN)
-                        add("uncertain_split" if rd.how == "split" else "uncertain_position", "warning",
-                            f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
-                            f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
-                            table=table, row=row, column=col)
+                        unsettled.append(col)
+                        if rd.how != "split":
+                            add("uncertain_position", "warning",
+                                f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
+                                f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
+                                table=table, row=row, column=col)
+                if unsettled and rd.how == "split":
+                    add("digits_ambiguous", "warning",
+                        f"{table}.{row}: the printed run {rd.raw[:40]!r} reads {len(pick)} ways that satisfy the "
+                        f"identities ({'; '.join(' '.join(_show(x) for x in v) for v in pick[:4])}"
+                        f"{' …' if len(pick) > 4 else ''}); {', '.join(unsettled)} left unknown",
+                        table=table, row=row, columns=unsettled, raw=rd.raw[:200],
+                        candidates=[list(v) for v in pick[:20]])
             else:
                 printed_row = rd.candidates[pick]
                 # (a positional reading keeps every value it printed: nothing to count)
@@ -777,3 +899,35 @@ def _row_value(table: str, cols: tuple[str, ...], cand: list[Printed | None], j:
             return 0
         return None
     return 0
+
+
+def _spread(pos: tuple[int, ...], cut: list[str], n: int) -> list[str | None]:
+    """The numbers of a short row at positions `pos` among n columns (None: a blank)."""
+    out: list[str | None] = [None] * n
+    for p, v in zip(pos, cut):
+        out[p] = v
+    return out
+
+
+# Arithmetic that holds in section 二 of a correct report, used only to choose among the cuts
+# of a run of digits (never to report a break): documents issued this year and not repealed
+# are still in force (2021: 现行有效件数 ≥ 本年制发件数 − 本年废止件数); what was newly published
+# is part of all that is published (2019: 本年新公开数量 ≤ 对外公开总数量).
+_ACTIVE_RULES = {
+    "2021": (("issued", "repealed", "in_force"), lambda i, r, f: f >= i - r),
+    "2019": (("new_published", "total_published"), lambda p, t: p <= t),
+}
+
+
+def _plausible(version: str, row: str, cols: tuple[str, ...], reading: list) -> bool:
+    rule = _ACTIVE_RULES.get(version)
+    if rule is None or row not in ("regulations", "normative_documents") or not set(rule[0]) <= set(cols):
+        return True
+    vals = [parse_value(reading[cols.index(c)] or "") for c in rule[0]]
+    if any(v.kind != "number" for v in vals):
+        return True
+    return bool(rule[1](*(v.value for v in vals)))
+
+
+def _show(v: object) -> str:
+    return "blank" if v is None else str(v)

@@ -9,6 +9,9 @@ delimiters, never by its content (the assembler alone knows the template):
   no delimiters   a label followed by a run of digits ("规章000"): the digits go out as
                   one cell and the assembler splits them with the table's arithmetic
 Headers printed one character per line are joined back into one line.
+A page saved by a text archive starts with header lines ("标题: …", "发布时间: …", "原文链接: …")
+and a separator ("==== 正文 ===="): they become paragraphs whose source names the header
+(`{"line": n, "page_header": "发布时间"}`); the assembler reads title, date, agency and URL there.
 """
 from __future__ import annotations
 
@@ -31,11 +34,17 @@ _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?
 _SPACES = re.compile(r"\s+")
 _DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
+# a saved page's header lines, and the separator before its body
+_PAGE_HEADER = re.compile(r"^\s*(标题|题目|发布时间|发布日期|成文日期|文号|发文字号|发布机构|发文机关|来源|信息来源|栏目|"
+                          r"原文链接|原文地址|链接|网址|URL|url|本地目录|索引号)\s*[:：]\s*(.*?)\s*$")
+_BODY_SEPARATOR = re.compile(r"^\s*[=＝\-—#*]{3,}\s*(?:正文|内容|body)?\s*[=＝\-—#*]{3,}\s*$")
+MAX_HEADER_LINES = 30
 
 
 def _kind(line: str) -> str:
-    if "\t" in line:
-        return "tab"  # even a line of tabs alone: a row of empty cells
+    if "\t" in line and not ("|" in line and "\t" not in line.strip(" \t")):
+        return "tab"  # even a line of tabs alone: a row of empty cells (a stray tab at the end
+        # of a `|` row is not a tab row)
     if not line.strip():
         return "blank"
     if _HEADING.match(line):
@@ -60,7 +69,7 @@ def _run_row(line: str) -> tuple[str, str] | None:
     m = _RUN_ROW.match(s)
     if not m:
         return None
-    return (m["label"] or "").strip(), _SPACES.sub("", m["digits"])
+    return (m["label"] or "").strip(), _SPACES.sub(" ", m["digits"]).strip()  # spaces part cells
 
 
 def _is_single_char(line: str) -> bool:
@@ -86,7 +95,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         report.add_finding("too_many_rows", "error", f"{rows} table lines; limit {MAX_TABLE_ROWS}")
         return []
     blocks: list[Block] = []
-    i, n = 0, len(lines)
+    i, n = _page_header(lines, blocks), len(lines)
     while i < n:
         k = kinds[i]
         if k == "blank":
@@ -118,6 +127,25 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             i += 1
     _mark_collapsed(blocks)
     return blocks
+
+
+def _page_header(lines: list[str], blocks: list[Block]) -> int:
+    """A saved page's header lines (from the first line on) as paragraphs naming their header;
+    the index of the first body line. Lines between the headers and the separator (a note such
+    as "页面链接与图片详见 links.tsv") belong to the header."""
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines) or not _PAGE_HEADER.match(lines[i]):
+        return 0
+    sep = next((j for j in range(i, min(len(lines), i + MAX_HEADER_LINES)) if _BODY_SEPARATOR.match(lines[j])), None)
+    j = i
+    while j < len(lines) and (j < (sep or 0) or _PAGE_HEADER.match(lines[j])):
+        m = _PAGE_HEADER.match(lines[j])
+        if m:
+            blocks.append(Para(m.group(2), {"line": j + 1, "page_header": m.group(1)}))
+        j += 1
+    return j + 1 if sep is not None and j == sep else j
 
 
 def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, blocks: list[Block]) -> int:

@@ -67,7 +67,7 @@ DOCS: tuple[Doc, ...] = (
     D("t14_nodelim_township", "2021", 103, "text", "nodelim",
       "digits of adjacent cells run together. A row's readings are its cuts into numbers without leading "
       "zeros that satisfy the row total; a cell is known when every combination of readings satisfying all "
-      "identities agrees on it (here all of section 三), otherwise null + uncertain_split: rows of section 二 "
+      "identities agrees on it (here all of section 三), otherwise null + digits_ambiguous: rows of section 二 "
       "have no identity, so those that cut several ways are null (reportgen.settle)", "township"),
     D("t15_nodelim_county_signs", "2019", 101, "text", "nodelim",
       "digits and signs (本年增/减 -2) run together: section 二 unknown, section 三 settled by the identities",
@@ -124,7 +124,7 @@ DOCS: tuple[Doc, ...] = (
       breaks=("balance_per_column:natural_person",)),
     D("t41_nodelim_city_unsettled", "2021", 129, "text", "nodelim",
       "digits run together where even all identities together leave some applicant cells open "
-      "(two readings of 二、上年结转 and 四、结转 balance each other): those are null + uncertain_split (see t14)",
+      "(two readings of 二、上年结转 and 四、结转 balance each other): those are null + digits_ambiguous (see t14)",
       "city"),
     D("t42_trailing_pipes_2019", "2019", 105, "text", "trailing_pipes",
       "blank zeros collapsed to the end of rows: the identities settle most of section 三 and the appeals "
@@ -157,7 +157,7 @@ DOCS: tuple[Doc, ...] = (
       "a ministry's long appeals digit run (15 cells): the three group totals fix a single reading; "
       "a local extra row in section 二", "ministry", deviations=("extra_row",)),
     D("t52_nodelim_ministry_2019", "2019", 463705, "text", "nodelim",
-      "long digit runs where the appeals row reads several ways: null + uncertain_split, never 0",
+      "long digit runs where the appeals row reads several ways: null + digits_ambiguous, never 0",
       "ministry", deviations=("label_spaces", "no_natural_person_header")),
     D("t53_vertical_table_blank", "2021", 903106, "text", "vertical_headers",
       "vertical headers over all-blank tables: a data line of bare pipes is 15 blank cells, all 0",

@@ -7,7 +7,7 @@ identity_breaks:[{identity,row|column}], findings:[codes that must be present], 
 Values are as printed (a blank meaning 0 is 0; N/A and a blank total over non-zero parts are
 null). Where a rendering destroys information the cell is null and a finding code is required
 (codes are the parser's vocabulary):
-  uncertain_split     nodelim: the readings of a digit run consistent with every identity
+  digits_ambiguous     nodelim: the readings of a digit run consistent with every identity
                       disagree on the cell (see reportgen.settle)
   uncertain_position  trailing_pipes: the same, for values whose columns were lost
   parts_omitted       blanks="only_totals": applicant columns blank beside a non-zero 总计
@@ -60,7 +60,7 @@ def expected(report: Report, document: str, media_type: str, renderer: str, styl
         unknown = settle(tables, style, values)
         values.update(unknown)
         if unknown:
-            codes.add("uncertain_split" if style == "nodelim" else "uncertain_position")
+            codes.add("digits_ambiguous" if style == "nodelim" else "uncertain_position")
     if blanks == "only_totals" and any(values[k] is None for k in visible if k[0] == "applications"):
         codes.add("parts_omitted")
     if "truncated" in dev:

@@ -19,11 +19,25 @@ Key = tuple[str, str, str]
 MAX_NODES = 2_000_000
 
 
-def _row_ok(table: str, v: tuple) -> bool:
+def _row_ok(table: str, v: tuple, keys: list) -> bool:
     if table == "applications":
         return v[-1] == sum(v[:-1])
     if table == "appeals":
         return all(v[i + 4] == sum(v[i:i + 4]) for i in range(0, len(v), 5))
+    return True
+
+
+# Section 二 has no identity, but the parser may choose a cut of its digits by what holds in a
+# correct report (docs/parsing.md): in force ≥ issued − repealed (2021), newly published ≤ all
+# published (2019) — for the 规章 and 规范性文件 rows.
+def _active_ok(keys: list, v: tuple) -> bool:
+    cols = [k[2] for k in keys]
+    if not keys or keys[0][1] not in ("regulations", "normative_documents"):
+        return True
+    if cols == ["issued", "repealed", "in_force"]:
+        return v[2] >= v[0] - v[1]
+    if cols == ["new_made", "new_published", "total_published"]:
+        return v[1] <= v[2]
     return True
 
 
@@ -48,7 +62,7 @@ def _digit_splits(run: str, n: int) -> list[tuple[int, ...]]:
     return out
 
 
-def candidates(table: str, raws: list[str], style: str) -> list[tuple]:
+def candidates(table: str, raws: list[str], style: str, keys: list | None = None) -> list[tuple]:
     """Readings of one printed row of values under the row's own arithmetic."""
     values = [parse_value(r).value if r else 0 for r in raws]
     filled = [v for r, v in zip(raws, values) if r]
@@ -71,7 +85,10 @@ def candidates(table: str, raws: list[str], style: str) -> list[tuple]:
         out = _digit_splits(run, n)
     else:
         return [tuple(values)]
-    return [v for v in out if _row_ok(table, v)]
+    out = [v for v in out if _row_ok(table, v, keys or [])]
+    if table == "active" and len(out) > 1:
+        out = [v for v in out if _active_ok(keys or [], v)] or out
+    return out
 
 
 def _search(rows: list[str], cands: dict[str, list[tuple]], cols: list[str]) -> list[dict[str, tuple]]:
@@ -131,7 +148,7 @@ def settle(tables: list[PrintedTable], style: str, truth: dict[Key, object]) -> 
             if not data:
                 continue
             keys = [c.key for c in data]
-            cands = candidates(pt.table, [c.text for c in data], style)
+            cands = candidates(pt.table, [c.text for c in data], style, keys)
             assert tuple(truth[k] for k in keys) in cands, (keys, cands)  # type: ignore[index]
             if pt.table == "applications":
                 app_rows.append(keys[0][1])  # type: ignore[index]

@@ -230,7 +230,7 @@ def test_settle_keeps_only_what_the_identities_fix() -> None:
     assert {c[-1] for c in cands} == {2} and len(cands) == 6
 
 
-@pytest.mark.parametrize("style,code", [("nodelim", "uncertain_split"), ("trailing_pipes", "uncertain_position")])
+@pytest.mark.parametrize("style,code", [("nodelim", "digits_ambiguous"), ("trailing_pipes", "uncertain_position")])
 def test_expected_nulls_what_a_lossy_rendering_loses(style: str, code: str) -> None:
     from reportgen.expected import expected
     blanks = "zeros_blank" if style == "trailing_pipes" else "none"

@@ -10,6 +10,7 @@ import time
 from functools import lru_cache
 
 from . import facts as facts_mod
+from . import notreport
 from .blocks import Block, Image, Para, Table
 from .flat import looks_flattened, unflatten
 from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
@@ -29,6 +30,9 @@ STANDARD_PARTS = 6
 _V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知", "本年制", "本年废", "现行有")
 _V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项", "政府集中采购",
           "采购项目数量", "其他对外管理服务事项", "本年新制", "本年新公", "上一年项", "集中采购")
+# part names only the 2019/2021 layout has (a preamble listing them: a report of that layout,
+# whose tables may be cut away)
+_NEW_PARTS = ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请的情况")
 # labels only the template's own tables print (a pre-2019 statistics table has 行政复议数 etc.)
 _TEMPLATE_WORDS = ("本年新收", "予以公开", "结转下年度", "第二十条", "结果维持", "尚未审结", "申请人情况",
                    "未经复议", "直接起诉")
@@ -117,7 +121,8 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         return
     # the 2019/2021 layout names its parts 一、总体情况 … 三、收到和处理…申请情况 (pre-2019 reports:
     # 一、概述 … 三、依申请公开…)
-    standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings)
+    standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings) or \
+        any(w in "".join(preamble)[:3000] for w in _NEW_PARTS)
     if version is None:
         version = None if standard_heads else "pre2019"
         if standard_heads:
@@ -159,7 +164,11 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     # facts from the narrative (before any taken from a statistics table)
     narrative = "\n".join(preamble + [s for t in texts for s in t])
     budget.check()
-    found = facts_mod.find_facts(narrative)
+    oversize: list[tuple[str, str]] = []
+    found = facts_mod.find_facts(narrative, oversize)
+    for key, sentence in oversize:
+        report.add_finding("value_out_of_range", "warning", f"{key}: the figure in “{sentence[:60]}” is beyond "
+                           "the archive's integer range (±2^63−1); not taken", fact=key)
     have = {f.key for f in found}
     report.facts = found + [f for f in report.facts if f.key not in have]
     facts_mod.compare(report)
@@ -172,6 +181,11 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
             report.add_finding("table_image", "warning",
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
+    not_report = notreport.reason(report, narrative, standard_heads, bool(report.cells))
+    if not_report and report.status != "failed":
+        report.status, report.template = "failed", None
+        report.add_finding("not_a_report", "error", f"not a report: {not_report}")
+        return
     _status(report, headings, preamble, texts, version, reader.printed_rows if version in ("2019", "2021") else None)
 
 

@@ -32,7 +32,8 @@ _VAL = r"(?:[+\-]?\d+(?:[.,]\d+)*(?:万元|元|%|％)?|[/／]+|—+)"
 _RUN = re.compile(rf"{_VAL}(?:[ \t\u3000\xa0]*{_VAL})*")
 _NUMBERING_AFTER = re.compile(r"[.．、](?!\d)")  # "2." of the next row's label, glued to the run
 _NARRATIVE_PUNCT = "。；;！？!?，,"
-_SPACE_PUNCT = re.compile(r"[\s\u3000\xa0“”\"'‘’、，。：；！？,.:;!?·•\-—_/|*#＃]")
+_BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+_LAST_PUNCT = re.compile(rf"[{_NARRATIVE_PUNCT}](?=[^{_NARRATIVE_PUNCT}]*$)")
 _TRAILING_ASIDE = re.compile(r"[（(][^（）()]{0,80}[)）]\s*$")
 _ASIDES = re.compile(r"[（(][^（）()]*[^（）()" + _CN + r"\d][^（）()]*[)）]")
 # the numbering in front of a label: 一、 （一） 1. (the digit may have come off a run)
@@ -95,17 +96,22 @@ def _vocabulary() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _section_labels() -> tuple[tuple[str, int], ...]:
-    out = []
+def _section_labels() -> tuple[tuple[str, int, frozenset[str], int], ...]:
+    """(core, part, its characters, its repeated characters) of every part heading, longest first."""
+    out = set()
     for s in raw()["sections"]:
         for label in (s["label"], *s.get("aliases", ())):
-            out.append((core(label), s["number"]))
-    return tuple(sorted(set(out), key=lambda x: -len(x[0])))
+            c = core(label)
+            out.add((c, s["number"], frozenset(c), len(c) - len(set(c))))
+    return tuple(sorted(out, key=lambda x: -len(x[0])))
+
+
+_DROP = dict.fromkeys(map(ord, " \t\n\r\f\v\u3000\xa0“”\"'‘’、，。：；！？,.:;!?·•-—_/|*#＃"))
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
     """`text` without spaces and punctuation, with each kept character's index in `text`."""
-    keep = [i for i, ch in enumerate(text) if not _SPACE_PUNCT.match(ch)]
+    keep = [i for i, ch in enumerate(text) if ord(ch) not in _DROP]
     return "".join(text[i] for i in keep), keep
 
 
@@ -129,16 +135,22 @@ def part_headings(norm_text: str) -> list[tuple[int, int, int]]:
         window = norm_text[m.end():m.end() + 48]
         comp, at = _compact(window)
         best: tuple[float, int, int] | None = None  # (score, part, characters of the label)
-        for label, number in _section_labels():
+        labels = _section_labels()
+        for label, number, _, _ in labels:
             if comp.startswith(label):
                 best = (1.0, number, len(label))
                 break
-            n = len(label)
-            if len(comp) >= n - 1:
-                s = max(similar(comp[:k], label) for k in (n - 1, n, n + 1) if k <= len(comp))
-                if s >= 0.85 and (best is None or s > best[0]):
-                    k = max((k for k in (n - 1, n, n + 1) if k <= len(comp)), key=lambda k: similar(comp[:k], label))
-                    best = (s, number, k)
+        else:  # a near spelling ("…行政复议与行政诉讼情况"); difflib only past a cheap bound
+            for label, number, chars, repeats in labels:
+                n = len(label)
+                w = comp[:n + 1]
+                if len(w) < n - 1 or 2.0 * (len(chars.intersection(w)) + repeats) / (len(w) + n) < 0.85:
+                    continue
+                for k in (n - 1, n, n + 1):
+                    if k <= len(comp):
+                        s = similar(comp[:k], label)
+                        if s >= 0.85 and (best is None or s > best[0]):
+                            best = (s, number, k)
         if best is not None:
             end = m.end() + at[best[2] - 1] + 1
             out.append((m.start(), end, best[1]))
@@ -152,9 +164,9 @@ def _row_label(text: str) -> tuple[int, str, str] | None:
     (its numbering included; a bracketed instruction after it allowed)."""
     body = _TRAILING_ASIDE.sub("", text)
     tail = body[-120:]
-    comp, at = _compact(tail)
-    if not comp.endswith(_label_ends()):
+    if not tail.translate(_DROP).endswith(_label_ends()):
         return None
+    comp, at = _compact(tail)
     for c, table, key, needs_numbering in _row_labels():
         if comp.endswith(c):
             start = len(body) - len(tail) + at[len(comp) - len(c)]
@@ -173,8 +185,7 @@ def _explained(text: str) -> bool:
     table, not narrative."""
     t = _ASIDES.sub("", _MARKUP.sub("", text))
     comp, _ = _compact(t)
-    residue = _vocabulary().sub("", comp)
-    return len(residue) <= 2
+    return not _vocabulary().sub("", comp)
 
 
 def _appeals_header(text: str) -> bool:
@@ -190,16 +201,9 @@ def _appeals_header(text: str) -> bool:
 
 def _narrative_cut(text: str) -> int:
     """Index after the last narrative punctuation of `text` outside brackets (0 if none)."""
-    depth = 0
-    cut = 0
-    for i, ch in enumerate(text):
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        elif depth == 0 and ch in _NARRATIVE_PUNCT:
-            cut = i + 1
-    return cut
+    masked = _BRACKETED.sub(lambda m: "_" * len(m.group(0)), text)
+    m = _LAST_PUNCT.search(masked)
+    return m.end() if m else 0
 
 
 def _header_cells(text: str, source: dict) -> list[TCell]:

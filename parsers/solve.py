@@ -7,6 +7,7 @@ it stopped early: a reading list that is not complete proves nothing about the o
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import combinations
 from typing import Iterator
 
@@ -23,7 +24,8 @@ _NA = re.compile(r"/+|／+|—+|–|-{1,2}|无")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
-def tokens(text: str) -> list[str] | None:
+@lru_cache(maxsize=8192)
+def tokens(text: str) -> tuple[str, ...] | None:
     """The printed tokens of a cell run (whitespace separates cells); None if one is unreadable."""
     out = []
     for tok in _SPACE.split(text.strip()):
@@ -35,10 +37,11 @@ def tokens(text: str) -> list[str] | None:
             out.append(tok)
         else:
             return None
-    return out
+    return tuple(out)
 
 
-def cuts(text: str, n: int, group: int | None = None) -> tuple[list[list[str]], bool]:
+@lru_cache(maxsize=8192)
+def cuts(text: str, n: int, group: int | None = None) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """Ways to read a printed run as n cells: (readings, complete).
 
     Whitespace always separates cells; inside a token the digits of several cells may run
@@ -50,7 +53,7 @@ def cuts(text: str, n: int, group: int | None = None) -> tuple[list[list[str]], 
     """
     toks = tokens(text)
     if toks is None or not toks or len(toks) > n:
-        return [], True
+        return (), True
     # each token: (the string cut into numbers, its unit) or a fixed list of cells
     units: list[tuple[str, str]] = []
     fixed: list[list[str] | None] = []
@@ -151,7 +154,7 @@ def cuts(text: str, n: int, group: int | None = None) -> tuple[list[list[str]], 
             pieces.pop()
 
     token(0)
-    return out, complete
+    return tuple(map(tuple, out)), complete
 
 
 def _num(piece: str) -> float | int | None:

@@ -99,7 +99,7 @@ def _is_value(cell: TCell) -> bool:
     t = cell.text
     v = _VALUE_TEXT.get(t)
     if v is None:
-        v = parse_value(t).kind in ("number", "na")
+        v = parse_value(t).kind in ("number", "na", "out_of_range")
         if len(t) <= 64 and len(_VALUE_TEXT) < 50_000:
             _VALUE_TEXT[t] = v
     return v or cell.source.get("run") is True
@@ -809,6 +809,10 @@ class TableReader:
                 elif kind == "unreadable":
                     add("value_unreadable", "warning", f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
                         table=table, row=row, column=col, raw=raw[:200])
+                elif kind == "out_of_range":
+                    add("value_out_of_range", "warning", f"{table}.{row}.{col}: {raw[:40]!r} is beyond the "
+                        "archive's integer range (±2^63−1); left unknown", table=table, row=row, column=col,
+                        raw=raw[:200])
                 out.append(cell)
         if blanks:  # (the cells by key only when a blank needs its neighbours)
             self._impute({(c.table, c.row, c.column): c for c in out}, blanks)

@@ -119,6 +119,7 @@ def looks_flattened(text: str) -> bool:
     """A cheap test: a long paragraph holding table labels or several part headings."""
     if len(text) < MIN_CHARS:
         return False
+    text = text.translate(_NORM)  # (traditional characters)
     hits = sum(w in text for w in ("本年新收", "上年结转", "结转下年度", "第二十条", "结果维持", "予以公开"))
     return hits >= 2
 

@@ -17,13 +17,14 @@ from typing import Any, Callable
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
-from .solve import cuts, placements
+from .solve import cuts, placements, tokens
 from .spec import TABLES, RowDef, template
 from .values import parse_value
 
 Key = tuple[str, str, str]
 MAX_ROW_CELLS = 200  # wider rows are cut (a real row has at most ~20 cells)
 MAX_UNMATCHED = 20  # row_unmatched findings reported one by one; the rest are counted
+MAX_SHORT_READINGS = 2000  # placements of a short row's values: more → the row is left unknown
 
 # words that say which table a row belongs to, even without a section heading
 _MARKERS = (
@@ -51,6 +52,8 @@ class Reading:
     printed: int = 0  # values printed (non-empty cells) in the row
     hint: int | None = None  # the candidate whose first value sits under its column's header
     raw: str = ""  # a run of cells as printed (how == "split")
+    short: bool = False  # fewer values printed than columns: a reading's blank may be a dropped total
+    pending: TCell | None = None  # a run to cut when the whole document has been read
 
 
 @lru_cache(maxsize=None)
@@ -91,6 +94,7 @@ _LabelRow = tuple[str | None, tuple[tuple[tuple[str, str], int], ...]]
 _LABEL_ROWS: dict[tuple[str, str | None, tuple[str, ...]], _LabelRow | None] = {}
 _MAX_LABEL_ROWS = 5_000
 _UNSEEN = object()
+_OUTCOME_WORDS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "合计")
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -143,6 +147,8 @@ class TableReader:
     runs: bool = False  # some table may hold digits of several cells run together (Table.source)
     printed_rows: set[tuple[str, str]] = field(default_factory=set)  # (table, row) of the cells made
     printed_fields: dict[tuple[str, str], list[TCell]] = field(default_factory=dict)  # a row's cells as printed
+    run_texts: list[str] = field(default_factory=list)  # every run of cells the document prints
+    spaced: bool | None = None  # every cell printed apart (set when the document is read)
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -159,6 +165,8 @@ class TableReader:
             self.current = section_table
         self.header_x = {}
         self.runs = self.runs or bool(table.source.get("runs"))
+        if table.source.get("runs"):
+            self.run_texts += [c.text for row in table.rows for c in row if c.source.get("run")]
         positions_lost = table.source.get("positions") == "lost"
         for n, row in enumerate(table.rows):
             if n % 64 == 63:
@@ -262,6 +270,9 @@ class TableReader:
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
                 outcome = column_matcher(self.version, "appeals")(row[last_text].text) if last_text >= 0 else None
+                if outcome and (self._count(row[last_text + 1:]) > len(self.tpl.rows.get("appeals", []))
+                                or sum(w in row[last_text].text for w in _OUTCOME_WORDS) > 1):
+                    outcome = None  # the header (or its last word) before the data row
                 if outcome:  # section 四 transposed: one row per outcome, a value per group
                     self.appeals_by_outcome.setdefault(outcome, row[last_text + 1:])
                     self.seen.add("appeals")
@@ -296,7 +307,7 @@ class TableReader:
             return
         if table == "applications":
             tx = self.header_x.get(("applications", "total"))
-            if tx is None:
+            if tx is None or any(c.source.get("run") for c in row[i + 1:]):  # (a run stands for all columns)
                 self.total_only[key] = False
             else:
                 printed_at = [x for x, t in enumerate(texts[i + 1:], i + 1) if t]
@@ -346,6 +357,8 @@ class TableReader:
         `header_at`: where, among `fields`, the header of the row's first column stands."""
         runs = [c for c in fields if c.source.get("run")] if self.runs else None
         if runs:
+            if self.spaced is None:  # still reading the document: cut once every run is known
+                return Reading(table, key, [[UNKNOWN] * n], "split", printed=n, raw=runs[0].text, pending=runs[0])
             return self._split(table, key, runs[0], n)
         if len(fields) == n and not positions_lost:  # the usual row: one value per column
             return Reading(table, key, [list(fields)], "positional", len([1 for c in fields if c.text]))
@@ -368,11 +381,11 @@ class TableReader:
             self._short_row(table, key, k, n, fields[filled[0]].source if filled else {})
             cands = []
             for pos in placements(k, n):
-                slots: list[Printed | None] = [None] * n
+                slots: list[Printed | None] = self._gaps(table, key, n)
                 for p, i in zip(pos, filled):
                     slots[p] = fields[i]
                 cands.append(slots)
-            return Reading(table, key, cands or [[None] * n], "placement", printed=k)
+            return Reading(table, key, cands or [[None] * n], "placement", printed=k, short=True)
         cands: list[list[Printed | None]] = []
         hint = None
         # windows of n fields holding every printed value; failing that, holding all but the
@@ -404,6 +417,20 @@ class TableReader:
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
         return bool(filled) and filled == list(range(len(filled))) and len(filled) < len(fields)
 
+    @staticmethod
+    def _count(cells: list[TCell]) -> int:
+        """Values printed in cells (a run counts its space-separated tokens)."""
+        return sum(len(tokens(c.text) or (c.text,)) if c.source.get("run") else 1 for c in cells if c.text)
+
+    def _gaps(self, table: str, key: str, n: int) -> list:
+        """A short row's slots before its values are placed: a blank part reads 0 as anywhere,
+        but a total that may be the dropped cell is not read as a blank total — unknown."""
+        if key == "*":  # section 四 as one printed row
+            cols = tuple(c.key for _ in self.tpl.rows.get("appeals", []) for c in self.tpl.columns.get("appeals", []))
+        else:
+            cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
+        return [UNKNOWN if c == "total" else None for c in cols[:n]] + [None] * (n - len(cols))
+
     def _short_row(self, table: str, key: str, k: int, n: int, source: dict) -> None:
         self.report.add_finding("short_row", "warning", f"{table}.{key}: {k} value(s) printed for {n} columns; "
                                 "where the blank cells stood is read from the identities, else left unknown",
@@ -414,30 +441,55 @@ class TableReader:
         are apart): every reading the row's own arithmetic allows (solve.cuts). A reading chosen
         among several cuts is marked `"split": "identities"` in its cells' source; the only
         possible cut `"split": "unique"`."""
-        cols = self._columns(table, key) if key != "*" else ()
+        cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
         group = 5 if table == "appeals" and n in (5, 15) else (n if table == "applications" and "total" in cols else None)
         text = run.text
+        if self.spaced:  # a page that prints every cell apart: a token is one cell, never cut
+            toks = tokens(text) or ()
+            apart, complete = cuts(text, len(toks)) if toks and len(toks) <= n else ((), True)
+            if apart and len(toks) < n:
+                self._short_row(table, key, len(toks), n, run.source)
+                slots = self._gaps(table, key, n)
+                readings = tuple(_spread(pos, apart[0], slots) for pos in placements(len(toks), n))
+                return self._run_reading(table, key, run, n, list(readings), readings, short=True)
+            return self._run_reading(table, key, run, n, list(apart), apart, short=False)
         readings, complete = cuts(text, n, group)
         every, every_complete = cuts(text, n) if group or not readings else (readings, complete)
+        ways = f"{len(every)}{'' if every_complete else ' or more'}"
         if group and not readings and every_complete and every:
             readings, complete = every, every_complete  # no cut adds up: the row is printed wrong
-        gaps = 0
+        short = False
         if not readings and complete and not every:
-            # fewer numbers than cells (a blank cell dropped): the readings of n - g numbers
-            # with g blanks placed anywhere
-            for gaps in range(1, n):
-                fewer, complete = cuts(text, n - gaps)
-                if fewer or not complete:
+            # no cut gives n numbers: fewer were printed (blank cells dropped). Every reading of
+            # k < n numbers with the n - k blanks placed anywhere, for every such k
+            toks = tokens(text) or ()
+            slots = self._gaps(table, key, n)
+            fewer: list[list] = []
+            for k in range(n - 1, max(len(toks), 1) - 1, -1):
+                got, complete = cuts(text, k)
+                fewer += [_spread(pos, cut, slots) for cut in got for pos in placements(k, n)]
+                if not complete or len(fewer) > MAX_SHORT_READINGS:
+                    complete = False
                     break
             if fewer and complete:
-                self._short_row(table, key, n - gaps, n, run.source)
-                every = readings = [_spread(pos, cut, n) for cut in fewer for pos in placements(n - gaps, n)]
+                short = True
+                self._short_row(table, key, len([p for p in fewer[0] if p is not None and p is not UNKNOWN]), n,
+                                run.source)
+                every = readings = fewer
         if not complete:
             self.report.add_finding("digits_ambiguous", "warning",
                                     f"{table}.{key}: the printed run {text[:40]!r} reads too many ways to be "
                                     "searched; left unknown", table=table, row=key, raw=text[:200],
                                     candidates=[], source=run.source)
             return Reading(table, key, [[UNKNOWN] * n], "split", printed=n)
+        return self._run_reading(table, key, run, n, list(readings), every, short, ways)
+
+    def _run_reading(self, table: str, key: str, run: TCell, n: int, readings: list, every, short: bool,
+                     ways: str = "") -> Reading:
+        """The candidates of a run's readings; `every`: all its cuts (more than one: the reading
+        taken is chosen by the identities)."""
+        text = run.text
+        cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
         if not readings:
             self.report.add_finding("value_unreadable", "warning",
                                     f"{table}.{key}: the printed run {text[:40]!r} cannot be read as {n} "
@@ -447,18 +499,22 @@ class TableReader:
             plausible = [r for r in readings if _plausible(self.version, key, cols, r)]
             readings = plausible or readings
         how_split = "identities" if len(every) > 1 else "unique"
-        cands = [[None if v is None else Printed(v, {**run.source, "part": j, "split": how_split})
+        cands = [[v if v is None or v is UNKNOWN else Printed(v, {**run.source, "part": j, "split": how_split})
                   for j, v in enumerate(r)] for r in readings]
         if len(cands) == 1 and how_split == "identities":
             self.report.add_finding("inferred_split", "info",
-                                    f"{table}.{key}: the printed run {text[:40]!r} reads {len(every)} ways; the "
+                                    f"{table}.{key}: the printed run {text[:40]!r} reads {ways} ways; the "
                                     "only one that satisfies the row's arithmetic was used",
                                     table=table, row=key, source=run.source)
-        return Reading(table, key, cands, "split", printed=n, raw=text)
+        return Reading(table, key, cands, "split", printed=n, raw=text, short=short)
 
     # --- settling values ----------------------------------------------------------------
 
     def finish(self) -> list[Cell]:
+        self.spaced = _spaced(self.run_texts)
+        for rk, rd in self.readings.items():
+            if rd.pending is not None:
+                self.readings[rk] = self._split(rd.table, rd.row, rd.pending, len(rd.candidates[0]))
         if self.unmatched > MAX_UNMATCHED:
             self.report.add_finding("row_unmatched", "info", f"{self.unmatched - MAX_UNMATCHED} more rows of "
                                     "values without a known label", count=self.unmatched - MAX_UNMATCHED)
@@ -535,7 +591,7 @@ class TableReader:
         block: list[TCell] = []
         at = len(self.appeals_rows)
         for i, row in enumerate(self.appeals_rows):
-            if len(block) >= n or any(c.source.get("run") for c in block):
+            if len(block) >= n or self._count(block) >= n:
                 at = i
                 break
             block.extend(row)
@@ -587,8 +643,10 @@ class TableReader:
         if len(rd.candidates) > 1:
             scored = [(fit(c), c) for c in rd.candidates]
             best = max(f for f, _ in scored)
+            if rd.short and best:  # a short row: every reading that breaks no group (see _vectors)
+                best = 1
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
-            rd.candidates = [c for f, c in scored if f == best]
+            rd.candidates = [c for f, c in scored if f >= best] if rd.short else [c for f, c in scored if f == best]
             rd.hint = next((i for i, c in enumerate(rd.candidates) if c is hinted), None)
         # fan the 15-wide reading out into one reading per group
         for gi, g in enumerate(groups):
@@ -604,7 +662,7 @@ class TableReader:
                     cands.append(part)
                 if ci == rd.hint:
                     hint = seen[sig]
-            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint)
+            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short)
 
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
@@ -622,7 +680,11 @@ class TableReader:
             good = {v: c for v, c in seen.items() if v[t] is not None and all(x is not None for x in v)
                     and abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6}
             unknown = {v: c for v, c in seen.items() if v[t] is None}
-            seen = good or unknown or seen
+            if rd.short:  # a short row: the readings that do not break its total (one whose
+                # dropped cell is the total cannot be checked, and is kept)
+                seen = {**good, **unknown} or seen
+            else:
+                seen = good or unknown or seen
         return list(seen), list(seen.values())
 
     def _resolve(self, vectors: dict[tuple[str, str], list[tuple]]) -> dict[tuple[str, str], int | None | list]:
@@ -754,13 +816,18 @@ class TableReader:
             rd = self.readings[(table, row)]
             cols = self._columns(table, row)
             if isinstance(pick, list):  # ambiguous: settle a column only if every reading agrees
-                first = rd.candidates[[tuple(_row_value(table, cols, c, j) for j in range(len(cols)))
-                                       for c in rd.candidates].index(pick[0])]
+                vecs = [tuple(_row_value(table, cols, c, j) for j in range(len(cols))) for c in rd.candidates]
+                first = rd.candidates[vecs.index(pick[0])]
+                # digits cut more than one way: no cut is taken, every cell of the run stays
+                # unknown (only where the cut is one and a short row's blank may stand in
+                # several places do the cells all readings agree on stand)
+                cut_ways = {tuple(p.text for p in rd.candidates[vecs.index(v)] if isinstance(p, TCell) and p.text)
+                            for v in pick} if rd.how == "split" else set()
                 printed_row: list[Printed | None] = []
                 unsettled = []
                 for j, col in enumerate(cols):
                     vals = {v[j] for v in pick}
-                    if len(vals) == 1:
+                    if len(vals) == 1 and len(cut_ways) <= 1:
                         printed_row.append(first[j])
                     else:
                         printed_row.append(UNKNOWN)
@@ -905,9 +972,9 @@ def _row_value(table: str, cols: tuple[str, ...], cand: list[Printed | None], j:
     return 0
 
 
-def _spread(pos: tuple[int, ...], cut: list[str], n: int) -> list[str | None]:
-    """The numbers of a short row at positions `pos` among n columns (None: a blank)."""
-    out: list[str | None] = [None] * n
+def _spread(pos: tuple[int, ...], cut: tuple[str, ...], slots: list) -> list:
+    """The numbers of a short row at positions `pos` among its slots (what a gap holds)."""
+    out = list(slots)
     for p, v in zip(pos, cut):
         out[p] = v
     return out
@@ -935,3 +1002,12 @@ def _plausible(version: str, row: str, cols: tuple[str, ...], reading: list) -> 
 
 def _show(v: object) -> str:
     return "blank" if v is None else str(v)
+
+
+def _spaced(runs: list[str]) -> bool:
+    """Whether a document prints every cell of its runs apart: every token a single number (no
+    "00", no "1000001" of seven cells can be told from one) and some run of three cells or more."""
+    toks = [tokens(r) for r in runs]
+    if not toks or any(t is None for t in toks) or not any(len(t) >= 3 for t in toks):  # type: ignore[arg-type]
+        return False
+    return all(cuts(tok, 1)[0] for t in toks for tok in t)  # type: ignore[union-attr]

@@ -114,7 +114,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
                 j += 1
             blocks.append(Para("".join(ln.strip() for ln in lines[i:j]), {"line": i + 1}))
             i = j
-        elif _run_row(lines[i]) and _run_row_table_ahead(lines, kinds, i):
+        elif (_run_row(lines[i]) or _label_before_values(lines, kinds, i)) and _run_row_table_ahead(lines, kinds, i):
             i = _run_table(lines, kinds, i, blocks)
             rows += len(blocks[-1].rows)
             if rows > MAX_TABLE_ROWS:
@@ -243,6 +243,17 @@ def _looks_like_cell(line: str) -> bool:
     return len(line.strip()) <= 200 and not _SENTENCE_END.search(line)
 
 
+def _label_before_values(lines: list[str], kinds: list[str], i: int) -> bool:
+    """A short label line whose values follow on the next lines, one per line."""
+    if kinds[i] != "text" or len(lines[i].strip()) > 60 or not _looks_like_cell(lines[i]):
+        return False
+    j = i + 1
+    while j < len(lines) and kinds[j] == "blank":
+        j += 1
+    rr = _run_row(lines[j]) if j < len(lines) and kinds[j] == "text" else None
+    return bool(rr) and not rr[0]
+
+
 def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
     """A digits-run row counts as a table row only among others (2 within the next 6 lines),
     or when it is nothing but a long run of digits (section 四's single data row)."""
@@ -256,7 +267,11 @@ def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
 
 
 def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) -> int:
-    """Rows without delimiters; short label-only lines between them stay in the table."""
+    """Rows without delimiters; short label-only lines between them stay in the table.
+
+    One cell per line (a page's text with each cell on its line): the value lines after a label
+    line are that label's values, one run with a space between the lines (spaces part cells);
+    a label broken over two lines inside its brackets is joined back."""
     rows: list[list[TCell]] = []
     start, n = i, len(lines)
     while i < n and len(rows) <= MAX_TABLE_ROWS:
@@ -269,14 +284,25 @@ def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) 
         rr = _run_row(lines[i])
         if rr:
             label, digits = rr
-            rows.append([TCell(label, {"line": i + 1, "field": 0}),
-                         TCell(digits, {"line": i + 1, "field": 1, "run": True})])
+            last = rows[-1] if rows else None
+            if not label and last is not None and len(last) == 1:
+                last.append(TCell(digits, {"line": i + 1, "field": 1, "run": True, "lines": True}))
+            elif not label and last is not None and last[-1].source.get("lines"):
+                last[-1].text += " " + digits
+            else:
+                rows.append([TCell(label, {"line": i + 1, "field": 0}),
+                             TCell(digits, {"line": i + 1, "field": 1, "run": True})])
             i += 1
             continue
         # a label-only line (a header or group label) continues the table if a row follows soon
         if _looks_like_cell(lines[i]) and len(lines[i].strip()) <= 60 and any(
                 kinds[j] == "text" and _run_row(lines[j]) for j in range(i + 1, min(n, i + 4))):
-            rows.append([TCell(lines[i].strip(), {"line": i + 1, "field": 0})])
+            text = lines[i].strip()
+            last = rows[-1] if rows else None
+            if last is not None and len(last) == 1 and last[0].text.count("（") > last[0].text.count("）"):
+                last[0].text += text  # "（二）部分公开（区分处理的，…" / "…不计其他情形）"
+            else:
+                rows.append([TCell(text, {"line": i + 1, "field": 0})])
             i += 1
             continue
         break

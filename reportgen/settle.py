@@ -1,36 +1,100 @@
 """Which cells a lossy text rendering leaves determined — the honest reading the expected files ask for.
 
-`nodelim` runs the digits of a row together; `trailing_pipes` with blank zeros collapses the
-empty cells to the end of the row. Each printed row then has several candidate readings. A
-reading of the whole table must satisfy every identity of the template (row totals, appeals
-group totals, and per column the results sum and the balance); a cell is settled when every
-such reading gives it the same value, and unknown (None) otherwise.
+The generator's own account of the rules docs/parsing.md states (none of the parser's code):
+
+* `trailing_pipes` with blank zeros collapses the empty cells to the end of each row: a row's
+  readings are the placements of its values, order kept, blanks 0.
+* `nodelim`, `oneline`, `cells_lines` print a row's cells as one run: a space always parts two
+  cells, digits of adjacent cells may run together, blank cells vanish. A row's readings are its
+  cuts into as many numbers as it has cells (no leading zero, a sign only in front, never cut
+  before a decimal point, a unit with its token's last number) that satisfy the row's own
+  arithmetic (总计 = the six applicants; each appeals group's 总计 = its four outcomes) — all the
+  cuts when none does (a row printed wrong). When no cut gives that many numbers the row printed
+  fewer (blank cells dropped): every cut into fewer numbers, the blanks anywhere; a blank part
+  is 0, a blank that may be the 总计 leaves it unknown; the readings breaking a checkable total
+  are dropped. In section 二 (no identity), for 规章 and 规范性文件: 现行有效 ≥ 制发 − 废止 (2021),
+  新公开 ≤ 对外公开总数 (2019) chooses among cuts when some satisfy it.
+* Section 三's readings must together satisfy the column identities (results sum, balance).
+* A document that prints every cell apart (every token a single number, some run of three or
+  more) has a cell per token: rows printing fewer place their numbers among the blanks.
+* A row whose remaining readings cut its digits more than one way is unknown in every cell;
+  otherwise a cell is settled when every remaining reading gives it the same value.
 """
 from __future__ import annotations
 
 import re
-from itertools import combinations
+from itertools import combinations, product
 
-from parsers.values import parse_value
-
-from .layout import PrintedTable
+from .layout import GCell, PrintedTable
 
 Key = tuple[str, str, str]
 MAX_NODES = 2_000_000
+_NUMBER = re.compile(r"[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?")
+_UNIT = re.compile(r"(万元|元|%|件|条|个|项)$")
+# a reading: (value per column — None unknown —, what each column printed — None: a blank)
+Reading = tuple[tuple, tuple]
 
 
-def _row_ok(table: str, v: tuple, keys: list) -> bool:
+def _value(piece: str) -> int | float:
+    s = _UNIT.sub("", piece).replace("减", "-").replace("增", "+")
+    f = float(s)
+    return int(f) if f.is_integer() and not re.search(r"\.\d*[1-9]", s) else f
+
+
+def _token_cuts(token: str) -> list[tuple[str, ...]]:
+    """Every way to cut one printed token into numbers."""
+    unit = _UNIT.search(token)
+    body = token[:unit.start()] if unit else token
+    body = body.replace("减", "-").replace("增", "+")
+    out: list[tuple[str, ...]] = []
+
+    def rec(pos: int, acc: tuple[str, ...]) -> None:
+        if pos == len(body):
+            out.append(acc[:-1] + (acc[-1] + (unit.group(0) if unit else ""),) if acc else acc)
+            return
+        for end in range(pos + 1, len(body) + 1):
+            piece = body[pos:end]
+            if _NUMBER.fullmatch(piece) and not (end < len(body) and body[end] == "."):
+                rec(end, acc + (piece,))
+
+    rec(0, ())
+    return out
+
+
+def _cuts(text: str, n: int) -> list[tuple[str, ...]]:
+    """Every way to read a run as n numbers (tokens apart by spaces)."""
+    tokens = text.split()
+    if not tokens or len(tokens) > n:
+        return []
+    per_token = [[c for c in _token_cuts(t) if len(c) <= n] for t in tokens]
+    out = []
+    for combo in product(*per_token):
+        if sum(map(len, combo)) == n:
+            out.append(tuple(p for c in combo for p in c))
+    return out
+
+
+def _groups(table: str, n: int) -> list[tuple[int, int]]:
+    """(first, total) column index of each arithmetic group of a printed row."""
     if table == "applications":
-        return v[-1] == sum(v[:-1])
+        return [(0, n - 1)]
     if table == "appeals":
-        return all(v[i + 4] == sum(v[i:i + 4]) for i in range(0, len(v), 5))
-    return True
+        return [(i, i + 4) for i in range(0, n, 5)]
+    return []
 
 
-# Section 二 has no identity, but the parser may choose a cut of its digits by what holds in a
-# correct report (docs/parsing.md): in force ≥ issued − repealed (2021), newly published ≤ all
-# published (2019) — for the 规章 and 规范性文件 rows.
-def _active_ok(keys: list, v: tuple) -> bool:
+def _adds_up(table: str, v: tuple) -> bool | None:
+    """True/False when the row's totals can be checked, None when a total is unknown."""
+    verdict: bool | None = True
+    for first, total in _groups(table, len(v)):
+        if v[total] is None:
+            verdict = None
+        elif abs(v[total] - sum(v[first:total])) > 1e-9:
+            return False
+    return verdict
+
+
+def _active_ok(keys: list[Key], v: tuple) -> bool:
     cols = [k[2] for k in keys]
     if not keys or keys[0][1] not in ("regulations", "normative_documents"):
         return True
@@ -41,60 +105,81 @@ def _active_ok(keys: list, v: tuple) -> bool:
     return True
 
 
-_PIECE = re.compile(r"-?(?:0|[1-9]\d*)")
+def spaced(runs: list[str]) -> bool:
+    """A document printing every cell apart: every token one number, some run of 3 cells or more."""
+    toks = [r.split() for r in runs]
+    return any(len(t) >= 3 for t in toks) and all(any(len(c) == 1 for c in _token_cuts(x)) for t in toks for x in t)
 
 
-def _digit_splits(run: str, n: int) -> list[tuple[int, ...]]:
-    """Cuts of a run of printed integers ("12-13", a sign only in front) into n numbers."""
-    out: list[tuple[int, ...]] = []
+def run_readings(table: str, keys: list[Key], text: str, apart: bool = False) -> list[Reading]:
+    """The readings of one row printed as a run (see the module docstring); `apart`: the
+    document prints every cell apart, a token is one cell."""
+    n = len(keys)
+    if apart:
+        toks = text.split()
+        if len(toks) == n:
+            return [(tuple(map(_value, toks)), tuple(toks))]
+        if not toks or len(toks) > n:
+            return []
+        totals = {t for _, t in _groups(table, n)}
+        out = []
+        for pos in combinations(range(n), len(toks)):
+            v: list = [None if j in totals else 0 for j in range(n)]
+            printed: list = [None] * n
+            for p, piece in zip(pos, toks):
+                v[p], printed[p] = _value(piece), piece
+            out.append((tuple(v), tuple(printed)))
+        return [r for r in out if _adds_up(table, r[0]) is not False] or out
+    every = _cuts(text, n)
+    if every:
+        good = [c for c in every if _adds_up(table, tuple(map(_value, c))) is not False]
+        readings = [(tuple(map(_value, c)), c) for c in (good or every)]
+        if table == "active" and len(readings) > 1:
+            readings = [r for r in readings if _active_ok(keys, r[0])] or readings
+        return readings
+    if not text.split():
+        return []
+    # fewer numbers than cells: blanks dropped
+    short: list[Reading] = []
+    totals = {t for _, t in _groups(table, n)}
+    for k in range(n - 1, len(text.split()) - 1, -1):
+        for c in _cuts(text, k):
+            for pos in combinations(range(n), k):
+                v: list = [None if j in totals else 0 for j in range(n)]
+                printed: list = [None] * n
+                for p, piece in zip(pos, c):
+                    v[p], printed[p] = _value(piece), piece
+                short.append((tuple(v), tuple(printed)))
+    kept = [r for r in short if _adds_up(table, r[0]) is not False]
+    return kept or short
 
-    def rec(pos: int, acc: tuple[int, ...]) -> None:
-        if len(acc) == n:
-            if pos == len(run):
-                out.append(acc)
-            return
-        for end in range(pos + 1, len(run) - (n - len(acc) - 1) + 1):
-            part = run[pos:end]
-            if _PIECE.fullmatch(part):
-                rec(end, acc + (int(part),))
 
-    rec(0, ())
-    return out
-
-
-def candidates(table: str, raws: list[str], style: str, keys: list | None = None) -> list[tuple]:
-    """Readings of one printed row of values under the row's own arithmetic."""
-    values = [parse_value(r).value if r else 0 for r in raws]
+def trailing_readings(table: str, raws: list[str]) -> list[Reading]:
+    values = [_value(r) if r else 0 for r in raws]
     filled = [v for r, v in zip(raws, values) if r]
     n = len(raws)
-    if style == "trailing_pipes":
-        if len(filled) in (0, n):
-            return [tuple(values)]
-        out = []
-        for pos in combinations(range(n), len(filled)):
-            v = [0] * n
-            for p, x in zip(pos, filled):
-                v[p] = x
-            out.append(tuple(v))
-    elif style == "nodelim":
-        if n == 1:
-            return [tuple(values)]
-        run = "".join(raws)
-        if not re.fullmatch(r"[\d-]+", run) or len(filled) != n:
-            raise ValueError(f"nodelim fixtures need every cell printed as plain integers: {raws}")
-        out = _digit_splits(run, n)
-    else:
-        return [tuple(values)]
-    out = [v for v in out if _row_ok(table, v, keys or [])]
-    if table == "active" and len(out) > 1:
-        out = [v for v in out if _active_ok(keys or [], v)] or out
+    if len(filled) in (0, n):
+        return [(tuple(values), ())]
+    out = []
+    for pos in combinations(range(n), len(filled)):
+        v = [0] * n
+        for p, x in zip(pos, filled):
+            v[p] = x
+        if _adds_up(table, tuple(v)) is not False:
+            out.append((tuple(v), ()))
     return out
 
 
-def _search(rows: list[str], cands: dict[str, list[tuple]], cols: list[str]) -> list[dict[str, tuple]]:
-    """Every reading of the applications table that satisfies the column identities."""
-    results = rows[rows.index("granted"):rows.index("total_processed")]
-    order = ["total_processed"] + results + [r for r in rows if r not in results and r != "total_processed"]
+def _search(names: list[str], results: list[str], cands: dict[str, list[tuple]], ncol: int) -> list[dict[str, tuple]]:
+    """Every reading of section 三 that satisfies the column identities: the balance when its
+    four rows are printed, the results sum when every result row is (a check with an unknown
+    operand is not made). Results rows are chosen after （七）总计, their running sums bounded
+    by it (counts are never negative)."""
+    balance = ("new_received", "carried_over", "total_processed", "carried_forward")
+    check_balance = all(r in names for r in balance)
+    check_results = "total_processed" in names and all(r in names for r in results)
+    order = (["total_processed"] + results if check_results else []) + \
+        [r for r in names if not check_results or (r not in results and r != "total_processed")]
     sols: list[dict[str, tuple]] = []
     chosen: dict[str, tuple] = {}
     nodes = 0
@@ -105,66 +190,76 @@ def _search(rows: list[str], cands: dict[str, list[tuple]], cols: list[str]) -> 
         if nodes > MAX_NODES:
             raise RuntimeError("settle: search too large; choose another fixture seed")
         if i == len(order):
-            ok = all(chosen["new_received"][j] + chosen["carried_over"][j]
-                     == chosen["total_processed"][j] + chosen["carried_forward"][j] for j in range(len(cols)))
-            if ok:
-                sols.append(dict(chosen))
+            for j in range(ncol):
+                bal = [chosen[r][j] for r in balance] if check_balance else [None]
+                if None not in bal and abs(bal[0] + bal[1] - bal[2] - bal[3]) > 1e-9:
+                    return
+            sols.append(dict(chosen))
             return
         row = order[i]
         for v in cands[row]:
             nxt = running
-            if row in results:
-                nxt = [a + b for a, b in zip(running, v)]
-                if any(s > t for s, t in zip(nxt, chosen["total_processed"])):
+            if check_results and row in results:
+                tp = chosen["total_processed"]
+                nxt = [None if a is None or b is None else a + b for a, b in zip(running, v)]
+                if any(x is not None and t is not None and x > t + 1e-9 for x, t in zip(nxt, tp)):
                     continue
-                if row == results[-1] and nxt != list(chosen["total_processed"]):
+                if row == results[-1] and any(x is not None and t is not None and abs(x - t) > 1e-9
+                                              for x, t in zip(nxt, tp)):
                     continue
             chosen[row] = v
             rec(i + 1, nxt)
         chosen.pop(row, None)
 
-    rec(0, [0] * len(cols))
+    rec(0, [0] * ncol)
     return sols
 
 
-def _one_each(rows: list[str], cands: dict[str, list[tuple]]) -> list[tuple]:
-    """Readings where every row but one keeps its first candidate: enough to see which cells vary."""
-    first = tuple(cands[r][0] for r in rows)
-    out = [first]
-    for i, r in enumerate(rows):
-        out += [first[:i] + (v,) + first[i + 1:] for v in cands[r][1:]]
-    return out
-
-
-def settle(tables: list[PrintedTable], style: str, truth: dict[Key, object]) -> dict[Key, object]:
-    """Cells left unknown by a lossy rendering → None (cells not listed are unaffected)."""
+def settle(tables: list[PrintedTable], style: str, truth: dict[Key, object],
+           runs: dict[int, str] | None = None) -> dict[Key, object]:
+    """Cells left unknown by a lossy rendering → None; cells of a row a run style does not
+    print at all (every cell blank) → "missing". `runs`: for a run style, each data row's
+    printed run by id of its first value cell."""
     unknown: dict[Key, object] = {}
-    app_rows: list[str] = []
-    app_cands: dict[str, list[tuple]] = {}
-    app_cols: list[str] = []
+    rows: list[tuple[str, list[Key], list[Reading]]] = []
+    apart = spaced([r for r in (runs or {}).values() if r])
     for pt in tables:
         for row in pt.rows:
-            data = [c for c in row if c.key]
+            data: list[GCell] = [c for c in row if c.key]
             if not data:
                 continue
-            keys = [c.key for c in data]
-            cands = candidates(pt.table, [c.text for c in data], style, keys)
-            assert tuple(truth[k] for k in keys) in cands, (keys, cands)  # type: ignore[index]
-            if pt.table == "applications":
-                app_rows.append(keys[0][1])  # type: ignore[index]
-                app_cands[keys[0][1]] = cands  # type: ignore[index]
-                app_cols = [k[2] for k in keys]  # type: ignore[index]
-                continue
-            for j, k in enumerate(keys):
-                if len({v[j] for v in cands}) > 1:
-                    unknown[k] = None  # type: ignore[index]
-    if app_rows and any(len(c) > 1 for c in app_cands.values()):
-        if "total_processed" in app_rows:
-            sols = _search(app_rows, app_cands, app_cols)
-        else:  # a truncated table: no column identity can be checked, each row stands alone
-            sols = [dict(zip(app_rows, combo)) for combo in _one_each(app_rows, app_cands)]
-        for r in app_rows:
-            for j, c in enumerate(app_cols):
-                if len({s[r][j] for s in sols}) > 1:
-                    unknown[("applications", r, c)] = None
+            keys = [c.key for c in data]  # type: ignore[misc]
+            if style == "trailing_pipes":
+                readings = trailing_readings(pt.table, [c.text for c in data])
+            else:
+                readings = run_readings(pt.table, keys, (runs or {}).get(id(data[0]), ""), apart)
+                if not readings:
+                    unknown.update(dict.fromkeys(keys, "missing"))
+                    continue
+            want = tuple(truth[k] for k in keys)
+            assert any(all(a is None or a == b for a, b in zip(r[0], want)) for r in readings), \
+                (keys, want, readings[:5])
+            if pt.table == "appeals" and len(keys) > 5:  # section 四 as one row: a reading per group
+                for g in range(0, len(keys), 5):
+                    rows.append(("appeals", keys[g:g + 5], list(dict.fromkeys(
+                        (r[0][g:g + 5], r[1][g:g + 5] if r[1] else ()) for r in readings))))
+            else:
+                rows.append((pt.table, keys, list(dict.fromkeys(readings))))
+    app = {keys[0][1]: (keys, readings) for t, keys, readings in rows if t == "applications"}
+    if any(len(r) > 1 for _, r in app.values()):
+        order = [k[1] for k in truth if k[0] == "applications" and k[2] == "total"]  # the template's rows
+        results = order[order.index("granted"):order.index("total_processed")]
+        names = [r for r in order if r in app]
+        sols = _search(names, results, {r: list(dict.fromkeys(x[0] for x in app[r][1])) for r in names},
+                       len(app[names[0]][0]))
+        allowed = {r: {s[r] for s in sols} for r in names}
+        rows = [(t, keys, [x for x in readings if t != "applications" or x[0] in allowed[keys[0][1]]])
+                for t, keys, readings in rows]
+    for table, keys, readings in rows:
+        if len({tuple(p for p in r[1] if p is not None) for r in readings}) > 1:
+            unknown.update(dict.fromkeys(keys))  # the digits cut more than one way
+            continue
+        for j, k in enumerate(keys):
+            if len({r[0][j] for r in readings}) > 1 or any(r[0][j] is None for r in readings):
+                unknown[k] = None
     return unknown

@@ -17,8 +17,8 @@ from typing import Any, Callable
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
-from .solve import cuts, placements, tokens
-from .spec import TABLES, RowDef, template
+from .solve import _num, cuts, placements, tokens
+from .spec import TABLES, RowDef, norm, template
 from .values import parse_value
 
 Key = tuple[str, str, str]
@@ -54,6 +54,7 @@ class Reading:
     raw: str = ""  # a run of cells as printed (how == "split")
     short: bool = False  # fewer values printed than columns: a reading's blank may be a dropped total
     pending: TCell | None = None  # a run to cut when the whole document has been read
+    keep: bool = False  # readings that break the row's arithmetic are kept (it may be printed wrong)
 
 
 @lru_cache(maxsize=None)
@@ -271,7 +272,7 @@ class TableReader:
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
                 outcome = column_matcher(self.version, "appeals")(row[last_text].text) if last_text >= 0 else None
                 if outcome and (self._count(row[last_text + 1:]) > len(self.tpl.rows.get("appeals", []))
-                                or sum(w in row[last_text].text for w in _OUTCOME_WORDS) > 1):
+                                or sum(w in norm(row[last_text].text) for w in _OUTCOME_WORDS) > 1):
                     outcome = None  # the header (or its last word) before the data row
                 if outcome:  # section 四 transposed: one row per outcome, a value per group
                     self.appeals_by_outcome.setdefault(outcome, row[last_text + 1:])
@@ -417,6 +418,30 @@ class TableReader:
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
         return bool(filled) and filled == list(range(len(filled))) and len(filled) < len(fields)
 
+    def _blank_dropped(self, table: str, key: str, text: str, n: int, group: int, most: int) -> list[list]:
+        """Readings of a run as n - 1 (… n - most) numbers with the blanks among the parts, every
+        group adding up; none when there are too many to check."""
+        slots = self._gaps(table, key, n)
+        totals = {j for j, x in enumerate(slots) if x is UNKNOWN}
+        out: list[list] = []
+        for k in range(n - 1, n - most - 1, -1):
+            got, complete = cuts(text, k)
+            if not complete or len(got) * n * n > MAX_SHORT_READINGS * 10:
+                return []
+            for cut in got:
+                nums = [_num(p) for p in cut]
+                if None in nums:
+                    continue
+                for pos in placements(k, n):
+                    if totals & set(range(n)) - set(pos):
+                        continue  # a blank 总计
+                    v = [0] * n
+                    for p, x in zip(pos, nums):
+                        v[p] = x
+                    if all(abs(v[g + group - 1] - sum(v[g:g + group - 1])) < 1e-9 for g in range(0, n, group)):
+                        out.append(_spread(pos, cut, [None] * n))
+        return out
+
     @staticmethod
     def _count(cells: list[TCell]) -> int:
         """Values printed in cells (a run counts its space-separated tokens)."""
@@ -456,9 +481,20 @@ class TableReader:
         readings, complete = cuts(text, n, group)
         every, every_complete = cuts(text, n) if group or not readings else (readings, complete)
         ways = f"{len(every)}{'' if every_complete else ' or more'}"
+        short = False
+        if group and every and complete:
+            # as many numbers as cells — or a blank cell dropped (two when no cut adds up) and
+            # the numbers then add up: all are readings (a dropped 总计 cannot be checked, and is
+            # not one here); a cut that does not add up stays one too (the row printed wrong)
+            dropped = self._blank_dropped(table, key, text, n, group, 1 if readings else 2)
+            if dropped:
+                wrong = not readings
+                readings = tuple(readings or every) + tuple(dropped)
+                every = tuple(every) + tuple(dropped)
+                if wrong:  # printed wrong, or blanks dropped: no reading can be preferred
+                    return self._run_reading(table, key, run, n, list(readings), every, False, ways, keep=True)
         if group and not readings and every_complete and every:
             readings, complete = every, every_complete  # no cut adds up: the row is printed wrong
-        short = False
         if not readings and complete and not every:
             # no cut gives n numbers: fewer were printed (blank cells dropped). Every reading of
             # k < n numbers with the n - k blanks placed anywhere, for every such k
@@ -485,7 +521,7 @@ class TableReader:
         return self._run_reading(table, key, run, n, list(readings), every, short, ways)
 
     def _run_reading(self, table: str, key: str, run: TCell, n: int, readings: list, every, short: bool,
-                     ways: str = "") -> Reading:
+                     ways: str = "", keep: bool = False) -> Reading:
         """The candidates of a run's readings; `every`: all its cuts (more than one: the reading
         taken is chosen by the identities)."""
         text = run.text
@@ -506,7 +542,7 @@ class TableReader:
                                     f"{table}.{key}: the printed run {text[:40]!r} reads {ways} ways; the "
                                     "only one that satisfies the row's arithmetic was used",
                                     table=table, row=key, source=run.source)
-        return Reading(table, key, cands, "split", printed=n, raw=text, short=short)
+        return Reading(table, key, cands, "split", printed=n, raw=text, short=short, keep=keep)
 
     # --- settling values ----------------------------------------------------------------
 
@@ -640,7 +676,7 @@ class TableReader:
                     return 0
             return worst
 
-        if len(rd.candidates) > 1:
+        if len(rd.candidates) > 1 and not rd.keep:
             scored = [(fit(c), c) for c in rd.candidates]
             best = max(f for f, _ in scored)
             if rd.short and best:  # a short row: every reading that breaks no group (see _vectors)
@@ -662,7 +698,8 @@ class TableReader:
                     cands.append(part)
                 if ci == rd.hint:
                     hint = seen[sig]
-            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short)
+            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short,
+                                                    keep=rd.keep)
 
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
@@ -675,7 +712,7 @@ class TableReader:
         for cand in rd.candidates[:2000]:
             vec = tuple(_row_value(rd.table, cols, cand, j) for j in range(len(cols)))
             seen.setdefault(vec, cand)
-        if len(seen) > 1 and "total" in cols:
+        if len(seen) > 1 and "total" in cols and not rd.keep:
             t = cols.index("total")
             good = {v: c for v, c in seen.items() if v[t] is not None and all(x is not None for x in v)
                     and abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6}

@@ -9,7 +9,8 @@ The generator's own account of the rules docs/parsing.md states (none of the par
   cuts into as many numbers as it has cells (no leading zero, a sign only in front, never cut
   before a decimal point, a unit with its token's last number) that satisfy the row's own
   arithmetic (总计 = the six applicants; each appeals group's 总计 = its four outcomes) — all the
-  cuts when none does (a row printed wrong). When no cut gives that many numbers the row printed
+  cuts when none does (a row printed wrong). Cuts with one blank part dropped (two when no cut
+  adds up) that add up are readings too. When no cut gives that many numbers the row printed
   fewer (blank cells dropped): every cut into fewer numbers, the blanks anywhere; a blank part
   is 0, a blank that may be the 总计 leaves it unknown; the readings breaking a checkable total
   are dropped. In section 二 (no identity), for 规章 and 规范性文件: 现行有效 ≥ 制发 − 废止 (2021),
@@ -134,6 +135,9 @@ def run_readings(table: str, keys: list[Key], text: str, apart: bool = False) ->
     if every:
         good = [c for c in every if _adds_up(table, tuple(map(_value, c))) is not False]
         readings = [(tuple(map(_value, c)), c) for c in (good or every)]
+        dropped = _dropped(table, text, n, 1 if good else 2) if _groups(table, n) else []
+        if dropped:  # a blank cell dropped (two when no cut adds up) is a reading too
+            return readings + dropped
         if table == "active" and len(readings) > 1:
             readings = [r for r in readings if _active_ok(keys, r[0])] or readings
         return readings
@@ -152,6 +156,28 @@ def run_readings(table: str, keys: list[Key], text: str, apart: bool = False) ->
                 short.append((tuple(v), tuple(printed)))
     kept = [r for r in short if _adds_up(table, r[0]) is not False]
     return kept or short
+
+
+def _dropped(table: str, text: str, n: int, most: int) -> list[Reading]:
+    """Readings with one blank cell (up to `most`) dropped from among the parts, every group
+    adding up; none when the cuts are too many to check (over 400, as the parser)."""
+    totals = {t for _, t in _groups(table, n)}
+    out: list[Reading] = []
+    for k in range(n - 1, n - most - 1, -1):
+        got = _cuts(text, k)
+        if len(got) >= 400 or len(got) * n * n > 20_000:
+            return []
+        for c in got:
+            for pos in combinations(range(n), k):
+                if totals - set(pos):
+                    continue
+                v = [0] * n
+                printed: list = [None] * n
+                for p, piece in zip(pos, c):
+                    v[p], printed[p] = _value(piece), piece
+                if _adds_up(table, tuple(v)):
+                    out.append((tuple(v), tuple(printed)))
+    return out
 
 
 def trailing_readings(table: str, raws: list[str]) -> list[Reading]:

@@ -110,7 +110,8 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
     images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
-    if report.title and not headings and not tables and not images and _points_to_attachment(preamble):
+    if report.title and not headings and not tables and not images and _points_to_attachment(preamble) \
+            and not notreport.cover_letter(report.title, "\n".join(preamble)):
         # a page whose body only says "详见附件": the report is the attachment, not this page
         report.template = None
         report.year = find_year(report.title)

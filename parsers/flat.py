@@ -22,8 +22,8 @@ from .labels import core, similar
 from .spec import TABLES, raw, template
 from .spec import _NORM  # one character for one: positions in the normalized text are the printed ones
 
-MIN_CHARS = 150  # shorter paragraphs are never a flattened report
-MIN_ROWS = 3  # a paragraph is read as flattened tables only if it holds this many rows
+MIN_CHARS = 60  # shorter paragraphs are never flattened tables
+MIN_ROWS = 2  # a paragraph is read as flattened tables only if it holds this many rows
 MAX_LABEL_TEXT = 400  # text between two runs of values longer than this is narrative
 _CN = "一二三四五六七八九十"
 # a run of printed values: numbers (units, signs, decimals, thousands), "/" and "—" marks,
@@ -120,8 +120,9 @@ def looks_flattened(text: str) -> bool:
     if len(text) < MIN_CHARS:
         return False
     text = text.translate(_NORM)  # (traditional characters)
-    hits = sum(w in text for w in ("本年新收", "上年结转", "结转下年度", "第二十条", "结果维持", "予以公开"))
-    return hits >= 2
+    hits = sum(w in text for w in ("本年新收", "上年结转", "结转下年度", "结果维持", "尚未审结", "予以公开",
+                                   "申请人情况", "信息内容"))
+    return hits + min(2, text.count("第二十条")) >= 2
 
 
 # --- part headings -----------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
             if cells:
                 table.append(cells)
             table.append([TCell(run.strip(), {**source, "field": 0, "run": True})])
-            found += 1
+            found += 2  # (section 四's header words and its data row: as sure as two rows)
             cursor = re_
         elif table and (cut or len(rest) > 60):
             close_table()  # narrative after the table

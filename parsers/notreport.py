@@ -26,10 +26,16 @@ def reason(report: Report, narrative: str, standard_heads: bool, tables: bool) -
         return "the blank official template: placeholders for the agency or year, no figure printed"
     if report.cells and not printed and len(narrative.strip()) < MIN_NARRATIVE:
         return "the blank official template: every table cell blank and no text in the parts"
-    if not tables and not standard_heads and (_COVER_TITLE.search(title.strip()) or _COVER_TEXT.search(narrative[:600])):
-        return "a cover letter without the report: no part of the report and no table follows it"
+    if not tables and not standard_heads and cover_letter(title, narrative):
+        return "a cover letter without the report: no part of the report and no table follows it" + \
+            (" (the report is its attachment)" if "附件" in narrative[:2000] else "")
     if not tables and _UNRELATED_TITLE.search(title):
         return f"an unrelated document ({title[:40]!r}): no template table"
     if not title and not tables and not standard_heads and narrative.count("信息公开") < 2:
         return "an unrelated document: no template table and its text does not speak of 政府信息公开"
     return None
+
+
+def cover_letter(title: str, text: str) -> bool:
+    """A letter sending a report (…的函, 现将…报送): by its title or its first lines."""
+    return bool(_COVER_TITLE.search(title.strip()) or _COVER_TEXT.search(text[:600]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import add
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -788,8 +789,9 @@ class TableReader:
                 base_known = [False] * ncol
         grid: dict[str, tuple] = dict(fixed)
         seen: dict[str, set[tuple]] = {r: set() for r in order}
+        as_float = {v: [float("nan") if x is None else x for x in v] for r in res_order for v in cands[r]}
         nodes = 0
-        limit = 50_000
+        limit = 50_000  # (a search this long settles nothing: the cells stay unknown)
 
         def balance_ok() -> bool:
             if not all(b in grid for b in balance):
@@ -804,43 +806,56 @@ class TableReader:
             tp = grid.get("total_processed")
             if tp is None:
                 return True
-            for c in range(ncol):
-                if not known(tp[c]) or not base_known[c] or partial[c] != partial[c]:
+            low, high = lo[done], hi[done]
+            for c, (t, p, b, bk) in enumerate(zip(tp, partial, base, base_known)):
+                if t is None or not bk or p != p:
                     continue
-                have = base[c] + partial[c]
-                if complete and abs(have - tp[c]) > 1e-6:
-                    return False
-                if have + lo[done][c] > tp[c] + 1e-6 or have + hi[done][c] < tp[c] - 1e-6:
+                have = b + p
+                if (complete and abs(have - t) > 1e-6) or have + low[c] > t + 1e-6 or have + high[c] < t - 1e-6:
                     return False
             return True
 
+        found = False
+        pinned: tuple[str, tuple] | None = None
+
         def rec(i: int, done: int, partial: list[float]) -> None:
-            nonlocal nodes
+            """Depth-first to the first reading of the whole table that holds, with `pinned`."""
+            nonlocal nodes, found
             nodes += 1
             if nodes > limit:
                 return
             if i == len(order):
                 if sums_ok(done, partial, True):
+                    found = True
                     for r in order:
                         seen[r].add(grid[r])
                 return
             r = order[i]
-            for v in cands[r]:
+            for v in ([pinned[1]] if pinned is not None and pinned[0] == r else cands[r]):
                 grid[r] = v
                 if r in balance:
                     if balance_ok() and (r != "total_processed" or sums_ok(done, partial, False)):
                         rec(i + 1, done, partial)
                 elif r in res_set:
-                    nxt = [p + x if known(x) else float("nan") for p, x in zip(partial, v)]
+                    nxt = list(map(add, partial, as_float[v]))  # (an unknown is NaN: it stays so)
                     if sums_ok(done + 1, nxt, False):
                         rec(i + 1, done + 1, nxt)
                 else:  # a row no column identity reads (a variant row beside its sub-rows)
                     rec(i + 1, done, partial)
+                if found or nodes > limit:
+                    break
             del grid[r]
 
-        rec(0, 0, [0.0] * ncol)
-        if nodes > limit:
-            return {}  # not exhaustive: the readings found prove nothing about the others
+        # each reading of each row: is it part of some reading of the whole table that holds?
+        # (readings seen in a whole-table reading found before are not searched for again)
+        for r in order:
+            for v in cands[r]:
+                if v in seen[r]:
+                    continue
+                found, pinned = False, (r, v)
+                rec(0, 0, [0.0] * ncol)
+                if nodes > limit:
+                    return {}  # not exhaustive: the readings found prove nothing about the others
         return seen
 
     # --- cells ----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?
 _SPACES = re.compile(r"\s+")
 _DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
+_DIGIT = re.compile(r"\d")
+_NUMBERING = re.compile(r"(?<!\d)\d{1,2}[.、．](?!\d)")  # "1." of a label, not a figure
 # a saved page's header lines, and the separator before its body
 _PAGE_HEADER = re.compile(r"^\s*(标题|题目|发布时间|发布日期|成文日期|文号|发文字号|发布机构|发文机关|来源|信息来源|栏目|"
                           r"原文链接|原文地址|链接|网址|URL|url|本地目录|索引号)\s*[:：]\s*(.*?)\s*$")
@@ -67,8 +69,8 @@ def _run_row(line: str) -> tuple[str, str] | None:
     if len(s) > 400 or _SENTENCE_END.search(s):
         return None
     m = _RUN_ROW.match(s)
-    if not m:
-        return None
+    if not m or _DIGIT.search(_NUMBERING.sub("", m["label"] or "")):
+        return None  # (digits inside the "label": a line of several rows run together)
     return (m["label"] or "").strip(), _SPACES.sub(" ", m["digits"]).strip()  # spaces part cells
 
 

@@ -422,26 +422,8 @@ class TableReader:
     def _blank_dropped(self, table: str, key: str, text: str, n: int, group: int, most: int) -> list[list]:
         """Readings of a run as n - 1 (… n - most) numbers with the blanks among the parts, every
         group adding up; none when there are too many to check."""
-        slots = self._gaps(table, key, n)
-        totals = {j for j, x in enumerate(slots) if x is UNKNOWN}
-        out: list[list] = []
-        for k in range(n - 1, n - most - 1, -1):
-            got, complete = cuts(text, k)
-            if not complete or len(got) * n * n > MAX_SHORT_READINGS * 10:
-                return []
-            for cut in got:
-                nums = [_num(p) for p in cut]
-                if None in nums:
-                    continue
-                for pos in placements(k, n):
-                    if totals & set(range(n)) - set(pos):
-                        continue  # a blank 总计
-                    v = [0] * n
-                    for p, x in zip(pos, nums):
-                        v[p] = x
-                    if all(abs(v[g + group - 1] - sum(v[g:g + group - 1])) < 1e-9 for g in range(0, n, group)):
-                        out.append(_spread(pos, cut, [None] * n))
-        return out
+        totals = frozenset(j for j, x in enumerate(self._gaps(table, key, n)) if x is UNKNOWN)
+        return [_spread(pos, cut, [None] * n) for pos, cut in _dropped(text, n, group, most, totals)]
 
     @staticmethod
     def _count(cells: list[TCell]) -> int:
@@ -1063,3 +1045,28 @@ def _spaced(runs: list[str]) -> bool:
     if not toks or any(t is None for t in toks) or not any(len(t) >= 3 for t in toks):  # type: ignore[arg-type]
         return False
     return all(cuts(tok, 1)[0] for t in toks for tok in t)  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=4096)
+def _dropped(text: str, n: int, group: int, most: int, totals: frozenset[int]) -> tuple:
+    """(positions, numbers) of a run read as n - 1 (… n - most) numbers, the blanks among the
+    parts (never a 总计), every group of `group` adding up; () when too many to check. Cached:
+    documents repeat the same runs."""
+    out = []
+    for k in range(n - 1, n - most - 1, -1):
+        got, complete = cuts(text, k)
+        if not complete or len(got) * n * n > MAX_SHORT_READINGS * 10:
+            return ()
+        for cut in got:
+            nums = [_num(p) for p in cut]
+            if None in nums:
+                continue
+            for pos in placements(k, n):
+                if totals - set(pos):
+                    continue  # a blank 总计
+                v = [0] * n
+                for p, x in zip(pos, nums):
+                    v[p] = x
+                if all(abs(v[g + group - 1] - sum(v[g:g + group - 1])) < 1e-9 for g in range(0, n, group)):
+                    out.append((pos, cut))
+    return tuple(out)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from . import facts as facts_mod
 from . import notreport
 from .blocks import Block, Image, Para, Table
-from .flat import looks_flattened, unflatten
+from .flat import heading_rows, looks_flattened, unflatten
 from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
                    page_date, page_title, page_url)
 from .model import Report, Section
@@ -192,10 +192,16 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
 
 def _unflattened(blocks: list[Block]) -> list[Block]:
     """Paragraphs whose line breaks were lost (a report page saved as one line) as the
-    headings, narrative and table rows they hold (flat.py)."""
+    headings, narrative and table rows they hold (flat.py); a part heading a text rendering
+    took into a table of label lines and digit lines ends that table."""
     out: list[Block] | None = None
     for i, b in enumerate(blocks):
-        found = unflatten(b) if isinstance(b, Para) and looks_flattened(b.text) else None
+        if isinstance(b, Para) and looks_flattened(b.text):
+            found = unflatten(b)
+        elif isinstance(b, Table) and b.source.get("delimiters") == "none":
+            found = heading_rows(b)
+        else:
+            found = None
         if found is not None and out is None:
             out = blocks[:i]
         if out is not None:

@@ -303,3 +303,26 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
     if text[cursor:b].strip():
         blocks.append(Para(text[cursor:b].strip(), {**src, "char": cursor}))
     return found
+
+
+def heading_rows(table: Table) -> list[Block] | None:
+    """A table of label lines and digit lines whose label-only row is a part heading
+    ("四、政府信息公开行政复议、行政诉讼情况" on its own line): the table ends there and the
+    heading is a paragraph. None when no row is one."""
+    out: list[Block] = []
+    rows: list[list[TCell]] = []
+    for row in table.rows:
+        text = row[0].text if len(row) == 1 else ""
+        head = part_headings(text.translate(_NORM)) if text[:1] in _CN or text.startswith("第") else []
+        if head and head[0][0] == 0 and len(text) - head[0][1] <= 2:
+            if rows:
+                out.append(Table(rows, dict(table.source)))
+                rows = []
+            out.append(Para(text, dict(row[0].source)))
+        else:
+            rows.append(row)
+    if not out:
+        return None
+    if rows:
+        out.append(Table(rows, dict(table.source)))
+    return out

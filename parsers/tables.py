@@ -369,14 +369,12 @@ class TableReader:
         collapsed = positions_lost and self._trailing_empties(fields, filled)
         if len(fields) == n and not collapsed:
             return Reading(table, key, [list(fields)], printed=k)
-        if len(fields) < n and not positions_lost and header_at is not None and 0 <= header_at < len(fields):
-            # fewer fields than columns, the first under its column's header: the fields stand
-            # where they were printed; the row ends early (a copy cut inside it): missing, not blank
-            got = list(fields[header_at:header_at + n])
-            return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
         if not k and len(fields) < n:
             return Reading(table, key, [list(fields) + [MISSING] * (n - len(fields))], "short")  # a label alone
         if len(fields) < n and not positions_lost:
+            merged = self._merged_or_dropped(table, key, [fields[i] for i in filled], n)
+            if merged is not None:
+                return merged
             # a short row, nothing to say where its blank cells were dropped: every placement of
             # the printed values in order (never shifted left as if they were the first columns);
             # the identities choose, else the cells disagreeing stay unknown
@@ -418,6 +416,26 @@ class TableReader:
     @staticmethod
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
         return bool(filled) and filled == list(range(len(filled))) and len(filled) < len(fields)
+
+    def _merged_or_dropped(self, table: str, key: str, filled: list[TCell], n: int) -> Reading | None:
+        """A row printing fewer fields than columns, its fields numbers: cells run together in a
+        field ("1 0 0 1", "1001" — an extractor that missed a column line) or blank cells dropped.
+        Both are readings: the cuts of the fields as one run (solve.cuts), and the numbers as
+        printed placed among blanks. None when a field is not numbers."""
+        text = " ".join(c.text.strip() for c in filled)
+        toks = tokens(text) if filled else None
+        if not toks or len(toks) > n:
+            return None
+        run = TCell(text, {**filled[0].source, "run": True, "fields": len(filled)})
+        rd = self._split(table, key, run, n)
+        if len(toks) < n:
+            slots = self._gaps(table, key, n)
+            apart, _ = cuts(text, len(toks))
+            for cut in apart[:1]:
+                rd.candidates += [[v if v is None or v is UNKNOWN else Printed(v, {**run.source, "part": j})
+                                   for j, v in enumerate(_spread(pos, cut, slots))] for pos in placements(len(toks), n)]
+            rd.short = True
+        return rd
 
     def _blank_dropped(self, table: str, key: str, text: str, n: int, group: int, most: int) -> list[list]:
         """Readings of a run as n - 1 (… n - most) numbers with the blanks among the parts, every

@@ -116,8 +116,9 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
                 j += 1
             blocks.append(Para("".join(ln.strip() for ln in lines[i:j]), {"line": i + 1}))
             i = j
-        elif (_run_row(lines[i]) or _label_before_values(lines, kinds, i)) and _run_row_table_ahead(lines, kinds, i):
-            i = _run_table(lines, kinds, i, blocks)
+        elif (_run_row(lines[i]) or _label_before_values(lines, kinds, i)) and _run_row_table_ahead(lines, kinds, i) \
+                and (j := _run_table(lines, kinds, i, blocks)) > i:
+            i = j
             rows += len(blocks[-1].rows)
             if rows > MAX_TABLE_ROWS:
                 report.status = "failed"
@@ -250,9 +251,9 @@ def _label_before_values(lines: list[str], kinds: list[str], i: int) -> bool:
     if kinds[i] != "text" or len(lines[i].strip()) > 60 or not _looks_like_cell(lines[i]):
         return False
     j = i + 1
-    while j < len(lines) and kinds[j] == "blank":
+    while j < min(len(lines), i + 4) and kinds[j] == "blank":
         j += 1
-    rr = _run_row(lines[j]) if j < len(lines) and kinds[j] == "text" else None
+    rr = _run_row(lines[j]) if j < min(len(lines), i + 4) and kinds[j] == "text" else None
     return bool(rr) and not rr[0]
 
 
@@ -308,5 +309,6 @@ def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) 
             i += 1
             continue
         break
-    blocks.append(Table(rows, {"line": start + 1, "delimiters": "none", "runs": True}))
+    if rows:
+        blocks.append(Table(rows, {"line": start + 1, "delimiters": "none", "runs": True}))
     return i

@@ -23,6 +23,7 @@ class Value:
 
 _REAL_DECIMALS = re.compile(r"\.\d*[1-9]")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
+_SPACED_DIGITS = re.compile(r"\d[\s\u3000\xa0]+[+\-]?\d")
 _LONG_NUMBER = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?\D{0,3}")
 MAX_DIGITS = 30  # a longer "number" is not a cell value (and int() would refuse it)
 # the archive's integer range (SQLite: 8-byte signed); a number beyond it is no real count
@@ -38,7 +39,10 @@ def parse_value(raw: str) -> Value:
         if len(raw) > 19 or int(raw) > MAX_VALUE:
             return Value(None, "out_of_range")
         return Value(int(raw), "number")
-    text = _SPACE.sub("", raw.translate(_FULLWIDTH))
+    text = raw.translate(_FULLWIDTH)
+    if _SPACED_DIGITS.search(text):
+        return Value(None, "unreadable")  # "1 0 0 1": several numbers in one cell, never 1001
+    text = _SPACE.sub("", text)
     if not text:
         return Value(None, "blank")
     if len(text) > MAX_DIGITS + 12:

@@ -24,7 +24,7 @@ The generator's own account of the rules docs/parsing.md states (none of the par
 from __future__ import annotations
 
 import re
-from itertools import combinations, product
+from itertools import combinations
 
 from .layout import GCell, PrintedTable
 
@@ -42,36 +42,56 @@ def _value(piece: str) -> int | float:
     return int(f) if f.is_integer() and not re.search(r"\.\d*[1-9]", s) else f
 
 
-def _token_cuts(token: str) -> list[tuple[str, ...]]:
-    """Every way to cut one printed token into numbers."""
-    unit = _UNIT.search(token)
-    body = token[:unit.start()] if unit else token
-    body = body.replace("减", "-").replace("增", "+")
-    out: list[tuple[str, ...]] = []
-
-    def rec(pos: int, acc: tuple[str, ...]) -> None:
-        if pos == len(body):
-            out.append(acc[:-1] + (acc[-1] + (unit.group(0) if unit else ""),) if acc else acc)
-            return
-        for end in range(pos + 1, len(body) + 1):
-            piece = body[pos:end]
-            if _NUMBER.fullmatch(piece) and not (end < len(body) and body[end] == "."):
-                rec(end, acc + (piece,))
-
-    rec(0, ())
-    return out
-
-
-def _cuts(text: str, n: int) -> list[tuple[str, ...]]:
-    """Every way to read a run as n numbers (tokens apart by spaces)."""
+def _cuts(text: str, n: int, cap: int | None = None, groups: list[tuple[int, int]] | None = None) \
+        -> list[tuple[str, ...]] | None:
+    """Every way to read a run as n numbers: a space always parts two numbers, a token's digits
+    may hold several (no leading zero, a sign only in front, never cut before a decimal point, a
+    unit with the token's last number). `groups`: only those where each (first, total) group
+    adds up. None when there are more than `cap`."""
+    totals = {t: f for f, t in groups or ()}
     tokens = text.split()
     if not tokens or len(tokens) > n:
         return []
-    per_token = [[c for c in _token_cuts(t) if len(c) <= n] for t in tokens]
-    out = []
-    for combo in product(*per_token):
-        if sum(map(len, combo)) == n:
-            out.append(tuple(p for c in combo for p in c))
+    parts = []
+    for tok in tokens:
+        unit = _UNIT.search(tok)
+        parts.append((tok[:unit.start()] if unit else tok, unit.group(0) if unit else ""))
+    out: list[tuple[str, ...]] = []
+    acc: list[str] = []
+
+    class Capped(Exception):
+        pass
+
+    def rec(t: int, pos: int, left: int) -> None:
+        body, unit = parts[t]
+        if pos == len(body):
+            last = acc[-1]
+            acc[-1] = last + unit
+            if t + 1 == len(parts):
+                if left == 0:
+                    out.append(tuple(acc))
+                    if cap is not None and len(out) > cap:
+                        raise Capped
+            elif left >= len(parts) - t - 1:
+                rec(t + 1, 0, left)
+            acc[-1] = last
+            return
+        if left == 0:
+            return
+        for end in range(pos + 1, len(body) + 1):
+            piece = body[pos:end].replace("减", "-").replace("增", "+")
+            if _NUMBER.fullmatch(piece) and not (end < len(body) and body[end] == "."):
+                first = totals.get(len(acc))
+                if first is not None and abs(sum(_value(p) for p in acc[first:]) - _value(piece)) > 1e-9:
+                    continue  # a group's total that is not the sum of its parts
+                acc.append(piece)
+                rec(t, end, left - 1)
+                acc.pop()
+
+    try:
+        rec(0, 0, n)
+    except Capped:
+        return None
     return out
 
 
@@ -109,13 +129,14 @@ def _active_ok(keys: list[Key], v: tuple) -> bool:
 def spaced(runs: list[str]) -> bool:
     """A document printing every cell apart: every token one number, some run of 3 cells or more."""
     toks = [r.split() for r in runs]
-    return any(len(t) >= 3 for t in toks) and all(any(len(c) == 1 for c in _token_cuts(x)) for t in toks for x in t)
+    return any(len(t) >= 3 for t in toks) and all(_cuts(x, 1) for t in toks for x in t)
 
 
 def run_readings(table: str, keys: list[Key], text: str, apart: bool = False) -> list[Reading]:
     """The readings of one row printed as a run (see the module docstring); `apart`: the
     document prints every cell apart, a token is one cell."""
     n = len(keys)
+    groups = _groups(table, n)
     if apart:
         toks = text.split()
         if len(toks) == n:
@@ -131,11 +152,12 @@ def run_readings(table: str, keys: list[Key], text: str, apart: bool = False) ->
                 v[p], printed[p] = _value(piece), piece
             out.append((tuple(v), tuple(printed)))
         return [r for r in out if _adds_up(table, r[0]) is not False] or out
-    every = _cuts(text, n)
-    if every:
-        good = [c for c in every if _adds_up(table, tuple(map(_value, c))) is not False]
-        readings = [(tuple(map(_value, c)), c) for c in (good or every)]
-        dropped = _dropped(table, text, n, 1 if good else 2) if _groups(table, n) else []
+    good = _cuts(text, n, groups=groups) or []
+    exists = bool(good) or _cuts(text, n, cap=0) is None  # some cut into n numbers at all
+    if exists:
+        every = good or _cuts(text, n) or []
+        readings = [(tuple(map(_value, c)), c) for c in every]
+        dropped = _dropped(table, text, n, 1 if good else 2) if groups else []
         if dropped:  # a blank cell dropped (two when no cut adds up) is a reading too
             return readings + dropped
         if table == "active" and len(readings) > 1:
@@ -164,8 +186,8 @@ def _dropped(table: str, text: str, n: int, most: int) -> list[Reading]:
     totals = {t for _, t in _groups(table, n)}
     out: list[Reading] = []
     for k in range(n - 1, n - most - 1, -1):
-        got = _cuts(text, k)
-        if len(got) >= 400 or len(got) * n * n > 20_000:
+        got = _cuts(text, k, cap=400)
+        if got is None or len(got) * n * n > 20_000:
             return []
         for c in got:
             for pos in combinations(range(n), k):

@@ -32,7 +32,7 @@ def test_blank(raw):
     assert parse_value(raw).kind == "blank" and parse_value(raw).value is None
 
 
-@pytest.mark.parametrize("raw", ["不详", "见附件", "1.2.3", "12a", "１２x"])
+@pytest.mark.parametrize("raw", ["不详", "见附件", "1.2.3", "12a", "１２x", "1 0 0 0 0 0 1", "1 234", "12\u30003"])
 def test_unreadable(raw):
     assert parse_value(raw).kind == "unreadable" and parse_value(raw).value is None
 

@@ -31,8 +31,8 @@ def reason(report: Report, narrative: str, standard_heads: bool, tables: bool) -
             (" (the report is its attachment)" if "附件" in narrative[:2000] else "")
     if not tables and _UNRELATED_TITLE.search(title):
         return f"an unrelated document ({title[:40]!r}): no template table"
-    if not title and not tables and not standard_heads and narrative.count("信息公开") < 2:
-        return "an unrelated document: no template table and its text does not speak of 政府信息公开"
+    if not title and not tables and not standard_heads and narrative.count("政府信息") + narrative.count("信息公开") < 2:
+        return "an unrelated document: no title, no template table and its text does not speak of 政府信息"
     return None
 
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from . import facts as facts_mod
 from . import notreport
 from .blocks import Block, Image, Para, Table
+from .flat import MIN_CHARS as FLAT_MIN_CHARS
 from .flat import heading_rows, looks_flattened, unflatten
 from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
                    page_date, page_title, page_url)
@@ -23,6 +24,7 @@ from .tables import SECTION_TABLE, VARIANT_OF, VARIANT_ROWS, TableReader
 MAX_BLOCKS = 100_000
 MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
 MAX_PARA = 20_000  # characters kept of one paragraph
+MAX_HEADER_BLOCKS = 40
 DEADLINE_S = 5.0
 STANDARD_PARTS = 6
 
@@ -88,7 +90,9 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         return
 
     blocks = _unflattened(blocks)
-    header = {b.source["page_header"]: b.text for b in blocks if isinstance(b, Para) and "page_header" in b.source}
+    # a saved page's header lines come first (parsers/text.py)
+    header = {b.source["page_header"]: b.text for b in blocks[:MAX_HEADER_BLOCKS]
+              if isinstance(b, Para) and "page_header" in b.source}
     if header:  # a saved page's header lines: not the report's text
         blocks = [b for b in blocks if not (isinstance(b, Para) and "page_header" in b.source)]
         title = page_title(header)
@@ -196,7 +200,7 @@ def _unflattened(blocks: list[Block]) -> list[Block]:
     took into a table of label lines and digit lines ends that table."""
     out: list[Block] | None = None
     for i, b in enumerate(blocks):
-        if isinstance(b, Para) and looks_flattened(b.text):
+        if isinstance(b, Para) and len(b.text) >= FLAT_MIN_CHARS and looks_flattened(b.text):
             found = unflatten(b)
         elif isinstance(b, Table) and b.source.get("delimiters") == "none":
             found = heading_rows(b)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from .blocks import Block, Para, Table, TCell
 from .labels import core, similar
 from .spec import TABLES, raw, template
-from .spec import _NORM  # one character for one: positions in the normalized text are the printed ones
+from .spec import _NORM, _NORM_CHARS  # one character for one: positions in the normalized text are the printed ones
 
 MIN_CHARS = 60  # shorter paragraphs are never flattened tables
 MIN_ROWS = 2  # a paragraph is read as flattened tables only if it holds this many rows
@@ -119,10 +119,16 @@ def looks_flattened(text: str) -> bool:
     """A cheap test: a long paragraph holding table labels or several part headings."""
     if len(text) < MIN_CHARS:
         return False
-    text = text.translate(_NORM)  # (traditional characters)
+    hits = _table_words(text)
+    if hits < 2 and _NORM_CHARS.search(text):  # traditional characters
+        hits = _table_words(text.translate(_NORM))
+    return hits >= 2
+
+
+def _table_words(text: str) -> int:
     hits = sum(w in text for w in ("本年新收", "上年结转", "结转下年度", "结果维持", "尚未审结", "予以公开",
                                    "申请人情况", "信息内容"))
-    return hits + min(2, text.count("第二十条")) >= 2
+    return hits + min(2, text.count("第二十条"))
 
 
 # --- part headings -----------------------------------------------------------------------------

@@ -21,10 +21,9 @@ def reason(report: Report, narrative: str, standard_heads: bool, tables: bool) -
     """Why the document is not a report, or None. `narrative`: the text outside headings and
     tables; `standard_heads`: it prints the 2019/2021 parts; `tables`: it prints a template table."""
     title = report.title
-    printed = [c for c in report.cells if c.raw.strip()]
-    if _PLACEHOLDER.search(title or narrative[:200]) and not any(c.value for c in printed):
+    if _PLACEHOLDER.search(title or narrative[:200]) and not any(c.value for c in report.cells if c.raw.strip()):
         return "the blank official template: placeholders for the agency or year, no figure printed"
-    if report.cells and not printed and len(narrative.strip()) < MIN_NARRATIVE:
+    if report.cells and len(narrative.strip()) < MIN_NARRATIVE and not any(c.raw.strip() for c in report.cells):
         return "the blank official template: every table cell blank and no text in the parts"
     if not tables and not standard_heads and cover_letter(title, narrative):
         return "a cover letter without the report: no part of the report and no table follows it" + \

@@ -309,7 +309,7 @@ class TableReader:
             return
         if table == "applications":
             tx = self.header_x.get(("applications", "total"))
-            if tx is None or any(c.source.get("run") for c in row[i + 1:]):  # (a run stands for all columns)
+            if tx is None or (self.runs and any(c.source.get("run") for c in row[i + 1:])):  # (a run: all columns)
                 self.total_only[key] = False
             else:
                 printed_at = [x for x, t in enumerate(texts[i + 1:], i + 1) if t]
@@ -318,8 +318,8 @@ class TableReader:
                 self.total_only[key] = printed_at.count(tx) == len(printed_at)  # all under 总计
         hx = self.header_x.get((table, cols[0]))
         at = None if hx is None or positions_lost else hx - (i + 1)
-        self.printed_fields[(table, key)] = row[i + 1:]
-        self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
+        fields = self.printed_fields[(table, key)] = row[i + 1:]
+        self.readings[(table, key)] = self._read(table, key, fields, len(cols), positions_lost, at)
 
     def _again(self, table: str, key: str, fields: list[TCell], source: dict) -> None:
         """A template row printed a second time: the same values are one row; other values make

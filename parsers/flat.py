@@ -39,6 +39,10 @@ _ASIDES = re.compile(r"[（(][^（）()]*[^（）()" + _CN + r"\d][^（）()]*[)
 # the numbering in front of a label: 一、 （一） 1. (the digit may have come off a run)
 _LABEL_NUMBERING = re.compile(rf"(?:[{_CN}]{{1,3}}\s*[、.．]|[（(]\s*[{_CN}\d]{{1,3}}\s*[)）]|\d{{1,2}}\s*[.．、])\s*$")
 _MARKUP = re.compile(r"<!--.*?-->|<[^<>]{0,200}>")
+_ANY_NUMBERING = re.compile(rf"(?:[{_CN}]{{1,3}}\s*[、．]|[（(]\s*[{_CN}\d]{{1,3}}\s*[)）]|(?<![\d.])\d{{1,2}}\s*[.．、])\s*")
+_TABLE_MARKERS = ("第二十条", "信息内容", "申请人情况", "勾稽关系", "钩稽关系", "本年度办理结果")
+MAX_UNKNOWN_LABEL = 40
+_HAS_DIGIT = re.compile(r"\d")
 _ITEM = rf"第[{_CN}]+条第[（(][{_CN}]+[)）]项"
 _PART_NUM = re.compile(rf"(?:第(?P<part>[{_CN}]{{1,2}})部分|(?P<cn>[{_CN}]{{1,2}})\s*[、.．])\s*")
 # count words after a number: a run followed by one is narrative ("8件", "2023年")
@@ -85,7 +89,7 @@ def _vocabulary() -> re.Pattern[str]:
         tpl = template(version)
         for t in TABLES:
             for c in tpl.columns.get(t, []):
-                words |= {core(x) for x in (c.label, *c.aliases)}
+                words |= {core(x) for x in (c.label, *c.aliases)} | {c.label, *c.aliases}  # ("本年增/减" as printed)
                 if c.group:
                     words.add(core(c.group))
             for r in tpl.rows.get(t, []):
@@ -196,6 +200,21 @@ def _explained(text: str) -> bool:
     return not _vocabulary().sub("", comp)
 
 
+def _unknown_label(text: str, in_table: bool) -> str | None:
+    """The label of a row the template does not know as printed: the text after the last
+    numbering (一、 （二） 3.), else after the last table word — when what stands before it is
+    table words, it is short, has no figure, and either a table is being read or the words
+    before it mark one (第二十条, 申请人情况, …)."""
+    masked = _ASIDES.sub(lambda m: " " * len(m.group(0)), re.sub(_ITEM, lambda m: " " * len(m.group(0)), text))
+    at = max((m.end() for m in _ANY_NUMBERING.finditer(masked)), default=0)
+    if not at:
+        at = max((m.end() for m in _vocabulary().finditer(masked) if len(m.group(0)) > 1), default=0)
+    label, head = text[at:].strip(), text[:at]
+    if not label or len(label) > MAX_UNKNOWN_LABEL or _HAS_DIGIT.search(label) or not _explained(head):
+        return None
+    return label if in_table or any(w in head for w in _TABLE_MARKERS) else None
+
+
 def _appeals_header(text: str) -> bool:
     """Section 四's header words, the data row after them ("…尚未审结总计 00 0 00…")."""
     comp, _ = _compact(_ASIDES.sub("", _MARKUP.sub("", text)))
@@ -302,6 +321,24 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
                 table.append(cells)
             table.append([TCell(run.strip(), {**source, "field": 0, "run": True})])
             found += 2  # (section 四's header words and its data row: as sure as two rows)
+            cursor = re_
+        elif _HAS_DIGIT.search(run) and (tail := _unknown_label(rest, bool(table) and not cut)) is not None \
+                and not _COUNT_AFTER.match(text, re_, min(b, re_ + 2)):
+            # a label the template does not know as printed (a typo, a local extra row) inside
+            # a table: a row still, so its numbers never run into the next row's label; the
+            # reader matches it loosely or reports it unmatched
+            start = at + len(rest) - len(tail)
+            if cut or not table:
+                close_table()
+                if text[cursor:at].strip():
+                    blocks.append(Para(text[cursor:at].strip(), {**src, "char": cursor}))
+                table_at = at
+            if text[at:start].strip():
+                cells = _header_cells(norm[at:start], {**src, "char": at})
+                if cells:
+                    table.append(cells)
+            table.append([TCell(text[start:rs].strip(), {**src, "char": start, "field": 0}),
+                          TCell(run.strip(), {**source, "field": 1, "run": True})])
             cursor = re_
         elif table and (cut or len(rest) > 60):
             close_table()  # narrative after the table

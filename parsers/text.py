@@ -34,6 +34,9 @@ _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?
 _SPACES = re.compile(r"\s+")
 _DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+_HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _NUMBERING = re.compile(r"(?<!\d)\d{1,2}[.、．](?!\d)")  # "1." of a label, not a figure
 # a saved page's header lines, and the separator before its body
@@ -60,7 +63,9 @@ def _kind(line: str) -> str:
 
 
 def _cells(fields: list[str], line_no: int) -> list[TCell]:
-    return [TCell(f.strip(), {"line": line_no, "field": k}) for k, f in enumerate(fields)]
+    # a line break inside a cell, as Markdown extractors write it ("本年新<br>制作数量")
+    return [TCell(_BR.sub("", f).strip() if "<" in f else f.strip(), {"line": line_no, "field": k})
+            for k, f in enumerate(fields)]
 
 
 def _run_row(line: str) -> tuple[str, str] | None:
@@ -106,6 +111,8 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             m = _HEADING.match(lines[i])
             blocks.append(Para(_EMPH.sub("", m.group(2)), {"line": i + 1}, heading=len(m.group(1))))
             i += 1
+        elif _HTML_TABLE.search(lines[i]):
+            i = _html_table(lines, i, blocks, report)
         elif k in ("tab", "pipe"):
             i = _delimited_table(lines, kinds, i, k, blocks)
         elif _row_starts(kinds, i):
@@ -130,6 +137,24 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             i += 1
     _mark_collapsed(blocks)
     return blocks
+
+
+def _html_table(lines: list[str], i: int, blocks: list[Block], report: Report) -> int:
+    """An HTML table inside Markdown (PDF extractors write complex tables so): read by the HTML
+    front end, spans and all. The text before it on its line is a paragraph."""
+    from .html import to_blocks as html_blocks
+
+    start = _HTML_TABLE.search(lines[i]).start()
+    if lines[i][:start].strip():
+        blocks.append(Para(lines[i][:start].strip(), {"line": i + 1}))
+    j = i
+    while j < len(lines) and j - i < MAX_TABLE_ROWS and not _HTML_TABLE_END.search(lines[j]):
+        j += 1
+    fragment = "\n".join([lines[i][start:], *lines[i + 1:j + 1]])
+    for b in html_blocks(fragment.encode("utf-8"), Report()):
+        b.source = {**b.source, "line": i + 1}
+        blocks.append(b)
+    return j + 1
 
 
 def _page_header(lines: list[str], blocks: list[Block]) -> int:
@@ -251,6 +276,8 @@ def _label_before_values(lines: list[str], kinds: list[str], i: int) -> bool:
     if kinds[i] != "text" or len(lines[i].strip()) > 60 or not _looks_like_cell(lines[i]):
         return False
     j = i + 1
+    if lines[i].count("（") > lines[i].count("）") and j < len(lines) and kinds[j] == "text":
+        j += 1  # the label goes on, inside its brackets, on the next line
     while j < min(len(lines), i + 4) and kinds[j] == "blank":
         j += 1
     rr = _run_row(lines[j]) if j < min(len(lines), i + 4) and kinds[j] == "text" else None

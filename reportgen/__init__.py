@@ -45,6 +45,7 @@ Rendering options (`deviations`, a tuple of names; both renderers unless marked)
   spaced_cells   (oneline) every cell of a row apart by a space (default: digits run together)
   some_spaces    (oneline) some cells apart by a space, some run together (fixed per row)
   markup         (oneline) the saved page's Word markup left in (<!--[if …]-->)
+  html_tables    (md_pdf) the tables as HTML inside the Markdown
   stats_table    (pre2019) the appended 《政府信息公开情况统计表》 with indicator rows and units
   shifted_spans  (HTML) data labels span one grid column less than their headers, values one more
   layout_tables  (HTML) the body wrapped in layout tables

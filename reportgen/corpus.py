@@ -213,6 +213,9 @@ DOCS: tuple[Doc, ...] = (
     D("t66_md_pdf_2019_split", "2019", 166, "text", "md_pdf",
       "a PDF's Markdown extraction of a 2019 report with section 三 crossing a page (header rows again)",
       "province", deviations=("page_breaks",)),
+    D("t67_md_pdf_html_tables", "2021", 167, "text", "md_pdf",
+      "a PDF's Markdown extraction writing its tables as HTML (rowspan/colspan) inside the Markdown",
+      "city", deviations=("html_tables", "bracket_notes")),
     # --- HTML ------------------------------------------------------------------------------
     D("h01_trs_2021", "2021", 201, "html", "trs", "TRS page: chrome, metadata table, div.TRS_Editor, rowspan/colspan",
       "county"),

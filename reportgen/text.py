@@ -10,7 +10,9 @@ Three renderings copy what real text archives and extractors give:
   cells_lines  a page's text with each table cell on its own line, no bars; blank cells vanish;
                labels broken inside their brackets over two lines.
   md_pdf       a PDF's Markdown extraction: one `|` table per table, header cells the extractor
-               did not read named Col2, Col3 …, line breaks inside cells as `<br>`.
+               did not read named Col2, Col3 …, line breaks inside cells as `<br>`; with
+               `html_tables`, the tables as HTML inside the Markdown (as some extractors write
+               tables with merged cells).
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ TEXT_STYLES = ("tabs", "pipes", "cell_per_line", "trailing_pipes", "nodelim", "v
                "oneline", "cells_lines", "md_pdf")
 DEVIATIONS = frozenset({"traditional", "halfwidth", "label_spaces", "bracket_notes", "no_natural_person_header",
                         "extra_row", "truncated", "five_parts", "broken_dates", "split_headers", "stats_table",
-                        "variant_labels", "indent", "page_breaks", "spaced_cells", "some_spaces", "markup"})
+                        "variant_labels", "indent", "page_breaks", "spaced_cells", "some_spaces", "markup",
+                        "html_tables"})
 # the renderings whose printed cells lose where they stood (reportgen.settle reads them back)
 RUN_STYLES = ("nodelim", "oneline", "cells_lines")
 PAGE_BREAK_AFTER = "withheld_process_information"  # where section 三 crosses a page in `page_breaks`
@@ -232,6 +235,10 @@ def render_text(report: Report, style: str = "tabs", deviations: tuple[str, ...]
     for kind, item in outline(report, dev):
         if isinstance(item, PrintedTable) and style == "cells_lines":
             out += _lines_table(item, dev) + [""]
+        elif isinstance(item, PrintedTable) and style == "md_pdf" and "html_tables" in dev:
+            from .html import _table  # an extractor writing complex tables as HTML inside Markdown
+
+            out += [_table(item, "plain", dev).replace("\n", ""), ""]
         elif isinstance(item, PrintedTable) and style == "md_pdf":
             out += _md_pdf_table(item) + [""]
         elif isinstance(item, PrintedTable):

@@ -270,3 +270,42 @@ def test_generated_rendering(style, template, blanks, seed):
         assert got[k] == c.value or (got[k] is None and k in unsure), (k, c.value, got[k])
     if style not in ("nodelim", "trailing_pipes"):
         assert not unsure
+
+
+# --- Markdown as PDF extractors write it ---------------------------------------------------------
+
+def test_markdown_cells_broken_with_br_and_unread_headers():
+    r = parse(doc(APPS, "\n".join([
+        "|（本列数据的勾稽关系为：第一项加第<br>二项之和，等于第三项加第四项之和）|Col2|Col3|申请人情况|Col5|总计|",
+        "|---|---|---|---|---|---|",
+        f"|一、本年新收政府<br>信息公开申请数量|||3|1|0|0|0|0|4|",
+    ])), "text/markdown")
+    assert row_of(r, "new_received") == [3, 1, 0, 0, 0, 0, 4]
+    assert r.cell("applications", "new_received", "natural_person").raw == "3"
+
+
+def test_an_html_table_inside_markdown_is_read_with_its_spans():
+    table = ("<table><tr><td colspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+             "<td colspan=\"6\">申请人情况</td><td>总计</td></tr>"
+             "<tr><td colspan=\"3\">一、本年新收政府信息公开申请数量</td><td>3</td><td>1</td><td>0</td><td>0</td>"
+             "<td>0</td><td>0</td><td>4</td></tr>"
+             "<tr><td rowspan=\"2\">三、本年度办理结果</td><td colspan=\"2\">（一）予以公开</td><td>2</td><td>1</td>"
+             "<td>0</td><td>0</td><td>0</td><td>0</td><td>3</td></tr></table>")
+    at = table.index("<tr><td rowspan")  # the table goes over two lines
+    r = parse(doc("## " + APPS, "前言" + table[:at], table[at:]), "text/markdown")
+    assert row_of(r, "new_received") == [3, 1, 0, 0, 0, 0, 4]
+    assert row_of(r, "granted") == [2, 1, 0, 0, 0, 0, 3]
+
+
+def test_a_short_delimited_row_is_never_read_as_if_its_blanks_were_at_the_end():
+    # 5 and 12 printed for three columns: 5,12,blank / 5,blank,12 / blank,5,12 — or 5,1,2 run
+    # together: no reading is taken
+    text = "\n".join(["二、主动公开政府信息情况", "第二十条第（五）项",
+                      "信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量", "行政许可 | 5 | 12",
+                      "规章 | 0 | 0 | 0", "规范性文件 | 0 | 0 | 0"])
+    r = parse(doc(text), "text/plain")
+    assert [r.cell("active", "licensing", c).value for c in ("items_prev_year", "items_change", "decisions")] == \
+        [None, None, None]
+    # a field printing several numbers is never one number
+    r = parse(doc(APPS, "一、本年新收政府信息公开申请数量 | 1 0 0 0 0 0 1"), "text/plain")
+    assert row_of(r, "new_received") == [1, 0, 0, 0, 0, 0, 1]

@@ -15,7 +15,7 @@ from .blocks import Block, Image, Para, Table
 from .flat import MIN_CHARS as FLAT_MIN_CHARS
 from .flat import heading_rows, looks_flattened, unflatten
 from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
-                   page_date, page_title, page_url)
+                   page_date, page_title, page_url, signature_agency)
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
@@ -149,8 +149,9 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
-    if not report.agency:  # the saved page's 发布机构, else the portal's metadata table
-        report.agency = page_agency(header) or _metadata_agency(tables)
+    if not report.agency:  # the saved page's 发布机构, the portal's metadata table, the signature
+        report.agency = page_agency(header) or _metadata_agency(tables) or \
+            signature_agency("\n".join(texts[-1] if texts else preamble))
     report.published_date = page_date(header)
     report.url = page_url(header)
     if report.agency:  # the paragraphs right after the title name the publisher in full, if anywhere

@@ -42,6 +42,8 @@ _MARKUP = re.compile(r"<!--.*?-->|<[^<>]{0,200}>")
 _ANY_NUMBERING = re.compile(rf"(?:[{_CN}]{{1,3}}\s*[、．]|[（(]\s*[{_CN}\d]{{1,3}}\s*[)）]|(?<![\d.])\d{{1,2}}\s*[.．、])\s*")
 _TABLE_MARKERS = ("第二十条", "信息内容", "申请人情况", "勾稽关系", "钩稽关系", "本年度办理结果")
 MAX_UNKNOWN_LABEL = 40
+MAX_TITLE_AT = 300  # a page's title stands in its first characters
+_TITLE_AT = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?[^。，；\s]{0,20}?信息公开[^。，；\s]{0,12}?(?:年度报告|工作报告|年报)(?:的函)?")
 _HAS_DIGIT = re.compile(r"\d")
 _ITEM = rf"第[{_CN}]+条第[（(][{_CN}]+[)）]项"
 _PART_NUM = re.compile(rf"(?:第(?P<part>[{_CN}]{{1,2}})部分|(?P<cn>[{_CN}]{{1,2}})\s*[、.．])\s*")
@@ -249,8 +251,12 @@ def unflatten(para: Para) -> list[Block] | None:
     norm = text.translate(_NORM)
     src = dict(para.source)
     heads = part_headings(norm)
-    bounds = [0] + [x for s, e, _ in heads for x in (s, e)] + [len(text)]
+    title = _leading_title(text[:heads[0][0] if heads else MAX_TITLE_AT])
+    bounds = [title[1] if title else 0] + [x for s, e, _ in heads for x in (s, e)] + [len(text)]
     blocks: list[Block] = []
+    if title:  # the page's title, before the chrome a saved page keeps above it (当前位置：…)
+        blocks.append(Para(text[title[0]:title[1]].strip(), {**src, "char": title[0]}))
+        blocks.append(Para(text[:title[0]].strip(), dict(src)))
     rows = 0
     for k in range(0, len(bounds), 2):
         a, b = bounds[k], bounds[k + 1]
@@ -261,6 +267,19 @@ def unflatten(para: Para) -> list[Block] | None:
     if rows < MIN_ROWS:
         return None
     return [b for b in blocks if not isinstance(b, Para) or b.text]
+
+
+def _leading_title(text: str) -> tuple[int, int] | None:
+    """(start, end) of the report's title printed at the head of a page's text: at its start or
+    after the page's chrome and a space ("当前位置：…年报 XX局2021年度政府信息公开工作年度报告 来源…")."""
+    m = _TITLE_AT.search(text)
+    if not m:
+        return None
+    start = max(text.rfind(" ", 0, m.start("year") - 1), text.rfind("\u3000", 0, m.start("year") - 1)) + 1
+    agency = text[start:m.start("year")].strip()
+    if not 2 <= len(agency) <= 40 or any(w in agency for w in ("根据", "《", "关于做好", "。", "，")):
+        return None
+    return start, m.end()
 
 
 def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block]) -> int:

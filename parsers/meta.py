@@ -15,6 +15,7 @@ _AGENCY_BEFORE = re.compile(r"^(?:关于(?:报送|印发|公布|发布|上报|�
 _AGENCY_AFTER = re.compile(r"年度?\s*(?P<a>.+?)\s*(?:本级)?(?:政府信息公开|信息公开)")
 _TRIM = " \t\u3000\xa0《》<>“”\"'【】[]（）()：:，,、—-·#*"
 MAX_TITLE = 120
+_SENTENCE_START = ("根据", "按照", "依据", "依照", "为进一步", "现将", "特向")
 _AGENCY_END = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|部|署|院|中心|办事处|公司|管委会|管理委员会)$")
 
 
@@ -50,7 +51,9 @@ def main_year(text: str) -> int | None:
 
 
 def is_title(text: str) -> bool:
-    return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。")
+    """A line naming an annual report — not a sentence about one ("根据…关于…年度报告格式的要求，…")."""
+    return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。") \
+        and "，" not in text and not text.startswith(_SENTENCE_START)
 
 
 def agency_from_title(title: str) -> str:
@@ -125,3 +128,18 @@ def page_agency(header: dict[str, str]) -> str:
         if 4 <= len(t) <= 40 and _AGENCY_END.search(t) and not _YEAR.search(t):
             return t
     return ""
+
+
+# a report signed at its end: "平潭综合实验区财政金融局 2024年1月29日"
+_SIGNATURE = re.compile(r"(?:^|[\s。；])(?P<a>[^\s。；，：:]{3,40}?)\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def signature_agency(text: str) -> str:
+    """The agency a report is signed by, from its last lines (the publisher and the date)."""
+    tail = text[-200:]
+    found = ""
+    for m in _SIGNATURE.finditer(tail):
+        a = m["a"].strip(_TRIM)
+        if _AGENCY_END.search(a) and not _YEAR.search(a):
+            found = a
+    return found

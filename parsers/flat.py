@@ -202,8 +202,8 @@ def _explained(text: str) -> bool:
     return not _vocabulary().sub("", comp)
 
 
-def _unknown_label(text: str, in_table: bool) -> str | None:
-    """The label of a row the template does not know as printed: the text after the last
+def _unknown_label(text: str, in_table: bool) -> int | None:
+    """Where the label of a row the template does not know as printed starts: after the last
     numbering (一、 （二） 3.), else after the last table word — when what stands before it is
     table words, it is short, has no figure, and either a table is being read or the words
     before it mark one (第二十条, 申请人情况, …)."""
@@ -214,7 +214,7 @@ def _unknown_label(text: str, in_table: bool) -> str | None:
     label, head = text[at:].strip(), text[:at]
     if not label or len(label) > MAX_UNKNOWN_LABEL or _HAS_DIGIT.search(label) or not _explained(head):
         return None
-    return label if in_table or any(w in head for w in _TABLE_MARKERS) else None
+    return at if in_table or any(w in head for w in _TABLE_MARKERS) else None
 
 
 def _appeals_header(text: str) -> bool:
@@ -295,6 +295,22 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
             blocks.append(Table(table, {**src, "char": table_at, "delimiters": "none", "runs": True}))
             table = []
 
+    def begin(at: int, new: bool) -> None:
+        """Rows start at `at`: a new table after narrative (given out as a paragraph)."""
+        nonlocal table_at
+        if new or not table:
+            close_table()
+            if text[cursor:at].strip():
+                blocks.append(Para(text[cursor:at].strip(), {**src, "char": cursor}))
+            table_at = at
+
+    def header(at: int, end: int) -> None:
+        """The table words between the previous row and this one, as a header row."""
+        if text[at:end].strip():
+            cells = _header_cells(norm[at:end], {**src, "char": at})
+            if cells:
+                table.append(cells)
+
     for m in _RUN.finditer(text, a, b):
         rs, re_ = m.start(), m.end()
         run = m.group(0)
@@ -303,7 +319,8 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
             run = run[:-1]
             if not run.strip():
                 continue
-        if _COUNT_AFTER.match(text, re_, min(b, re_ + 2)) and not table:
+        counted = bool(_COUNT_AFTER.match(text, re_, min(b, re_ + 2)))
+        if counted and not table:
             continue  # "8件", "2023年": a figure of the narrative
         label_text = norm[cursor:rs]
         cut = _narrative_cut(label_text)
@@ -311,56 +328,33 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
         if len(rest) > MAX_LABEL_TEXT:
             continue
         at = cursor + cut
+        cell = TCell(run.strip(), {**src, "char": rs, "field": 1, "run": True})
         hit = _row_label(rest)
-        source = {**src, "char": rs}
         if hit is not None and _explained(rest[:hit[0]]):
             start = at + hit[0]
-            if cut or not table:
-                close_table()
-                if at > cursor or (cut and text[cursor:at].strip()):
-                    blocks.append(Para(text[cursor:at].strip(), {**src, "char": cursor}))
-                table_at = at
-            header = text[at:start].strip()
-            if header:
-                cells = _header_cells(norm[at:start], {**src, "char": at})
-                if cells:
-                    table.append(cells)
-            table.append([TCell(text[start:rs].strip(), {**src, "char": start, "field": 0}),
-                          TCell(run.strip(), {**source, "field": 1, "run": True})])
-            found += 1
-            cursor = re_
         elif _appeals_header(rest):
-            if cut or not table:
-                close_table()
-                if text[cursor:at].strip():
-                    blocks.append(Para(text[cursor:at].strip(), {**src, "char": cursor}))
-                table_at = at
-            cells = _header_cells(norm[at:rs], {**src, "char": at})
-            if cells:
-                table.append(cells)
-            table.append([TCell(run.strip(), {**source, "field": 0, "run": True})])
-            found += 2  # (section 四's header words and its data row: as sure as two rows)
+            begin(at, bool(cut))
+            header(at, rs)
+            table.append([TCell(cell.text, {**cell.source, "field": 0})])  # section 四's data row
+            found += 2  # (its header words and its data row: as sure as two rows)
             cursor = re_
-        elif _HAS_DIGIT.search(run) and (tail := _unknown_label(rest, bool(table) and not cut)) is not None \
-                and not _COUNT_AFTER.match(text, re_, min(b, re_ + 2)):
+            continue
+        elif _HAS_DIGIT.search(run) and not counted and \
+                (unknown := _unknown_label(rest, bool(table) and not cut)) is not None:
             # a label the template does not know as printed (a typo, a local extra row) inside
             # a table: a row still, so its numbers never run into the next row's label; the
             # reader matches it loosely or reports it unmatched
-            start = at + len(rest) - len(tail)
-            if cut or not table:
-                close_table()
-                if text[cursor:at].strip():
-                    blocks.append(Para(text[cursor:at].strip(), {**src, "char": cursor}))
-                table_at = at
-            if text[at:start].strip():
-                cells = _header_cells(norm[at:start], {**src, "char": at})
-                if cells:
-                    table.append(cells)
-            table.append([TCell(text[start:rs].strip(), {**src, "char": start, "field": 0}),
-                          TCell(run.strip(), {**source, "field": 1, "run": True})])
-            cursor = re_
-        elif table and (cut or len(rest) > 60):
-            close_table()  # narrative after the table
+            start = at + unknown
+            found -= 1  # (not counted as a row the template knows)
+        else:
+            if table and (cut or len(rest) > 60):
+                close_table()  # narrative after the table
+            continue
+        begin(at, bool(cut))
+        header(at, start)
+        table.append([TCell(text[start:rs].strip(), {**src, "char": start, "field": 0}), cell])
+        found += 1
+        cursor = re_
     close_table()
     if text[cursor:b].strip():
         blocks.append(Para(text[cursor:b].strip(), {**src, "char": cursor}))

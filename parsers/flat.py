@@ -29,7 +29,7 @@ _CN = "一二三四五六七八九十"
 # a run of printed values: numbers (units, signs, decimals, thousands), "/" and "—" marks,
 # separated or not by spaces
 _VAL = r"(?:[+\-]?\d+(?:[.,]\d+)*(?:万元|元|%|％)?|[/／]+|—+)"
-_RUN = re.compile(rf"{_VAL}(?:[ \t\u3000\xa0]*{_VAL})*")
+_RUN = re.compile(rf"{_VAL}(?:[ \t\u3000\xa0|]*{_VAL})*")  # ("|" or tabs between cells: still apart)
 _NUMBERING_AFTER = re.compile(r"[.．、](?!\d)")  # "2." of the next row's label, glued to the run
 _NARRATIVE_PUNCT = "。；;！？!?，,"
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
@@ -328,7 +328,7 @@ def _stretch(text: str, norm: str, a: int, b: int, src: dict, blocks: list[Block
         if len(rest) > MAX_LABEL_TEXT:
             continue
         at = cursor + cut
-        cell = TCell(run.strip(), {**src, "char": rs, "field": 1, "run": True})
+        cell = TCell(" ".join(run.replace("|", " ").split()), {**src, "char": rs, "field": 1, "run": True})
         hit = _row_label(rest)
         if hit is not None and _explained(rest[:hit[0]]):
             start = at + hit[0]

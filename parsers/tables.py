@@ -25,6 +25,7 @@ from .values import parse_value
 Key = tuple[str, str, str]
 MAX_ROW_CELLS = 200  # wider rows are cut (a real row has at most ~20 cells)
 MAX_UNMATCHED = 20  # row_unmatched findings reported one by one; the rest are counted
+MAX_BLANK_PROBE = 200  # rows of a table looked at for empty fields
 MAX_SHORT_READINGS = 2000  # placements of a short row's values: more → the row is left unknown
 
 # words that say which table a row belongs to, even without a section heading
@@ -151,6 +152,7 @@ class TableReader:
     printed_fields: dict[tuple[str, str], list[TCell]] = field(default_factory=dict)  # a row's cells as printed
     run_texts: list[str] = field(default_factory=list)  # every run of cells the document prints
     spaced: bool | None = None  # every cell printed apart (set when the document is read)
+    keeps_blanks: bool = False  # the table being read prints blank cells as empty fields
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -167,6 +169,8 @@ class TableReader:
             self.current = section_table
         self.header_x = {}
         self.runs = self.runs or bool(table.source.get("runs"))
+        # a rendering printing blank cells as empty fields (before or between printed ones)
+        self.keeps_blanks = any(_blank_before_text(row) for row in table.rows[:MAX_BLANK_PROBE])
         if table.source.get("runs"):
             self.run_texts += [c.text for row in table.rows for c in row if c.source.get("run")]
         positions_lost = table.source.get("positions") == "lost"
@@ -371,6 +375,15 @@ class TableReader:
             return Reading(table, key, [list(fields)], printed=k)
         if not k and len(fields) < n:
             return Reading(table, key, [list(fields) + [MISSING] * (n - len(fields))], "short")  # a label alone
+        if len(fields) < n and not positions_lost and self.keeps_blanks:
+            # fewer fields than columns in a rendering that prints blank cells as empty fields:
+            # the row ends early (a copy cut inside it). What is printed stands where it was,
+            # from under the first column's header (else from the first value); the rest is
+            # missing, not blank
+            start = header_at if header_at is not None and 0 <= header_at < len(fields) else \
+                (filled[0] if filled else 0)
+            got = list(fields[start:start + n])
+            return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
         if len(fields) < n and not positions_lost:
             merged = self._merged_or_dropped(table, key, [fields[i] for i in filled], n)
             if merged is not None:
@@ -1088,3 +1101,14 @@ def _dropped(text: str, n: int, group: int, most: int, totals: frozenset[int]) -
                 if all(abs(v[g + group - 1] - sum(v[g:g + group - 1])) < 1e-9 for g in range(0, n, group)):
                     out.append((pos, cut))
     return tuple(out)
+
+
+def _blank_before_text(row: list[TCell]) -> bool:
+    """An empty field before a printed one: the rendering keeps blank cells."""
+    seen_blank = False
+    for c in row[:MAX_ROW_CELLS]:
+        if not c.text:
+            seen_blank = True
+        elif seen_blank:
+            return True
+    return False

@@ -24,6 +24,7 @@ from .model import Report
 MAX_LINES = 200_000
 MAX_LINE = 20_000  # characters kept of one line
 MAX_TABLE_ROWS = 10_000  # a report prints ~100 table lines
+MAX_ROW_LINE = 2_000  # a longer line with sentences in it is a page's text, not a table row
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -47,6 +48,8 @@ MAX_HEADER_LINES = 30
 
 
 def _kind(line: str) -> str:
+    if len(line) > MAX_ROW_LINE and line.count("。") >= 5:
+        return "text"  # a page's text with its line breaks lost, tabs or bars between its cells
     if "\t" in line and not ("|" in line and "\t" not in line.strip(" \t")):
         return "tab"  # even a line of tabs alone: a row of empty cells (a stray tab at the end
         # of a `|` row is not a tab row)

@@ -79,6 +79,8 @@ VARIANTS = {
                         .replace("本年新收政府信息公开申请数量", "本年新收政府信息公开申请数"),
     "extra_row": lambda t: t.replace("第二十条第（五）项", "其他主动公开文件1 2 3第二十条第（五）项", 1),
     "no_header_lines": lambda t: t[t.index("==== 正文 ====") + len("==== 正文 ===="):].lstrip("=\n"),
+    "tabs_between": lambda t: t[:t.index("正文")] + t[t.index("正文"):].replace(" ", "\t"),
+    "bars_between": lambda t: t[:t.index("正文")] + t[t.index("正文"):].replace(" ", " | "),
     "parts_on_lines": lambda t: re.sub(r"([一二三四五六])、(总体情况|主动公开政府|收到和处理|政府信息公开行政复议|存在的主要|其他需要)",
                                        r"\n\1、\2", t),
 }

@@ -168,3 +168,232 @@ def test_three_workers_and_the_writer_archive_the_manifest_like_one_process(mp, 
     keys = Keys()
     assert not r.exists(keys.crawl) and r.zcard(keys.requests) == 0 and r.zcard(keys.leases) == 0
     assert r.xlen(keys.stream) == 0 and r.exists(keys.knowledge)
+
+
+# -- a worker dies ------------------------------------------------------------------------------
+
+KILL_PORTALS = ("trs", "govcn", "hanweb")
+
+
+@pytest.fixture(scope="module")
+def kmp():
+    with MockPortals(seed=8, page_size=10, portals=KILL_PORTALS) as portals:
+        yield portals
+
+
+def archived_reports(data_dir: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'xxgk.db'}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT count(*) FROM captures WHERE kind = 'report'").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def leased_urls(r: redis.Redis, pid: int) -> set[str]:
+    """The URLs of the requests leased by the worker with this pid (its lease tokens name it)."""
+    import pickle
+
+    out = set()
+    for token, value in r.hgetall(Keys().leased).items():
+        if f"-{pid}-" in token.decode():
+            out.add(pickle.loads(value.split(b"\n", 1)[1])["url"])
+    return out
+
+
+@pytest.mark.timeout(600)
+def test_a_worker_killed_mid_crawl_loses_nothing_and_duplicates_nothing(kmp, redis_url, tmp_path):
+    """SIGKILL a worker holding leased requests (its parse worker with it), and the writer too;
+    a new writer takes over: the archive ends equal to a single-process crawl's."""
+    sources = [s for p in KILL_PORTALS for s in portal_sources(kmp, p)]
+    single = tmp_path / "single"
+    crawl(sources, single)
+    # slow enough to kill in the middle: the fleet waits 0.1 s between two requests to a portal
+    fleet = Fleet(redis_url, tmp_path / "fleet", sources, settings=("DOWNLOAD_DELAY=0.1",))
+    r = redis.Redis.from_url(redis_url)
+    try:
+        fleet.start_writer()
+        wait_for_knowledge(redis_url, writer=fleet.writer)
+        fleet.seed()
+        victim, *others = fleet.start_workers(3)
+        deadline = time.monotonic() + 120
+        while not (archived_reports(fleet.data_dir) >= 5 and len(held := leased_urls(r, victim.pid)) >= 2):
+            assert victim.poll() is None, "the crawl ended before the worker could be killed"
+            assert time.monotonic() < deadline, "no leases to kill the worker with"
+            time.sleep(0.05)
+        killed_at = len(kmp.requests_log)
+        os.killpg(victim.pid, signal.SIGKILL)
+        os.killpg(fleet.writer.pid, signal.SIGKILL)
+        victim.wait(), fleet.writer.wait()
+        fleet.workers = others
+        assert archived_reports(fleet.data_dir) < sum(len(expected(kmp, p)) for p in KILL_PORTALS)  # mid-crawl
+        fleet.start_writer()
+        fleet.wait()
+    finally:
+        fleet.kill_all()
+    db = connect(fleet.data_dir)
+    same_archive(connect(single), db)
+    no_duplicates(db)
+    assert runs(db) == runs(connect(single))
+    # what the dead worker held was fetched again by the others (a duplicate fetch, no duplicate row)
+    again = {r.path for r in kmp.requests_log[killed_at:]}
+    assert {u.split("/", 3)[3] for u in held} <= {p.lstrip("/") for p in again}
+
+
+# -- politeness -----------------------------------------------------------------------------------
+
+def test_no_portal_sees_two_requests_closer_than_the_delay(redis_url, tmp_path):
+    delay = 0.3
+    with MockPortals(seed=4, page_size=10, portals=("trs", "govcn"), scale=0.5) as mp:
+        fleet = Fleet(redis_url, tmp_path, mock_sources(mp),
+                      settings=(f"DOWNLOAD_DELAY={delay}", "CONCURRENT_REQUESTS_PER_DOMAIN=1"))
+        try:
+            out = fleet.crawl(workers=3)
+        finally:
+            fleet.kill_all()
+        assert all(responses(o) > 0 for o in out), "every worker fetched"
+        by_portal = defaultdict(list)
+        for req in mp.requests_log:
+            by_portal[req.portal].append(req)
+        for portal, reqs in by_portal.items():
+            times = sorted(r.at for r in reqs)
+            gaps = [b - a for a, b in zip(times, times[1:])]
+            assert len(times) > 10 and min(gaps) >= delay, (portal, min(gaps))
+            assert [r.path for r in reqs].count("/robots.txt") == 1, portal  # once for the fleet
+        assert urls(connect(tmp_path), "report") == expected(mp, "trs") | expected(mp, "govcn")
+
+
+# -- incremental ----------------------------------------------------------------------------------
+
+def test_a_second_distributed_crawl_is_incremental(redis_url, tmp_path):
+    portals = ("trs", "hanweb", "gkmlpt", "fujian")
+    with MockPortals(seed=5, page_size=10, portals=portals) as mp:
+        fleet = Fleet(redis_url, tmp_path, [s for p in portals for s in portal_sources(mp, p)])
+        try:
+            start = len(mp.requests_log)
+            fleet.crawl(workers=3)
+            first = mp.requests_log[start:]
+            db = connect(tmp_path)
+            before = sorted(tuple(r) for r in db.execute("SELECT url, kind, sha256 FROM captures"))
+            n_reports = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+            start = len(mp.requests_log)
+            fleet.crawl(workers=3)
+            second = mp.requests_log[start:]
+        finally:
+            fleet.kill_all()
+        assert sorted(tuple(r) for r in db.execute("SELECT url, kind, sha256 FROM captures")) == before
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == n_reports
+        last = db.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [len(fleet_sources := portal_ids(mp, portals))]).fetchall()
+        assert {r["source_id"] for r in last} == fleet_sources
+        assert sum(r["reports_new"] + r["reports_changed"] for r in last) == 0
+        assert sum(r["reports_unchanged"] for r in last) > 0 and {r["status"] for r in last} == {"finished"}
+        assert len(second) <= 0.25 * len(first), [r.path for r in second]
+        assert {(r.method, r.path) for r in second} <= {(r.method, r.path) for r in first}
+        assert sum(r.status == 304 for r in second) > 0  # list pages asked for conditionally
+
+
+def portal_ids(mp, portals) -> set[str]:
+    return {s.id for p in portals for s in portal_sources(mp, p)}
+
+
+# -- the parts ------------------------------------------------------------------------------------
+
+def spider_for(redis_url: str, **settings):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(Spider, {"REDIS_URL": redis_url, "XXGK_REDIS_PREFIX": "xxgk",
+                                   "XXGK_REDIS_LEASE_SECONDS": 0.3, **settings})
+    return Spider.from_crawler(crawler, name="t")
+
+
+def test_a_lease_not_renewed_goes_back_to_the_queue_with_its_priority(redis_url):
+    from scrapy import Request
+
+    from crawler.fleet.frontier import LeasedQueue
+
+    r = redis.Redis.from_url(redis_url)
+    q = LeasedQueue(r, spider_for(redis_url), Keys().requests)
+    for url, priority in (("http://a/list", 20), ("http://a/page", 5), ("http://a/file", 0)):
+        q.push(Request(url, priority=priority))
+    first, second = q.lease("w:1"), q.lease("w:2")
+    assert (first.url, second.url) == ("http://a/list", "http://a/page")  # highest priority first
+    assert len(q) == 1 and q.leased() == 2
+    q.ack(["w:2"])
+    time.sleep(0.2)
+    assert q.renew(["w:1", "w:2"]) == 1  # only the unacknowledged lease is still held
+    assert q.requeue_expired() == 0      # renewed: not expired yet
+    time.sleep(0.4)
+    assert q.requeue_expired() == 1 and q.leased() == 0 and len(q) == 2
+    again = q.lease("w:3")
+    assert again.url == "http://a/list" and again.priority == 20  # back in its place
+    q.release(["w:3"])  # a worker stopping gives its requests back at once
+    assert len(q) == 2 and q.leased() == 0 and r.hlen(Keys().leased) == 0
+
+
+def test_a_replayed_stream_entry_changes_nothing(redis_url, tmp_path):
+    """The writer applies entries and acknowledges them after the commit; the same entries
+    delivered again (a writer that died before acknowledging) change nothing."""
+    from crawler.fleet.run import begin_crawl
+    from crawler.fleet.stream import StreamArchive, capture_entry
+    from crawler.fleet.writer import ArchiveWriter
+    from crawler.items import Capture
+    from crawler.registry import Source
+    from archive import urlchecks
+
+    r, keys = redis.Redis.from_url(redis_url), Keys()
+    page = (REPO / "tests" / "fixtures" / "corpus" / "h01_trs_2021.html").read_bytes()
+    source = Source(id="s1", name="某市人民政府", entry_url="http://a/col/")
+    begin_crawl(r, keys, [source], "seeder", 5)
+    archive = StreamArchive(spider_for(redis_url).crawler)  # a worker's side of the stream
+    archive.add("capture", capture_entry(Capture(url="http://a/col/", source_id="s1", kind="listing",
+                                                 body=b"<html>list</html>", content_type="text/html"), None))
+    archive.add("capture", capture_entry(Capture(url="http://a/col/t1.html", source_id="s1", kind="report",
+                                                 body=page, content_type="text/html; charset=utf-8"), None))
+    archive.write_later(urlchecks.record_answer, "http://a/col/t1.html", "s1", "2026-01-01T00:00:00+00:00",
+                        '"e1"', None, None, None)
+    db = open_db(tmp_path / "xxgk.db")
+    writer = ArchiveWriter(r, keys, db, tmp_path, lease=5)
+    writer.ensure_group()
+    entries = writer.read(">")
+    assert [writer_kind(f) for _, f in entries] == ["seed", "capture", "capture", "write"]
+    writer.apply(entries)
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert db.execute("SELECT reports_new FROM crawl_runs").fetchone()[0] == 1
+    digest = content_digest(db)
+    writer.apply(entries)  # delivered again
+    assert content_digest(db) == digest
+    assert db.execute("SELECT last_id FROM stream_offsets").fetchone()[0] == entries[-1][0]
+    assert r.xlen(keys.stream) == 0 and r.xpending(keys.stream, "writer")["pending"] == 0
+
+
+def writer_kind(fields: dict) -> str:
+    return fields[b"kind"].decode()
+
+
+def test_the_host_slot_spaces_requests_from_answer_to_next_start(redis_url):
+    """Two workers' slots for one host: each start comes `delay` after the previous answer."""
+    from crawler.fleet.politeness import HostSlots
+
+    delay = 0.1
+    slots = [HostSlots(redis.Redis.from_url(redis_url), Keys(), delay, 1, 30) for _ in range(2)]
+    spans: list[tuple[float, float]] = []
+
+    async def fetch(s: HostSlots) -> None:
+        for _ in range(4):
+            token = await s.acquire("portal:80")
+            started = time.monotonic()
+            await asyncio.sleep(0.02)  # the download
+            ended = time.monotonic()
+            s.release("portal:80", token)
+            spans.append((started, ended))
+
+    async def both() -> None:
+        await asyncio.gather(*(fetch(s) for s in slots))
+
+    asyncio.run(both())
+    spans.sort()
+    assert len(spans) == 8
+    assert all(b[0] - a[1] >= delay for a, b in zip(spans, spans[1:])), spans

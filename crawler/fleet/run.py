@@ -117,6 +117,7 @@ def write(url: str, *, data_dir: str | Path | None = None, db: str | Path | None
     with CrawlLock(where.data_dir):  # no single-process crawl writes this archive meanwhile
         archive = open_db(where.db)
         try:
-            return ArchiveWriter(connect(url), Keys(s.get("XXGK_REDIS_PREFIX")), archive, where.data_dir).run(follow)
+            return ArchiveWriter(connect(url), Keys(s.get("XXGK_REDIS_PREFIX")), archive, where.data_dir,
+                                 s.getfloat("XXGK_REDIS_LEASE_SECONDS")).run(follow)
         finally:
             archive.close()

@@ -12,7 +12,8 @@ When the crawl is over — its frontier (queue and leases) empty, no worker nor 
 the stream drained — the writer closes the crawl's runs from the workers' reports
 (crawler.pipelines.finish_runs, as a single-process crawl closes them), publishes what the
 archive now knows for the next crawl's workers, and exits (`--follow`: waits for the next).
-One writer per archive and Redis: it holds the data dir's crawl lock and a lock in Redis.
+One writer per archive and Redis: it holds the data dir's crawl lock and a lock in Redis, which
+expires like a worker's lease (`XXGK_REDIS_LEASE_SECONDS`) when its holder dies.
 """
 from __future__ import annotations
 
@@ -49,14 +50,14 @@ log = logging.getLogger(__name__)
 GROUP = CONSUMER = "writer"
 BATCH = 64           # entries applied in one transaction at most
 BLOCK_MS = 1000      # how long a read waits for new entries
-LOCK_SECONDS = 30    # the writer's Redis lock lives this long unless renewed (a dead writer's frees)
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
 
 class ArchiveWriter:
-    def __init__(self, server: redis.Redis, keys: Keys, db, data_dir: str | Path) -> None:
+    def __init__(self, server: redis.Redis, keys: Keys, db, data_dir: str | Path, lease: float = 30) -> None:
         self.server, self.keys, self.db = server, keys, db
         self.data_dir = Path(data_dir)
+        self.lease_ms = int(lease * 1000)
         self.name = worker_name()
         self.stream = keys.stream
         self.runs: dict[str, int] = {}            # the crawl's run per source
@@ -105,7 +106,7 @@ class ArchiveWriter:
     @contextmanager
     def lock(self) -> Iterator[None]:
         waited = False
-        while not self.server.set(self.keys.writer, self.name, nx=True, ex=LOCK_SECONDS):
+        while not self.server.set(self.keys.writer, self.name, nx=True, px=self.lease_ms):
             if not waited:
                 holder = self.server.get(self.keys.writer)
                 log.warning("another archive writer holds %s (%s); waiting for it to stop or expire",
@@ -119,7 +120,7 @@ class ArchiveWriter:
                 self.server.delete(self.keys.writer)
 
     def renew_lock(self) -> None:
-        if not self._renew(keys=[self.keys.writer], args=[self.name, LOCK_SECONDS * 1000]):
+        if not self._renew(keys=[self.keys.writer], args=[self.name, self.lease_ms]):
             raise RuntimeError("lost the archive writer's lock (this writer stalled longer than its lease)")
 
     # -- applying entries -----------------------------------------------------------------

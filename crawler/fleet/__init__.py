@@ -25,6 +25,8 @@ import socket
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 PREFIX = "xxgk"
 
@@ -59,9 +61,18 @@ class Keys:
         return f"{self.prefix}:slot:{host}", f"{self.prefix}:slot-busy:{host}"
 
 
+def client_params() -> dict[str, Any]:
+    """How every client of the fleet talks to Redis (scrapy-redis's through REDIS_PARAMS): a
+    Redis restarting, or a moment's network trouble, makes a call wait and try again (backoff
+    doubling from 50 ms to 4 s, about a minute in all) rather than fail."""
+    return {"socket_timeout": 30, "socket_connect_timeout": 10,
+            "retry": Retry(ExponentialBackoff(cap=4, base=0.05), 20),
+            "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+
+
 def connect(url: str) -> redis.Redis:
     """A client for `url` (redis://HOST:PORT/DB), checked with a PING."""
-    r = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, retry_on_timeout=True)
+    r = redis.Redis.from_url(url, **client_params())
     r.ping()
     return r
 
@@ -108,6 +119,7 @@ def apply_fleet_settings(settings, url: str, role: str, crawl: str) -> None:
     prefix = settings.get("XXGK_REDIS_PREFIX") or PREFIX
     keys = Keys(prefix)
     settings.set("REDIS_URL", url, priority="cmdline")
+    settings.set("REDIS_PARAMS", client_params(), priority="cmdline")
     settings.set("SCHEDULER_QUEUE_KEY", keys.requests, priority="cmdline")
     settings.set("SCHEDULER_DUPEFILTER_KEY", keys.seen(crawl), priority="cmdline")
     settings.set("XXGK_FLEET_DELAY", fleet_delay, priority="cmdline")

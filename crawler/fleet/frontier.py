@@ -9,10 +9,15 @@ or the request replaced by its redirect or retry, itself pushed. A lease that ex
 worker was killed, or cut off from Redis longer than `XXGK_REDIS_LEASE_SECONDS`) goes back to the
 queue, and another worker fetches it again: a redelivered request costs a second fetch, never a
 second archive row (loads are idempotent, see writer.py).
+
+A retry or a redirect continues its request's exchange with the server (a 521 cookie dance: the
+cookies are this worker's): it stays in this worker, ahead of the shared queue, and takes over
+the lease of the request it replaces — if the worker dies, the original request goes back.
 """
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Any
 
 from scrapy import Request
@@ -24,6 +29,7 @@ from twisted.internet.task import LoopingCall
 from . import Keys, worker_name
 
 log = logging.getLogger(__name__)
+LEASE_KEY = "xxgk_lease"  # request.meta: the lease a request was handed out under (copied to its retries)
 
 _NOW = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
 # a leased request goes back with its priority: leased holds "score\nrequest"
@@ -135,7 +141,8 @@ class FleetScheduler(Scheduler):
     def from_crawler(cls, crawler) -> "FleetScheduler":
         scheduler = super().from_crawler(crawler)
         scheduler.crawler = crawler
-        scheduler.held: dict[Request, str] = {}
+        scheduler.held: dict[Request, str] = {}  # request → its lease, until the engine is done with it
+        scheduler.continuing: deque[Request] = deque()  # this worker's retries and redirects
         scheduler.seeding = crawler.settings.get("XXGK_FLEET_ROLE") == "seed"
         scheduler.tick_seconds = crawler.settings.getfloat("XXGK_REDIS_TICK")
         scheduler.renew_every = max(1, int(crawler.settings.getfloat("XXGK_REDIS_LEASE_SECONDS")
@@ -164,6 +171,14 @@ class FleetScheduler(Scheduler):
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
+        token = request.meta.get(LEASE_KEY)
+        replaced = next((r for r, t in self.held.items() if t == token), None) if token else None
+        if replaced is not None:  # a retry or redirect: here, under the lease of what it replaces
+            del self.held[replaced]
+            self.held[request] = token
+            self.continuing.append(request)
+            return True
+        request.meta.pop(LEASE_KEY, None)  # (a request built from another's meta is a new one)
         self.stats.inc_value("scheduler/enqueued/redis")
         self.queue.push(request)
         return True
@@ -171,22 +186,26 @@ class FleetScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self.seeding:
             return None
+        if self.continuing:
+            return self.continuing.popleft()
         self.issued += 1
         token = f"{self.name}:{self.issued}"
         request = self.queue.lease(token)
         if request is None:
             return None
+        request.meta[LEASE_KEY] = token
         self.held[request] = token
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return not self.seeding and len(self) > 0
+        return not self.seeding and (bool(self.continuing) or len(self) > 0)
 
     def finished(self) -> list[str]:
         """Acknowledge the leases of requests the engine is done with; their tokens."""
         busy = in_progress(self.crawler.engine)
-        done = [r for r in self.held if r not in busy]
+        waiting = set(map(id, self.continuing))
+        done = [r for r in self.held if r not in busy and id(r) not in waiting]
         tokens = [self.held.pop(r) for r in done]
         self.queue.ack(tokens)
         return tokens
@@ -211,6 +230,7 @@ class FleetScheduler(Scheduler):
         if self.loop.running:
             self.loop.stop()
         if self.held and not self.seeding:
+            self.continuing.clear()
             self.finished()
             # stopped before finishing them (Ctrl-C, SIGTERM): another worker can have them now
             self.queue.release(list(self.held.values()))

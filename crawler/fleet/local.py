@@ -59,6 +59,19 @@ class LocalRedis:
                 time.sleep(0.05)
         return False
 
+    def restart(self, down: float = 0.0) -> None:
+        """Kill redis-server (SIGKILL, as a crash) and start it again on the same port and data,
+        `down` seconds later: what it had written to its append-only file is back."""
+        port = self.url.rsplit(":", 1)[1].split("/")[0]
+        self.proc.kill()
+        self.proc.wait()
+        time.sleep(down)
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", port, "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "",
+             "--appendonly", "yes", "--loglevel", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not self._ready():
+            raise RuntimeError(f"{self.exe} did not start again")
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.kill()

@@ -105,8 +105,9 @@ def work(url: str, *, data_dir: str | Path | None = None, overrides: dict[str, A
 
 
 def write(url: str, *, data_dir: str | Path | None = None, db: str | Path | None = None,
-          overrides: dict[str, Any] | None = None, follow: bool = False) -> int:
-    """Run the archive writer (crawler.fleet.writer) over this data dir's archive; entries applied."""
+          overrides: dict[str, Any] | None = None, follow: bool = False) -> tuple[int, list[int], Path]:
+    """Run the archive writer (crawler.fleet.writer) over this data dir's archive: the entries
+    applied, the crawl runs it closed, the archive."""
     from archive.db import open_db
 
     from ..lock import CrawlLock
@@ -117,7 +118,8 @@ def write(url: str, *, data_dir: str | Path | None = None, db: str | Path | None
     with CrawlLock(where.data_dir):  # no single-process crawl writes this archive meanwhile
         archive = open_db(where.db)
         try:
-            return ArchiveWriter(connect(url), Keys(s.get("XXGK_REDIS_PREFIX")), archive, where.data_dir,
-                                 s.getfloat("XXGK_REDIS_LEASE_SECONDS")).run(follow)
+            writer = ArchiveWriter(connect(url), Keys(s.get("XXGK_REDIS_PREFIX")), archive, where.data_dir,
+                                   s.getfloat("XXGK_REDIS_LEASE_SECONDS"))
+            return writer.run(follow), writer.closed, where.db
         finally:
             archive.close()

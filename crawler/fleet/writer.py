@@ -61,6 +61,7 @@ class ArchiveWriter:
         self.name = worker_name()
         self.stream = keys.stream
         self.runs: dict[str, int] = {}            # the crawl's run per source
+        self.closed: list[int] = []               # the runs this writer closed
         self.last_capture: dict[str, str] = {}   # per source: when its last capture was archived
         self.applied = 0
         self._renew = server.register_script(_RENEW)
@@ -223,6 +224,7 @@ class ArchiveWriter:
                 finish_runs(self.db, open_runs, lambda key: stats.get(key, 0) + written_errors.get(key, 0),
                             reports, incomplete, self.last_capture)
                 crosscheck.run(self.db)
+            self.closed += list(open_runs.values())
         n = publish_knowledge(self.server, self.keys, self.db)
         pipe = self.server.pipeline()
         pipe.delete(self.keys.crawl, self.keys.sources, self.keys.reports, self.keys.seen(crawl["id"]),

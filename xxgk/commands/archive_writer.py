@@ -36,10 +36,23 @@ def command(redis_url, db, data_dir, follow, settings_, quiet, log_file) -> None
     if log_file:
         from crawler.schedule import rotating_log
         rotating_log(log_file)
+    from rich.console import Console
+
     from crawler.lock import LockHeld
+    from crawler.run import run_notes, summary
 
     try:
-        n = write(redis_url, data_dir=data_dir, db=db, overrides=_setting(settings_), follow=follow)
+        n, closed, db_file = write(redis_url, data_dir=data_dir, db=db, overrides=_setting(settings_), follow=follow)
     except LockHeld as e:
         raise click.ClickException(str(e)) from e
+    if closed:  # the runs of the crawl it closed, as `xxgk crawl` shows its own
+        from archive.db import open_db
+
+        archive = open_db(db_file)
+        runs = list(archive.query(f"SELECT * FROM crawl_runs WHERE id IN ({','.join('?' * len(closed))})"
+                                  f" ORDER BY id", closed))
+        archive.close()
+        Console().print(summary(runs))
+        for note in run_notes(runs, db_file):
+            Console().print(note, highlight=False, soft_wrap=True)
     click.echo(f"archive writer done: {n} entries applied", err=True)

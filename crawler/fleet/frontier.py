@@ -21,6 +21,7 @@ from collections import deque
 from typing import Any
 
 from scrapy import Request
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -194,6 +195,8 @@ class FleetScheduler(Scheduler):
         if request is None:
             return None
         request.meta[LEASE_KEY] = token
+        # Scrapy's own downloader slot per host as the fleet's is (host:port, not the host name)
+        request.meta.setdefault("download_slot", urlparse_cached(request).netloc)
         self.held[request] = token
         self.stats.inc_value("scheduler/dequeued/redis")
         return request

@@ -106,20 +106,20 @@ def wait_for_knowledge(url: str, prefix: str = PREFIX, seconds: float = 60, writ
 
 
 def run_fleet(url: str, data_dir: Path, workers: int, selection: Sequence[str], settings: Sequence[str] = (),
-              quiet: bool = True) -> int:
+              output=None) -> int:
     """One crawl by a local fleet: the writer, the seeder for `selection` (xxgk crawl options,
-    e.g. ["--registry", F, "--all"]), then `workers` workers; waits for all of them. The exit
-    status: 0, or the first process's that failed."""
-    common = ["--data-dir", str(data_dir)] + [a for s in settings for a in ("-s", s)]
-    quiet_flag = ["--quiet"] if quiet else []
-    writer = subprocess.Popen(xxgk("archive-writer", "--redis", url, *common, *quiet_flag))
+    e.g. ["--registry", F, "--all"]), then `workers` workers, all quiet (`output`: where their
+    summaries and warnings go, default this process's); waits for all of them. The exit status: 0, or the
+    first process's that failed."""
+    common = ["--data-dir", str(data_dir), *[a for s in settings for a in ("-s", s)], "--quiet"]
+    writer = subprocess.Popen(xxgk("archive-writer", "--redis", url, *common), stdout=output, stderr=output)
     procs: list[subprocess.Popen] = [writer]
     try:
         wait_for_knowledge(url, writer=writer)
-        rc = subprocess.call(xxgk("crawl", "--redis", url, "--seed", *selection, *common, "--quiet"))
+        rc = subprocess.call(xxgk("crawl", "--redis", url, "--seed", *selection, *common), stdout=output, stderr=output)
         if rc != 0:
             return rc
-        procs += [subprocess.Popen(xxgk("crawl", "--redis", url, *common, *quiet_flag)) for _ in range(workers)]
+        procs += [subprocess.Popen(xxgk("crawl", "--redis", url, *common), stdout=output, stderr=output) for _ in range(workers)]
         codes = [p.wait() for p in procs[1:]] + [writer.wait()]
         return next((c for c in codes if c != 0), 0)
     finally:

@@ -446,3 +446,41 @@ def test_the_host_slot_spaces_requests_from_answer_to_next_start(redis_url):
     spans.sort()
     assert len(spans) == 8
     assert all(b[0] - a[1] >= delay for a, b in zip(spans, spans[1:])), spans
+
+
+def test_the_writer_waits_for_a_warc_record_it_cannot_read_yet(redis_url, tmp_path):
+    """A shared folder not showing a worker's record yet: nothing is applied until it reads back
+    as captured, then the capture is archived once."""
+    import shutil
+
+    from crawler.fleet.run import begin_crawl
+    from crawler.fleet.stream import StreamArchive, capture_entry
+    from crawler.fleet.writer import ArchiveWriter, NotReadable
+    from crawler.items import Capture
+    from crawler.registry import Source
+    from crawler.warc import WarcStore
+
+    r, keys = redis.Redis.from_url(redis_url), Keys()
+    page = (REPO / "tests" / "fixtures" / "corpus" / "h01_trs_2021.html").read_bytes()
+    worker_dir, writer_dir = tmp_path / "worker", tmp_path / "writer"
+    store = WarcStore(worker_dir)
+    stored = store.write(url="http://a/col/t1.html", method="GET", request_headers=[], request_body=b"", status=200,
+                         reason="OK", response_headers=[("Content-Type", "text/html")], body=page)
+    store.close()
+    begin_crawl(r, keys, [Source(id="s1", name="某市人民政府", entry_url="http://a/col/")], "seeder", 5)
+    StreamArchive(spider_for(redis_url).crawler).add("capture", capture_entry(Capture(
+        url="http://a/col/t1.html", source_id="s1", kind="report", body=page, content_type="text/html",
+        warc_file=stored.warc_file, warc_offset=stored.warc_offset, warc_sha256=stored.sha256), None))
+    db = open_db(writer_dir / "xxgk.db")
+    writer = ArchiveWriter(r, keys, db, writer_dir, lease=5, warc_wait=60)
+    writer.ensure_group()
+    entries = writer.read(">")
+    with pytest.raises(NotReadable):
+        writer.apply(entries)
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0  # the whole batch rolled back
+    assert r.xpending(keys.stream, "writer")["pending"] == 2                # and waits in the stream
+    shutil.copytree(worker_dir / "warc", writer_dir / "warc")              # the record shows up
+    writer.apply(writer.read("0"))
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert db.execute("SELECT warc_file FROM captures").fetchone()[0] == stored.warc_file
+    assert r.xpending(keys.stream, "writer")["pending"] == 0

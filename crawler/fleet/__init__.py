@@ -43,7 +43,8 @@ class Keys:
         self.crawl = f"{p}:crawl"          # the crawl in progress (JSON): id, started_at, sources
         self.sources = f"{p}:sources"      # source id → registry row (JSON)
         self.workers = f"{p}:workers"      # worker → expiry of its presence (sorted set)
-        self.reports = f"{p}:reports"      # worker → its counters, lists and platforms (JSON)
+        self.reports = f"{p}:reports"      # worker → its counters and the platforms it read (JSON)
+        self.lists = f"{p}:lists"          # worker, source, list URL → what it saw of the list (JSON)
         self.knowledge = f"{p}:knowledge"  # what the archive knew when the crawl began
         self.digests = f"{p}:digests"      # WARC payload sha256 → where its full record is
         self.writer = f"{p}:writer"        # the writer's lock

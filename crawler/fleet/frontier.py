@@ -20,7 +20,8 @@ import logging
 from collections import deque
 from typing import Any
 
-from scrapy import Request
+import redis
+from scrapy import Request, signals
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
@@ -148,6 +149,8 @@ class FleetScheduler(Scheduler):
         scheduler.tick_seconds = crawler.settings.getfloat("XXGK_REDIS_TICK")
         scheduler.renew_every = max(1, int(crawler.settings.getfloat("XXGK_REDIS_LEASE_SECONDS")
                                            / 3 / scheduler.tick_seconds))
+        scheduler.undelivered: set[str] = set()  # leases whose capture never reached the stream
+        crawler.signals.connect(scheduler.item_failed, signal=signals.item_error)
         scheduler.name = worker_name()
         scheduler.issued = 0
         scheduler.ticks = 0
@@ -204,13 +207,25 @@ class FleetScheduler(Scheduler):
     def has_pending_requests(self) -> bool:
         return not self.seeding and (bool(self.continuing) or len(self) > 0)
 
+    def item_failed(self, item, response, spider=None, failure=None) -> None:
+        """A capture that could not be handed to the stream because Redis stayed away: its request
+        goes back to the queue instead of being acknowledged (any other failure is a bug, logged
+        by Scrapy: fetching again would fail again)."""
+        request = getattr(response, "request", None)  # an answer's, or a failed download's (Failure)
+        if failure is not None and failure.check(redis.RedisError) and request is not None:
+            if token := request.meta.get(LEASE_KEY):
+                self.undelivered.add(token)
+
     def finished(self) -> list[str]:
         """Acknowledge the leases of requests the engine is done with; their tokens."""
         busy = in_progress(self.crawler.engine)
         waiting = set(map(id, self.continuing))
         done = [r for r in self.held if r not in busy and id(r) not in waiting]
         tokens = [self.held.pop(r) for r in done]
-        self.queue.ack(tokens)
+        again = [t for t in tokens if t in self.undelivered]
+        self.undelivered -= set(again)
+        self.queue.release(again)
+        self.queue.ack([t for t in tokens if t not in again])
         return tokens
 
     def tick(self) -> None:

@@ -119,7 +119,7 @@ def write(url: str, *, data_dir: str | Path | None = None, db: str | Path | None
         archive = open_db(where.db)
         try:
             writer = ArchiveWriter(connect(url), Keys(s.get("XXGK_REDIS_PREFIX")), archive, where.data_dir,
-                                   s.getfloat("XXGK_REDIS_LEASE_SECONDS"))
+                                   s.getfloat("XXGK_REDIS_LEASE_SECONDS"), s.getfloat("XXGK_WARC_WAIT_SECONDS"))
             return writer.run(follow), writer.closed, where.db
         finally:
             archive.close()

@@ -2,11 +2,11 @@
 
 - Presence: a key that expires unless renewed (`XXGK_REDIS_LEASE_SECONDS`), under a name listed
   in `workers`: the writer finishes a crawl only once no worker (nor the seeder) is left.
-- Report: this worker's counters (Scrapy's `xxgk/<source>/<counter>` stats), the lists it saw
-  pages of (crawler.completeness) and the platforms it read from ad-hoc entry pages, as one JSON
-  value in `reports`, replaced every second and when it stops. Each is cumulative, so a value
-  written twice counts once; a worker killed loses at most its last second of counters (its
-  requests themselves are fetched again by others).
+- Report: this worker's counters (Scrapy's `xxgk/<source>/<counter>` stats) and the platforms
+  it read from ad-hoc entry pages (one JSON value in `reports`), and each list it saw pages of
+  (crawler.completeness; one value per list in `lists`, sent when it changed), every second and
+  when it stops. Each is cumulative, so a value written twice counts once; a worker killed loses
+  at most its last second of them (its requests themselves are fetched again by others).
 - Stopping: a worker stops once it has nothing in progress and the fleet's frontier (queue and
   leases) has been empty for `XXGK_REDIS_IDLE_SECONDS`; until then Scrapy's idle close is held
   off. A seeder stops when its entry points are pushed.
@@ -61,6 +61,7 @@ class FleetExtension:
         self.tick_seconds = s.getfloat("XXGK_REDIS_TICK")
         self.idle_since: float | None = None
         self.reported = 0.0
+        self.sent: dict[tuple[str, str], tuple] = {}  # list → what it looked like when last sent
         self.closing = False
         self.loop = LoopingCall(self.tick)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -108,10 +109,19 @@ class FleetExtension:
         spider = self.crawler.spider
         stats = {k: v for k, v in self.crawler.stats.get_stats().items()
                  if k.startswith("xxgk/") and isinstance(v, (int, float)) and k.count("/") == 2}
-        lists = [t.to_dict() for t in getattr(spider, "lists", {}).values()]
         platforms = {s.id: s.platform for s in getattr(spider, "sources", [])}
-        self.server.hset(self.keys.reports, self.name,
-                         json.dumps({"stats": stats, "lists": lists, "platforms": platforms}, ensure_ascii=False))
+        changed = {}
+        for key, tally in getattr(spider, "lists", {}).items():
+            look = (tally.requested, tally.answered, tally.failed, len(tally.items), len(tally.shown),
+                    tally.records, tally.pages, len(tally.probes_failed))
+            if self.sent.get(key) != look:
+                self.sent[key] = look
+                changed[f"{self.name}\t{key[0]}\t{key[1]}"] = json.dumps(tally.to_dict(), ensure_ascii=False)
+        pipe = self.server.pipeline()
+        pipe.hset(self.keys.reports, self.name, json.dumps({"stats": stats, "platforms": platforms}, ensure_ascii=False))
+        if changed:
+            pipe.hset(self.keys.lists, mapping=changed)
+        pipe.execute()
 
     def closed(self, spider=None, reason: str = "") -> None:
         if self.loop.running:

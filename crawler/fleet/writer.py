@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -51,13 +52,27 @@ GROUP = CONSUMER = "writer"
 BATCH = 64           # entries applied in one transaction at most
 BLOCK_MS = 1000      # how long a read waits for new entries
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+RETRY_SECONDS = 2    # between two tries of a batch that could not be applied yet (WARC, locked archive)
+
+
+class LockLost(RuntimeError):
+    """This writer stalled (or was cut off from Redis) longer than its lease: another may write."""
+
+
+class NotReadable(Exception):
+    """A capture's WARC record cannot be read (yet): a shared folder away, or not showing a
+    record another machine has just written."""
 
 
 class ArchiveWriter:
-    def __init__(self, server: redis.Redis, keys: Keys, db, data_dir: str | Path, lease: float = 30) -> None:
+    def __init__(self, server: redis.Redis, keys: Keys, db, data_dir: str | Path, lease: float = 30,
+                 warc_wait: float = 300) -> None:
         self.server, self.keys, self.db = server, keys, db
         self.data_dir = Path(data_dir)
         self.lease_ms = int(lease * 1000)
+        self.warc_wait = warc_wait                # how long a record may stay unreadable
+        self.unreadable: dict[str, float] = {}   # entry id → since when its record is
+        self.entry_id = ""
         self.name = worker_name()
         self.stream = keys.stream
         self.runs: dict[str, int] = {}            # the crawl's run per source
@@ -82,7 +97,14 @@ class ArchiveWriter:
                 self.renew_lock()
                 entries = self.read(cursor)
                 if entries:
-                    self.apply(entries)
+                    try:
+                        self.apply(entries)
+                    except (NotReadable, sqlite3.OperationalError) as exc:  # rolled back: tried again
+                        if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
+                            raise
+                        log.warning("waiting: %s", exc)
+                        time.sleep(RETRY_SECONDS)
+                        cursor = "0"
                     continue
                 if cursor == "0":
                     cursor = ">"
@@ -122,7 +144,8 @@ class ArchiveWriter:
 
     def renew_lock(self) -> None:
         if not self._renew(keys=[self.keys.writer], args=[self.name, self.lease_ms]):
-            raise RuntimeError("lost the archive writer's lock (this writer stalled longer than its lease)")
+            raise LockLost("this archive writer lost its lock in Redis (stalled or cut off longer than its "
+                           "lease): what it applied is committed; start it again")
 
     # -- applying entries -----------------------------------------------------------------
     def apply(self, entries: list[tuple[str, dict]]) -> None:
@@ -131,7 +154,7 @@ class ArchiveWriter:
         todo = [(i, f) for i, f in entries if not offsets.is_applied(last, i)]
         if todo:
             with self.db.atomic():
-                for entry_id, fields in todo:
+                for self.entry_id, fields in todo:
                     kind, payload = decode(fields)
                     getattr(self, f"apply_{kind}")(payload)
                 offsets.record_applied(self.db, self.stream, todo[-1][0])
@@ -157,6 +180,16 @@ class ArchiveWriter:
         run_id = self.runs.get(item.source_id)
         try:
             item.body = self.body(entry)
+        except NotReadable:
+            since = self.unreadable.setdefault(self.entry_id, time.monotonic())
+            if time.monotonic() - since < self.warc_wait:
+                raise
+            log.error("giving up on %s after %g s: its WARC record stays unreadable", item.url, self.warc_wait)
+            if run_id is not None:
+                self.db.execute("UPDATE crawl_runs SET errors = errors + 1 WHERE id = ?", [run_id])
+            return
+        self.unreadable.pop(self.entry_id, None)
+        try:
             year = report_year(item.title or "")
             res = load_document(
                 self.db, item.body, url=item.url, media_type=item.content_type, source_id=item.source_id,
@@ -176,13 +209,17 @@ class ArchiveWriter:
             count_reports(self.db, run_id, res.change)
 
     def body(self, entry: dict[str, Any]) -> bytes:
-        """The capture's bytes: sent along, or read back from the shared WARC folder."""
+        """The capture's bytes: sent along, or read back from the shared WARC folder (NotReadable
+        until they read back as the worker captured them)."""
         c = entry["capture"]
         if entry["body"] is not None:
             return base64.b64decode(entry["body"])
-        data = read_capture({"warc_file": c["warc_file"], "warc_offset": c["warc_offset"]}, self.data_dir)
+        try:
+            data = read_capture({"warc_file": c["warc_file"], "warc_offset": c["warc_offset"]}, self.data_dir)
+        except BlobError as exc:
+            raise NotReadable(str(exc)) from exc
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise BlobError(f"{c['warc_file']}:{c['warc_offset']} does not hold the bytes the worker captured")
+            raise NotReadable(f"{c['warc_file']}:{c['warc_offset']} does not (yet) hold the bytes the worker captured")
         return data
 
     # -- the end of a crawl ---------------------------------------------------------------
@@ -227,8 +264,8 @@ class ArchiveWriter:
             self.closed += list(open_runs.values())
         n = publish_knowledge(self.server, self.keys, self.db)
         pipe = self.server.pipeline()
-        pipe.delete(self.keys.crawl, self.keys.sources, self.keys.reports, self.keys.seen(crawl["id"]),
-                    self.keys.robots(crawl["id"]))
+        pipe.delete(self.keys.crawl, self.keys.sources, self.keys.reports, self.keys.lists,
+                    self.keys.seen(crawl["id"]), self.keys.robots(crawl["id"]))
         pipe.execute()
         self.runs = {}
         log.info("crawl %s finished (%d source(s)); published what the archive knows (%d URLs)",
@@ -242,14 +279,14 @@ class ArchiveWriter:
         for raw in self.server.hvals(self.keys.reports):
             r = json.loads(raw)
             stats.update(r["stats"])
-            for d in r["lists"]:
-                t = ListTally.from_dict(d)
-                if (t.source_id, t.url) in tallies:
-                    tallies[(t.source_id, t.url)].merge(t)
-                else:
-                    tallies[(t.source_id, t.url)] = t
             for sid, p in r["platforms"].items():
                 if p != "auto":
                     platforms[sid] = p
+        for raw in self.server.hvals(self.keys.lists):
+            t = ListTally.from_dict(json.loads(raw))
+            if (t.source_id, t.url) in tallies:
+                tallies[(t.source_id, t.url)].merge(t)
+            else:
+                tallies[(t.source_id, t.url)] = t
         return dict(stats), list(tallies.values()), platforms
 

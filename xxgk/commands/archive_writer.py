@@ -41,9 +41,11 @@ def command(redis_url, db, data_dir, follow, settings_, quiet, log_file) -> None
     from crawler.lock import LockHeld
     from crawler.run import run_notes, summary
 
+    from crawler.fleet.writer import LockLost
+
     try:
         n, closed, db_file = write(redis_url, data_dir=data_dir, db=db, overrides=_setting(settings_), follow=follow)
-    except LockHeld as e:
+    except (LockHeld, LockLost) as e:
         raise click.ClickException(str(e)) from e
     if closed:  # the runs of the crawl it closed, as `xxgk crawl` shows its own
         from archive.db import open_db

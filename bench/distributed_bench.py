@@ -51,7 +51,7 @@ def crawl_once(mp, data: Path, workers: int, settings: tuple[str, ...]) -> dict:
     else:
         rc = subprocess.call(_xxgk("crawl", "--registry", str(data.parent / "sources.csv"), "--all", "--data-dir",
                                    str(data), "--quiet", *[a for s in settings for a in ("-s", s)]),
-                             stdout=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     took = time.perf_counter() - t
     if rc != 0:
         raise RuntimeError(f"crawl with {workers} workers failed ({rc})")

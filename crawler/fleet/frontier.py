@@ -17,6 +17,7 @@ the lease of the request it replaces — if the worker dies, the original reques
 from __future__ import annotations
 
 import logging
+import random
 from collections import deque
 from typing import Any
 
@@ -87,6 +88,13 @@ class LeasedQueue(PriorityQueue):
         self._requeue = server.register_script(REQUEUE_EXPIRED)
         self._release = server.register_script(RELEASE)
         self._renew = server.register_script(RENEW)
+
+    def push(self, request: Request) -> None:
+        # scrapy-redis orders equal priorities by the encoded request, in effect by URL: a worker
+        # would lease a run of one host's requests and wait on that host's slot. A random fraction
+        # (priorities are whole numbers) mixes the hosts within a priority.
+        self.server.execute_command("ZADD", self.key, -request.priority + random.random() / 2,
+                                    self._encode_request(request))
 
     def lease(self, token: str) -> Request | None:
         data = self._lease(keys=self.lease_keys, args=[token, self.lease_us])

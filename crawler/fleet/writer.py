@@ -124,7 +124,8 @@ class ArchiveWriter:
     def read(self, cursor: str) -> list[tuple[str, dict]]:
         got = self.server.xreadgroup(GROUP, CONSUMER, {self.stream: cursor}, count=BATCH,
                                      block=None if cursor == "0" else BLOCK_MS)
-        return [(i.decode(), f) for _, entries in got or [] for i, f in entries if f]
+        # (an entry delivered and then deleted comes back without fields: acknowledged, no more)
+        return [(i.decode(), f or {}) for _, entries in got or [] for i, f in entries]
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -151,7 +152,7 @@ class ArchiveWriter:
     def apply(self, entries: list[tuple[str, dict]]) -> None:
         """Apply the entries not applied yet in one transaction, then acknowledge them all."""
         last = offsets.applied(self.db, self.stream)
-        todo = [(i, f) for i, f in entries if not offsets.is_applied(last, i)]
+        todo = [(i, f) for i, f in entries if f and not offsets.is_applied(last, i)]
         if todo:
             with self.db.atomic():
                 for self.entry_id, fields in todo:
@@ -267,7 +268,7 @@ class ArchiveWriter:
         pipe.delete(self.keys.crawl, self.keys.sources, self.keys.reports, self.keys.lists,
                     self.keys.seen(crawl["id"]), self.keys.robots(crawl["id"]))
         pipe.execute()
-        self.runs = {}
+        self.runs, self.last_capture, self.unreadable = {}, {}, {}
         log.info("crawl %s finished (%d source(s)); published what the archive knows (%d URLs)",
                  crawl["id"], len(runs), n)
 

@@ -101,6 +101,9 @@ XXGK_REDIS_TICK = 0.25               # seconds between a worker's lease acknowle
 XXGK_REDIS_STREAM_MAX = 5000         # entries waiting for the writer before workers hold back
 XXGK_WARC_WAIT_SECONDS = 300.0       # the writer waits this long for a shared WARC record to read back
 XXGK_FLEET_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"  # behind the host slots
+# and, set by --redis itself (crawler.fleet.apply_fleet_settings): XXGK_FLEET_ROLE ("worker" or
+# "seed"), XXGK_FLEET_CRAWL (the crawl's id), XXGK_FLEET_NAME (this process in the fleet),
+# XXGK_FLEET_DELAY (DOWNLOAD_DELAY, now the fleet's per host; Scrapy's own becomes 0)
 
 # Headless browser for sources marked `render: browser` (the spider switches the download
 # handler on only when such a source is crawled): the system's Chromium ($XXGK_CHROMIUM, else

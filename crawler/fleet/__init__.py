@@ -34,15 +34,15 @@ PREFIX = "xxgk"
 class Keys:
     """Every Redis key the fleet uses, under one prefix."""
 
-    def __init__(self, prefix: str = PREFIX) -> None:
-        p = self.prefix = prefix
+    def __init__(self, prefix: str | None = PREFIX) -> None:
+        p = self.prefix = prefix or PREFIX
         self.requests = f"{p}:requests"    # scrapy-redis's priority queue (sorted set)
         self.leases = f"{p}:leases"        # the processing set: lease token → expiry (Redis clock, µs)
         self.leased = f"{p}:leased"        # lease token → score and encoded request
         self.stream = f"{p}:stream"        # captures and archive writes, for the writer
         self.crawl = f"{p}:crawl"          # the crawl in progress (JSON): id, started_at, sources
         self.sources = f"{p}:sources"      # source id → registry row (JSON)
-        self.workers = f"{p}:workers"      # worker → expiry of its presence (sorted set)
+        self.workers = f"{p}:workers"      # the workers' names (set); each present while workers:<name> lives
         self.reports = f"{p}:reports"      # worker → its counters and the platforms it read (JSON)
         self.lists = f"{p}:lists"          # worker, source, list URL → what it saw of the list (JSON)
         self.knowledge = f"{p}:knowledge"  # what the archive knew when the crawl began
@@ -117,8 +117,7 @@ def apply_fleet_settings(settings, url: str, role: str, crawl: str) -> None:
                         ("SPIDER_MIDDLEWARES", FLEET_SPIDER_MIDDLEWARES), ("ITEM_PIPELINES", FLEET_PIPELINES),
                         ("EXTENSIONS", FLEET_EXTENSIONS)):
         settings.set(name, {**settings.getdict(name), **extra}, priority="cmdline")
-    prefix = settings.get("XXGK_REDIS_PREFIX") or PREFIX
-    keys = Keys(prefix)
+    keys = Keys(settings.get("XXGK_REDIS_PREFIX"))
     settings.set("REDIS_URL", url, priority="cmdline")
     settings.set("REDIS_PARAMS", client_params(), priority="cmdline")
     settings.set("SCHEDULER_QUEUE_KEY", keys.requests, priority="cmdline")

@@ -31,6 +31,7 @@ from archive import runs, urlchecks
 from archive.load import PARSED_KINDS, document_name
 from parsers.model import Report
 
+from ..connection import ArchiveConnection
 from ..items import Capture
 from ..parsepool import ParsePool, default_workers
 from . import Keys, connect
@@ -123,23 +124,12 @@ class StreamArchive:
             await asyncio.sleep(0.5)
         self.add("capture", capture_entry(item, report))
 
-    def open(self):
-        raise RuntimeError("a fleet worker has no archive of its own: the archive writer has it")
-
-    def flush(self) -> None:
-        pass
-
-    def close(self, spider=None) -> None:
-        pass
-
 
 class StreamPipeline:
     """A fleet worker's item pipeline: each capture parsed (in worker processes, as in a
     single-process crawl) unless the archive holds its report, then handed to the stream."""
 
     def __init__(self, crawler) -> None:
-        from ..connection import ArchiveConnection
-
         self.archive: StreamArchive = ArchiveConnection.of(crawler)
         workers = crawler.settings.get("XXGK_PARSE_WORKERS")
         self.pool = ParsePool(default_workers() if workers in (None, "") else int(workers))
@@ -210,7 +200,7 @@ class RedisDigests:
         return (rel, int(offset)) if (self.data_dir / rel).exists() else None
 
     def add(self, sha: str, rel: str, offset: int) -> None:
-        self.server.hsetnx(self.key, sha, f"{rel}\t{offset}")
+        self.server.hset(self.key, sha, f"{rel}\t{offset}")  # (over an entry whose file is gone)
 
     def close(self) -> None:
         pass

@@ -292,6 +292,7 @@ def test_redis_killed_and_restarted_mid_crawl_loses_nothing(kmp, ksingle, tmp_pa
 
 # -- politeness -----------------------------------------------------------------------------------
 
+@pytest.mark.timeout(300)
 def test_no_portal_sees_two_requests_closer_than_the_delay(redis_url, tmp_path):
     delay = 0.3
     with MockPortals(seed=4, page_size=10, portals=("trs", "govcn"), scale=0.5) as mp:
@@ -316,10 +317,12 @@ def test_no_portal_sees_two_requests_closer_than_the_delay(redis_url, tmp_path):
 
 # -- incremental ----------------------------------------------------------------------------------
 
+@pytest.mark.timeout(300)
 def test_a_second_distributed_crawl_is_incremental(redis_url, tmp_path):
     portals = ("trs", "hanweb", "gkmlpt", "fujian")
     with MockPortals(seed=5, page_size=10, portals=portals) as mp:
-        fleet = Fleet(redis_url, tmp_path, [s for p in portals for s in portal_sources(mp, p)])
+        fleet_sources = [s for p in portals for s in portal_sources(mp, p)]
+        fleet = Fleet(redis_url, tmp_path, fleet_sources)
         try:
             start = len(mp.requests_log)
             fleet.crawl(workers=3)
@@ -332,19 +335,23 @@ def test_a_second_distributed_crawl_is_incremental(redis_url, tmp_path):
             second = mp.requests_log[start:]
         finally:
             fleet.kill_all()
+        crawl(fleet_sources, tmp_path / "single")  # the same two crawls by one process
+        start = len(mp.requests_log)
+        crawl(fleet_sources, tmp_path / "single")
+        single_second = mp.requests_log[start:]
         assert sorted(tuple(r) for r in db.execute("SELECT url, kind, sha256 FROM captures")) == before
         assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == n_reports
-        last = db.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [len(fleet_sources := portal_ids(mp, portals))]).fetchall()
-        assert {r["source_id"] for r in last} == fleet_sources
+        ids = {s.id for s in fleet_sources}
+        last = db.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [len(ids)]).fetchall()
+        assert {r["source_id"] for r in last} == ids
         assert sum(r["reports_new"] + r["reports_changed"] for r in last) == 0
         assert sum(r["reports_unchanged"] for r in last) > 0 and {r["status"] for r in last} == {"finished"}
         assert len(second) <= 0.25 * len(first), [r.path for r in second]
         assert {(r.method, r.path) for r in second} <= {(r.method, r.path) for r in first}
         assert sum(r.status == 304 for r in second) > 0  # list pages asked for conditionally
-
-
-def portal_ids(mp, portals) -> set[str]:
-    return {s.id for p in portals for s in portal_sources(mp, p)}
+        # exactly what a second single-process crawl asks for
+        assert sorted((r.method, r.path, r.status) for r in second) == \
+            sorted((r.method, r.path, r.status) for r in single_second)
 
 
 # -- the parts ------------------------------------------------------------------------------------

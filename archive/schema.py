@@ -296,6 +296,18 @@ TABLES: list[TableDef] = [
         pk="key",
         created_by="0004_archive_info",
     ),
+    TableDef(
+        "stream_offsets",
+        "How far the archive writer has applied each Redis stream of a crawl fleet: the last entry, "
+        "committed with its rows, so a replayed entry is skipped (crawler/fleet/writer.py).",
+        {
+            "stream": (str, "Redis stream key (e.g. xxgk:stream)"),
+            "last_id": (str, "Id of the last entry applied (Redis stream id, milliseconds-sequence)"),
+            "applied_at": (str, "UTC time it was applied (ISO 8601)"),
+        },
+        pk="stream",
+        created_by="0005_stream_offsets",
+    ),
 ]
 
 TABLE = {t.name: t for t in TABLES}

@@ -110,9 +110,11 @@ def build_metadata(path: Path, db_name: str | None = None, data_dirs: list[Path]
         conn.close()
     if "reports" in tables and search.FTS_TABLE in present:
         tables["reports"].update(fts_table=search.FTS_TABLE, fts_pk="id")
-    # hide the search index, its shadow tables and the migrations record from table lists
+    # hide the search index, its shadow tables and the bookkeeping (migrations applied, the fleet
+    # writer's place in its stream) from table lists
     for name in present:
-        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") or name == "_sqlite_migrations":
+        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") or name in (
+                "_sqlite_migrations", "stream_offsets"):
             tables[name] = {"hidden": True}
     queries = spec["queries"]
     if search.FTS_TABLE not in present:  # an archive that never had a report loaded

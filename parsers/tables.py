@@ -627,7 +627,13 @@ class TableReader:
         by_group: dict[str, list[Printed | None]] = {g: [] for g in groups}
         for o in outcomes:
             cells = self.appeals_by_outcome.get(o)
+            before = len(self.report.findings)
             reading = self._read("appeals", o, cells, len(groups), False) if cells else None
+            self._name_groups(before, o, groups)  # (an outcome is a column here, not a row)
+            if reading and len(reading.candidates) != 1:
+                self.report.add_finding("uncertain_position", "warning",
+                                        f"appeals.{o}: the outcome's values cannot be placed among the groups; "
+                                        "left unknown", table="appeals", column=o, rows=list(groups))
             for gi, g in enumerate(groups):
                 by_group[g].append(reading.candidates[0][gi] if reading and len(reading.candidates) == 1
                                    else (UNKNOWN if reading else MISSING))
@@ -658,7 +664,8 @@ class TableReader:
             return
         self.report.add_finding("duplicate_row", "warning", "appeals: the data row printed again with other "
                                 f"values ({' '.join(printed)[:60]!r} and {' '.join(repeated)[:60]!r}); section 四 "
-                                "left unknown", table="appeals", source=again[0].source)
+                                "left unknown", table="appeals", rows=[g.key for g in self.tpl.rows.get("appeals", [])],
+                                source=again[0].source)
         for g in self.tpl.rows.get("appeals", []):
             self.readings.setdefault(("appeals", g.key), Reading(
                 "appeals", g.key, [[UNKNOWN] * len(g.columns)], "positional"))
@@ -669,12 +676,14 @@ class TableReader:
         outcomes = [c.key for c in self.tpl.columns.get("appeals", [])]
         n = len(groups) * len(outcomes)
         vals = self.appeals_values
+        before = len(self.report.findings)
         if len(vals) == 1 and vals[0].source.get("run"):
             rd = self._split("appeals", "*", vals[0], n)
         else:
             hx = self.appeals_hint_x
             at = None if hx is None else hx - self.appeals_offset
             rd = self._read("appeals", "*", vals, n, self.appeals_lost, at)
+        self._name_groups(before, "*", groups)
         # keep the readings whose every group adds up (or, failing that, none breaks): the groups
         # share one printed sequence, so they are filtered together before being fanned out
         cols = tuple(outcomes)
@@ -716,6 +725,16 @@ class TableReader:
             self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short,
                                                     keep=rd.keep)
 
+    def _name_groups(self, since: int, key: str, groups: list[str]) -> None:
+        """Findings made since `since` on section 四 read as one printed sequence (`key` "*", or
+        an outcome of a transposed table) name the groups they are about: every row of it."""
+        for f in self.report.findings[since:]:
+            if f.table == "appeals" and f.row == key:
+                f.row = None
+                if key != "*":
+                    f.column = key
+                f.details["rows"] = list(groups)
+
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
 
@@ -737,11 +756,18 @@ class TableReader:
             good = {v: c for v, c in seen.items() if v[t] is not None and (
                 None in v or abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6)}
             unknown = {v: c for v, c in seen.items() if v[t] is None}
+            under = next(iter(seen)) if hinted is not None else None  # (the hinted reading's values)
             if rd.short:  # a short row: the readings that do not break its total (one whose
                 # dropped cell is the total cannot be checked, and is kept)
-                seen = {**good, **unknown} or seen
+                kept = {**good, **unknown} or seen
             else:
-                seen = good or unknown or seen
+                kept = good or unknown or seen
+            if under is not None and under not in kept and (under in good or under in unknown):
+                # the values under their headers break nothing: a reading that adds up only by
+                # shifting them (a blank 总计 over 1,0,0,0,0,1 read as ␣,1,0,0,0,0,1) does not
+                # outrank them; the table's arithmetic, then the headers, choose
+                kept = {under: seen[under], **kept}
+            seen = kept
         return list(seen), list(seen.values())
 
     def _resolve(self, vectors: dict[tuple[str, str], list[tuple]]) -> dict[tuple[str, str], int | None | list]:
@@ -910,6 +936,8 @@ class TableReader:
                                 table=table, row=row, column=col)
                 self._unplaced_values(table, row, cols, [rd.candidates[vecs.index(v)] for v in pick], printed_row)
                 if unsettled and rd.how == "split":
+                    # (a cell every reading leaves unknown — a dropped 总计 — is one of them too)
+                    unsettled = [col for col, p in zip(cols, printed_row) if p is UNKNOWN]
                     add("digits_ambiguous", "warning",
                         f"{table}.{row}: the printed run {rd.raw[:40]!r} reads {len(pick)} ways that satisfy the "
                         f"identities ({'; '.join(' '.join(_show(x) for x in v) for v in pick[:4])}"
@@ -924,6 +952,13 @@ class TableReader:
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)
+                if rd.short and UNKNOWN in printed_row and not any(
+                        f.code == "short_row" and f.table == table and f.row == row for f in self.report.findings):
+                    # the reading taken dropped a blank that may be the row's 总计: unknown, and said
+                    gone = [c for c, p in zip(cols, printed_row) if p is UNKNOWN]
+                    add("short_row", "warning", f"{table}.{row}: a value fewer printed than columns; "
+                        f"{', '.join(gone)} may be the blank dropped: left unknown", table=table, row=row,
+                        unknown=gone)
             if any(p is not MISSING for p in printed_row):
                 self.printed_rows.add((table, row))
             for col, printed in zip(cols, printed_row):

@@ -22,38 +22,50 @@ NOT_A_REASON = frozenset({"identity_break", "inferred_split", "inferred_position
                           "fact_mismatch", "row_unmatched", "row_variant"})
 
 
+class Explained:
+    """Which cells a report's findings speak of. A finding names the cells of its table in the
+    rows it names (`row`, or a list `rows`) and the columns it names (`column`, or a list
+    `columns`; else every column). `reads`: findings that say how a value was read or that its
+    arithmetic broke count too (for a value that changed: a word about it), and so do findings
+    naming a table's column, or the table, without a row; otherwise only findings that say why a
+    value is unknown, and of the table-wide ones only those explaining a whole table's cells."""
+
+    def __init__(self, report: Report, reads: bool = False) -> None:
+        self.reasons: list[tuple[str, frozenset[str] | None, frozenset[str] | None]] = []
+        for f in report.findings:
+            if not f.table or (not reads and f.code in NOT_A_REASON):
+                continue
+            rows = f.details.get("rows")
+            columns = f.details.get("columns")
+            if f.row:
+                rows = [f.row]
+            elif not isinstance(rows, list):
+                if not reads and f.code not in TABLE_WIDE:
+                    continue  # (a finding on the table's arithmetic or layout names no cell)
+                rows = None
+            if f.column:
+                columns = [f.column]
+            elif not isinstance(columns, list):
+                columns = None  # (short_row's `columns` is a count)
+            self.reasons.append((f.table, None if rows is None else frozenset(rows),
+                                 None if columns is None else frozenset(columns)))
+
+    def __call__(self, table: str, row: str, column: str) -> bool:
+        return any(t == table and (rows is None or row in rows) and (cols is None or column in cols)
+                   for t, rows, cols in self.reasons)
+
+
 def silent_nulls(report: Report) -> list[Key]:
-    """(table, row, column) of every null cell no finding explains. A finding explains the
-    cells of its table in the rows it names (`row`, or a list `rows`; every row for a table-wide
-    one) and the columns it names (`column`, or a list `columns`; else every column)."""
-    reasons: list[tuple[str, frozenset[str] | None, frozenset[str] | None]] = []
-    for f in report.findings:
-        if not f.table or f.code in NOT_A_REASON:
-            continue
-        rows = f.details.get("rows")
-        columns = f.details.get("columns")
-        if f.row:
-            rows = [f.row]
-        elif not isinstance(rows, list):
-            if f.code not in TABLE_WIDE:
-                continue  # (a finding on the table's arithmetic or layout names no cell)
-            rows = None
-        if f.column:
-            columns = [f.column]
-        elif not isinstance(columns, list):
-            columns = None  # (short_row's `columns` is a count)
-        reasons.append((f.table, None if rows is None else frozenset(rows),
-                        None if columns is None else frozenset(columns)))
+    """(table, row, column) of every null cell no finding explains."""
+    explained = Explained(report)
     out = []
     for c in report.cells:
         if c.value is not None:
             continue
         if c.raw and parse_value(c.raw).kind == "na":
             continue  # printed not applicable: null as printed
-        if any(t == c.table and (rows is None or c.row in rows) and (cols is None or c.column in cols)
-               for t, rows, cols in reasons):
-            continue
-        out.append((c.table, c.row, c.column))
+        if not explained(c.table, c.row, c.column):
+            out.append((c.table, c.row, c.column))
     return out
 
 

@@ -934,6 +934,15 @@ class TableReader:
                                 f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
                                 f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
                                 table=table, row=row, column=col)
+                # the columns the table's arithmetic settled (the row's own readings disagree there)
+                settled = [col for j, col in enumerate(cols) if printed_row[j] is not UNKNOWN
+                           and len({v[j] for v in vecs}) > 1]
+                if settled:
+                    add("inferred_split" if rd.how == "split" else "inferred_position",
+                        "info" if rd.how == "split" else "warning",
+                        f"{table}.{row}: printed positions ambiguous ({rd.how}); {', '.join(settled)} settled by the "
+                        "table's arithmetic (the only value every reading consistent with it gives)",
+                        table=table, row=row, columns=settled)
                 self._unplaced_values(table, row, cols, [rd.candidates[vecs.index(v)] for v in pick], printed_row)
                 if unsettled and rd.how == "split":
                     # (a cell every reading leaves unknown — a dropped 总计 — is one of them too)

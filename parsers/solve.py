@@ -41,14 +41,17 @@ def tokens(text: str) -> tuple[str, ...] | None:
 
 
 @lru_cache(maxsize=8192)
-def cuts(text: str, n: int, group: int | None = None) -> tuple[tuple[tuple[str, ...], ...], bool]:
+def cuts(text: str, n: int, group: int | None = None,
+         max_part: int = MAX_PART) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """Ways to read a printed run as n cells: (readings, complete).
 
     Whitespace always separates cells; inside a token the digits of several cells may run
     together ("1000001" = 1,0,0,0,0,0,1). A number has no leading zero and a sign only at its
     start; a unit (元, 万元, %) belongs to the token's last number; "/" marks one cell each.
     `group`: the cells come in groups of that size whose last is the sum of the others (a row's
-    总计): only readings where every group adds up. `complete` is False when the enumeration hit
+    总计): only readings where every group adds up. `max_part`: the most digits of one cell
+    (a page printing every cell apart passes the token's length: a 20-digit number is one cell
+    there, beyond the integer range, not twenty). `complete` is False when the enumeration hit
     its caps.
     """
     toks = tokens(text)
@@ -131,7 +134,7 @@ def cuts(text: str, n: int, group: int | None = None) -> tuple[tuple[tuple[str, 
         after = rest_min[i + 1]
         if left - 1 < after:
             return  # no cell left for the tokens after this one
-        for end in range(pos + 1, min(len(body), pos + MAX_PART + 1) + 1):
+        for end in range(pos + 1, min(len(body), pos + max_part + 1) + 1):
             piece = body[pos:end]
             if not _PIECE.fullmatch(piece):
                 continue
@@ -144,7 +147,7 @@ def cuts(text: str, n: int, group: int | None = None) -> tuple[tuple[tuple[str, 
                 # the group's total must still fit in the digits left for it
                 at = len(pieces) % size
                 running = sum(_num(p) or 0 for p in pieces[len(pieces) - at:]) + (_num(piece) or 0)
-                if running >= 10 ** min(MAX_PART, len(body) - end + rest_max[i + 1]):
+                if running >= 10 ** min(max_part, len(body) - end + rest_max[i + 1]):
                     continue  # the total could not print that many digits
             pieces.append(piece + unit if last else piece)
             if last:

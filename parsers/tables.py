@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
-from .solve import _num, cuts, placements, tokens
+from .solve import MAX_PART, _num, cuts, placements, tokens
 from .spec import TABLES, RowDef, norm, template
 from .values import parse_value
 
@@ -443,7 +443,7 @@ class TableReader:
         rd = self._split(table, key, run, n)
         if len(toks) < n:
             slots = self._gaps(table, key, n)
-            apart, _ = cuts(text, len(toks))
+            apart, _ = cuts(text, len(toks), max_part=max(MAX_PART, len(text)))  # (tokens apart: never cut)
             for cut in apart[:1]:
                 rd.candidates += [[v if v is None or v is UNKNOWN else Printed(v, {**run.source, "part": j})
                                    for j, v in enumerate(_spread(pos, cut, slots))] for pos in placements(len(toks), n)]
@@ -485,7 +485,8 @@ class TableReader:
         text = run.text
         if self.spaced:  # a page that prints every cell apart: a token is one cell, never cut
             toks = tokens(text) or ()
-            apart, complete = cuts(text, len(toks)) if toks and len(toks) <= n else ((), True)
+            apart, complete = cuts(text, len(toks), max_part=max(MAX_PART, len(text))) if toks and len(toks) <= n \
+                else ((), True)
             if apart and len(toks) < n:
                 self._short_row(table, key, len(toks), n, run.source)
                 slots = self._gaps(table, key, n)
@@ -580,7 +581,7 @@ class TableReader:
         vectors: dict[tuple[str, str], list[tuple]] = {}
         for rk, rd in self.readings.items():
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
-            vecs, keep = self._vectors(rd)
+            vecs, keep = self._vectors(rd, hinted)
             rd.candidates = keep
             rd.hint = None
             if hinted is not None:
@@ -626,7 +627,13 @@ class TableReader:
         by_group: dict[str, list[Printed | None]] = {g: [] for g in groups}
         for o in outcomes:
             cells = self.appeals_by_outcome.get(o)
+            before = len(self.report.findings)
             reading = self._read("appeals", o, cells, len(groups), False) if cells else None
+            self._name_groups(before, o, groups)  # (an outcome is a column here, not a row)
+            if reading and len(reading.candidates) != 1:
+                self.report.add_finding("uncertain_position", "warning",
+                                        f"appeals.{o}: the outcome's values cannot be placed among the groups; "
+                                        "left unknown", table="appeals", column=o, rows=list(groups))
             for gi, g in enumerate(groups):
                 by_group[g].append(reading.candidates[0][gi] if reading and len(reading.candidates) == 1
                                    else (UNKNOWN if reading else MISSING))
@@ -657,7 +664,8 @@ class TableReader:
             return
         self.report.add_finding("duplicate_row", "warning", "appeals: the data row printed again with other "
                                 f"values ({' '.join(printed)[:60]!r} and {' '.join(repeated)[:60]!r}); section 四 "
-                                "left unknown", table="appeals", source=again[0].source)
+                                "left unknown", table="appeals", rows=[g.key for g in self.tpl.rows.get("appeals", [])],
+                                source=again[0].source)
         for g in self.tpl.rows.get("appeals", []):
             self.readings.setdefault(("appeals", g.key), Reading(
                 "appeals", g.key, [[UNKNOWN] * len(g.columns)], "positional"))
@@ -668,12 +676,14 @@ class TableReader:
         outcomes = [c.key for c in self.tpl.columns.get("appeals", [])]
         n = len(groups) * len(outcomes)
         vals = self.appeals_values
+        before = len(self.report.findings)
         if len(vals) == 1 and vals[0].source.get("run"):
             rd = self._split("appeals", "*", vals[0], n)
         else:
             hx = self.appeals_hint_x
             at = None if hx is None else hx - self.appeals_offset
             rd = self._read("appeals", "*", vals, n, self.appeals_lost, at)
+        self._name_groups(before, "*", groups)
         # keep the readings whose every group adds up (or, failing that, none breaks): the groups
         # share one printed sequence, so they are filtered together before being fanned out
         cols = tuple(outcomes)
@@ -715,27 +725,49 @@ class TableReader:
             self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short,
                                                     keep=rd.keep)
 
+    def _name_groups(self, since: int, key: str, groups: list[str]) -> None:
+        """Findings made since `since` on section 四 read as one printed sequence (`key` "*", or
+        an outcome of a transposed table) name the groups they are about: every row of it."""
+        for f in self.report.findings[since:]:
+            if f.table == "appeals" and f.row == key:
+                f.row = None
+                if key != "*":
+                    f.column = key
+                f.details["rows"] = list(groups)
+
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
 
-    def _vectors(self, rd: Reading) -> tuple[list[tuple], list[list[Printed | None]]]:
+    def _vectors(self, rd: Reading, hinted: list[Printed | None] | None = None
+                 ) -> tuple[list[tuple], list[list[Printed | None]]]:
         """Distinct value readings of a row; those that break the row's own total are dropped
-        when another reading keeps it."""
+        when another reading keeps it. A reading whose total is printed but one of its parts is
+        no number (out of range, unreadable, not applicable) cannot be checked: it breaks
+        nothing, like one that adds up (a 20-digit number where a part stood never makes the
+        row's printed total a blank one). Of the readings giving the same values, the one under
+        the column headers (`hinted`) is kept: where its blank cells stand is printed."""
         cols = self._columns(rd.table, rd.row)
         seen: dict[tuple, list[Printed | None]] = {}
-        for cand in rd.candidates[:2000]:
+        for cand in ([hinted] if hinted is not None else []) + rd.candidates[:2000]:
             vec = tuple(_row_value(rd.table, cols, cand, j) for j in range(len(cols)))
             seen.setdefault(vec, cand)
         if len(seen) > 1 and "total" in cols and not rd.keep:
             t = cols.index("total")
-            good = {v: c for v, c in seen.items() if v[t] is not None and all(x is not None for x in v)
-                    and abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6}
+            good = {v: c for v, c in seen.items() if v[t] is not None and (
+                None in v or abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6)}
             unknown = {v: c for v, c in seen.items() if v[t] is None}
+            under = next(iter(seen)) if hinted is not None else None  # (the hinted reading's values)
             if rd.short:  # a short row: the readings that do not break its total (one whose
                 # dropped cell is the total cannot be checked, and is kept)
-                seen = {**good, **unknown} or seen
+                kept = {**good, **unknown} or seen
             else:
-                seen = good or unknown or seen
+                kept = good or unknown or seen
+            if under is not None and under not in kept and (under in good or under in unknown):
+                # the values under their headers break nothing: a reading that adds up only by
+                # shifting them (a blank 总计 over 1,0,0,0,0,1 read as ␣,1,0,0,0,0,1) does not
+                # outrank them; the table's arithmetic, then the headers, choose
+                kept = {under: seen[under], **kept}
+            seen = kept
         return list(seen), list(seen.values())
 
     def _resolve(self, vectors: dict[tuple[str, str], list[tuple]]) -> dict[tuple[str, str], int | None | list]:
@@ -902,7 +934,19 @@ class TableReader:
                                 f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
                                 f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
                                 table=table, row=row, column=col)
+                # the columns the table's arithmetic settled (the row's own readings disagree there)
+                settled = [col for j, col in enumerate(cols) if printed_row[j] is not UNKNOWN
+                           and len({v[j] for v in vecs}) > 1]
+                if settled:
+                    add("inferred_split" if rd.how == "split" else "inferred_position",
+                        "info" if rd.how == "split" else "warning",
+                        f"{table}.{row}: printed positions ambiguous ({rd.how}); {', '.join(settled)} settled by the "
+                        "table's arithmetic (the only value every reading consistent with it gives)",
+                        table=table, row=row, columns=settled)
+                self._unplaced_values(table, row, cols, [rd.candidates[vecs.index(v)] for v in pick], printed_row)
                 if unsettled and rd.how == "split":
+                    # (a cell every reading leaves unknown — a dropped 总计 — is one of them too)
+                    unsettled = [col for col, p in zip(cols, printed_row) if p is UNKNOWN]
                     add("digits_ambiguous", "warning",
                         f"{table}.{row}: the printed run {rd.raw[:40]!r} reads {len(pick)} ways that satisfy the "
                         f"identities ({'; '.join(' '.join(_show(x) for x in v) for v in pick[:4])}"
@@ -917,6 +961,13 @@ class TableReader:
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)
+                if rd.short and UNKNOWN in printed_row and not any(
+                        f.code == "short_row" and f.table == table and f.row == row for f in self.report.findings):
+                    # the reading taken dropped a blank that may be the row's 总计: unknown, and said
+                    gone = [c for c, p in zip(cols, printed_row) if p is UNKNOWN]
+                    add("short_row", "warning", f"{table}.{row}: a value fewer printed than columns; "
+                        f"{', '.join(gone)} may be the blank dropped: left unknown", table=table, row=row,
+                        unknown=gone)
             if any(p is not MISSING for p in printed_row):
                 self.printed_rows.add((table, row))
             for col, printed in zip(cols, printed_row):
@@ -949,6 +1000,35 @@ class TableReader:
         if blanks:  # (the cells by key only when a blank needs its neighbours)
             self._impute({(c.table, c.row, c.column): c for c in out}, blanks)
         return self._in_printed_order(out, list(chosen))
+
+    def _unplaced_values(self, table: str, row: str, cols: tuple[str, ...], readings: list[list],
+                         printed_row: list) -> None:
+        """A printed text that is no number (beyond the integer range, unreadable) in a row whose
+        positions stay unknown: its cell is not known, but that it was printed is said, on the
+        row, with the columns it may stand in (a text the row's settled cells hold is said on
+        its cell)."""
+        where: dict[tuple[str, str], list[str]] = {}
+        for cand in readings:
+            for col, p in zip(cols, cand):
+                if isinstance(p, TCell) and p.text and p is not UNKNOWN and p is not MISSING:
+                    kind = parse_value(p.text).kind
+                    if kind in ("out_of_range", "unreadable"):
+                        cs = where.setdefault((kind, p.text), [])
+                        if col not in cs:
+                            cs.append(col)
+        for (kind, raw), cs in where.items():
+            if len(cs) == 1 and any(isinstance(p, TCell) and p.text == raw for p in printed_row):
+                continue  # placed: its cell says it
+            cs.sort(key=cols.index)
+            if kind == "out_of_range":
+                self.report.add_finding(
+                    "value_out_of_range", "warning", f"{table}.{row}: {raw[:40]!r} is beyond the archive's integer "
+                    f"range (±2^63−1), printed in one of {', '.join(cs)} (positions lost); left unknown",
+                    table=table, row=row, columns=cs, raw=raw[:200])
+            else:
+                self.report.add_finding(
+                    "value_unreadable", "warning", f"{table}.{row}: cannot read {raw[:40]!r}, printed in one of "
+                    f"{', '.join(cs)} (positions lost); left unknown", table=table, row=row, columns=cs, raw=raw[:200])
 
     def _in_printed_order(self, out: list[Cell], rows: list[tuple[str, str]]) -> list[Cell]:
         """The cells in the template's order, then any variant row's cells as they came."""
@@ -1006,6 +1086,35 @@ class TableReader:
             parts = [cells.get(k) for k in parts_of(b)]
             if parts and all(p is not None and p.value == 0 for p in parts):
                 b.value, b.imputed = 0, True
+        # a blank total left unknown: over known parts the identity check derives it
+        # (`total_omitted` with the sum); over parts not all known it is said here
+        open_totals = {(b.table, b.row, b.column) for b in totals if b.value is None}
+
+        def part_lists(k: Key) -> list[list[Key]]:
+            out = []
+            if k[0] == "applications" and k[2] == "total":
+                out.append([("applications", k[1], p) for p in app_parts])
+            if k[0] == "applications" and k[1] == "total_processed":
+                out.append([("applications", r, k[2]) for r in results])
+            if k[0] == "appeals" and k[2] == "total":
+                out.append([("appeals", k[1], o.key) for o in self.tpl.columns["appeals"] if o.key != "total"])
+            return out
+
+        def derivable(k: Key, depth: int = 0) -> bool:
+            c = cells.get(k)
+            if c is None:
+                return False
+            if c.value is not None:
+                return True
+            return k in open_totals and depth < 3 and \
+                any(all(derivable(p, depth + 1) for p in parts) for parts in part_lists(k))
+
+        for b in totals:
+            k = (b.table, b.row, b.column)
+            if b.value is None and not derivable(k):
+                self.report.add_finding("total_omitted", "warning",
+                                        f"{b.row}/{b.column}: total printed blank; its parts are not all known, "
+                                        "so neither is it", table=b.table, row=b.row, column=b.column, derived=None)
 
 
 @lru_cache(maxsize=None)
@@ -1075,7 +1184,7 @@ def _spaced(runs: list[str]) -> bool:
     toks = [tokens(r) for r in runs]
     if not toks or any(t is None for t in toks) or not any(len(t) >= 3 for t in toks):  # type: ignore[arg-type]
         return False
-    return all(cuts(tok, 1)[0] for t in toks for tok in t)  # type: ignore[union-attr]
+    return all(cuts(tok, 1, max_part=max(MAX_PART, len(tok)))[0] for t in toks for tok in t)  # type: ignore[union-attr]
 
 
 @lru_cache(maxsize=4096)

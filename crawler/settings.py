@@ -98,6 +98,7 @@ XXGK_REDIS_PREFIX = "xxgk"           # every key of the fleet starts with this
 XXGK_REDIS_LEASE_SECONDS = 30.0      # a dead worker's requests go back to the queue after this
 XXGK_REDIS_IDLE_SECONDS = 30.0       # a worker stops once the frontier has been empty this long
 XXGK_REDIS_TICK = 0.25               # seconds between a worker's lease acknowledgements and renewals
+XXGK_REDIS_REPORT_SECONDS = 1.0      # seconds between a worker's reports (counters, lists); sent before acks too
 XXGK_REDIS_STREAM_MAX = 5000         # entries waiting for the writer before workers hold back
 XXGK_WARC_WAIT_SECONDS = 300.0       # the writer waits this long for a shared WARC record to read back
 XXGK_FLEET_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"  # behind the host slots

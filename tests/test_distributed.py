@@ -238,8 +238,10 @@ def leased_urls(r: redis.Redis, pid: int) -> set[str]:
 def test_a_worker_killed_mid_crawl_loses_nothing_and_duplicates_nothing(kmp, ksingle, redis_url, tmp_path):
     """SIGKILL a worker holding leased requests (its parse worker with it), and the writer too;
     a new writer takes over: the archive ends equal to a single-process crawl's."""
-    # slow enough to kill in the middle: the fleet waits 0.1 s between two requests to a portal
-    fleet = Fleet(redis_url, tmp_path, kill_sources(kmp), settings=("DOWNLOAD_DELAY=0.1",))
+    # slow enough to kill in the middle: the fleet waits 0.1 s between two requests to a portal;
+    # no timed reports, so what the victim saw of the lists reaches Redis only before its acks
+    fleet = Fleet(redis_url, tmp_path, kill_sources(kmp),
+                  settings=("DOWNLOAD_DELAY=0.1", "XXGK_REDIS_REPORT_SECONDS=3600"))
     r = redis.Redis.from_url(redis_url)
     try:
         victim, *others = start_slow_crawl(fleet, redis_url)

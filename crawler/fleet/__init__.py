@@ -29,6 +29,9 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 PREFIX = "xxgk"
+# sent by the frontier before it acknowledges finished requests: what they showed (list tallies,
+# counters) must reach Redis first, or a worker killed in between takes it along (worker.py)
+leases_finishing = object()
 
 
 class Keys:

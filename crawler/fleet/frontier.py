@@ -28,8 +28,9 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
 
-from . import Keys, worker_name
+from . import Keys, leases_finishing, worker_name
 
 log = logging.getLogger(__name__)
 LEASE_KEY = "xxgk_lease"  # request.meta: the lease a request was handed out under (copied to its retries)
@@ -229,12 +230,19 @@ class FleetScheduler(Scheduler):
         busy = in_progress(self.crawler.engine)
         waiting = set(map(id, self.continuing))
         done = [r for r in self.held if r not in busy and id(r) not in waiting]
+        if done and not self.reported():
+            return []  # acknowledged on a later tick, once the report reached Redis
         tokens = [self.held.pop(r) for r in done]
         again = [t for t in tokens if t in self.undelivered]
         self.undelivered -= set(again)
         self.queue.release(again)
         self.queue.ack([t for t in tokens if t not in again])
         return tokens
+
+    def reported(self) -> bool:
+        """The worker's report sent (FleetExtension.report): False when it failed."""
+        results = self.crawler.signals.send_catch_log(signal=leases_finishing)
+        return not any(isinstance(result, Failure) for _, result in results)
 
     def tick(self) -> None:
         try:

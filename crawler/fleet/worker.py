@@ -4,9 +4,11 @@
   in `workers`: the writer finishes a crawl only once no worker (nor the seeder) is left.
 - Report: this worker's counters (Scrapy's `xxgk/<source>/<counter>` stats) and the platforms
   it read from ad-hoc entry pages (one JSON value in `reports`), and each list it saw pages of
-  (crawler.completeness; one value per list in `lists`, sent when it changed), every second and
-  when it stops. Each is cumulative, so a value written twice counts once; a worker killed loses
-  at most its last second of them (its requests themselves are fetched again by others).
+  (crawler.completeness; one value per list in `lists`, sent when it changed), every
+  `XXGK_REDIS_REPORT_SECONDS`, before the frontier acknowledges finished requests (signal
+  `leases_finishing`), and when it stops. Each is cumulative, so
+  a value written twice counts once; a worker killed loses nothing of a request it acknowledged
+  (what it held unacknowledged is fetched and counted again by others).
 - Stopping: a worker stops once it has nothing in progress and the fleet's frontier (queue and
   leases) has been empty for `XXGK_REDIS_IDLE_SECONDS`; until then Scrapy's idle close is held
   off. A seeder stops when its entry points are pushed.
@@ -22,10 +24,9 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from twisted.internet.task import LoopingCall
 
-from . import Keys, connect
+from . import Keys, connect, leases_finishing
 
 log = logging.getLogger(__name__)
-REPORT_EVERY = 1.0  # seconds between two reports
 
 
 def presence_key(keys: Keys, name: str) -> str:
@@ -59,6 +60,7 @@ class FleetExtension:
         self.lease = s.getfloat("XXGK_REDIS_LEASE_SECONDS")
         self.idle_seconds = s.getfloat("XXGK_REDIS_IDLE_SECONDS")
         self.tick_seconds = s.getfloat("XXGK_REDIS_TICK")
+        self.report_seconds = s.getfloat("XXGK_REDIS_REPORT_SECONDS")
         self.idle_since: float | None = None
         self.reported = 0.0
         self.sent: dict[tuple[str, str], tuple] = {}  # list → what it looked like when last sent
@@ -67,6 +69,7 @@ class FleetExtension:
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.report, signal=leases_finishing)
 
     @classmethod
     def from_crawler(cls, crawler) -> "FleetExtension":
@@ -74,6 +77,7 @@ class FleetExtension:
 
     def opened(self, spider=None) -> None:
         register(self.server, self.keys, self.name, self.lease)
+        self.reported = time.monotonic()
         self.loop.start(self.tick_seconds, now=False)
 
     def idle(self, spider=None) -> None:
@@ -89,7 +93,7 @@ class FleetExtension:
         try:
             register(self.server, self.keys, self.name, self.lease)
             now = time.monotonic()
-            if now - self.reported >= REPORT_EVERY:
+            if now - self.reported >= self.report_seconds:
                 self.report()
                 self.reported = now
             if self.seeding or self.closing:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import cells, summary
 from archive.keys import rows as key_rows
 from archive.migrations import MIGRATIONS
 from archive.paths import resolve
@@ -39,7 +40,7 @@ def open_db(path: str | Path | None = None, *, indexes: bool = True) -> sqlite_u
 def create_indexes(db: sqlite_utils.Database, *, unique_only: bool = False) -> None:
     """The unique keys (part of the loader's logic, always there) and the filter indexes; an
     index of ours the schema no longer declares is dropped (indexes are derived, not history)."""
-    for t in TABLES:
+    for t in (t for t in TABLES if t.stored):
         declared = {f"uq_{t.name}_{'_'.join(c)}" for c in t.unique} | {f"idx_{t.name}_{'_'.join(c)}" for c in t.indexes}
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                                   "AND (name LIKE 'idx~_%' ESCAPE '~' OR name LIKE 'uq~_%' ESCAPE '~')",
@@ -71,10 +72,12 @@ def ensure_schema(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
     MIGRATIONS.apply(db)
     with db.atomic():
         create_indexes(db, unique_only=not indexes)
+        cells.ensure(db)
         for name, (sql, _) in VIEWS.items():
             # SQLite stores the statement without trailing white space; strip it so an
             # unchanged view compares equal and is not recreated (a write) on every open
             db.create_view(name, sql.strip(), replace=True)
+    summary.ensure(db)
     _sync_keys(db)
 
 

@@ -14,7 +14,8 @@ import sqlite_utils
 
 import parsers
 from archive.blobs import BlobError, read_capture
-from archive.load import parse_safely, refresh_search, replace_derived, sha256
+from archive import search
+from archive.load import parse_safely, replace_derived, sha256
 from archive.sources import get_source
 
 
@@ -65,9 +66,10 @@ def reparse(db: sqlite_utils.Database, data_dir: str | Path | None = None, *, fo
             # what the loader knew besides the bytes: keep it as the fallback metadata
             meta = {k: rep[k] for k in ("agency", "province", "level", "year")}
             with db.atomic():
+                search.forget(db, [rep["id"]])  # while its rows are as indexed
                 replace_derived(db, rep["id"], report, sha256=rep["sha256"], capture_id=rep["capture_id"],
                                 source=get_source(db, rep["source_id"]), meta=meta, url=rep["url"],
                                 published_date=rep["published_date"])
-                refresh_search(db, [rep["id"]])
+                search.index(db, [rep["id"]])
             result.reparsed.append(rep["id"])
     return result

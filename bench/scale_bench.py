@@ -6,7 +6,8 @@ the search index and the summaries kept current as it goes), the cross-report ru
 `xxgk serve`, and latency p50/p95 over HTTP of the searches, facet pages and canned queries.
 
 The databases stay in data/bench/scale/ ($XXGK_BENCH_DIR/scale): a run reuses each one that
-holds its size (`archive_info` key `bench`), and builds only what is missing.
+holds its size (`archive_info` key `bench`), and builds only what is missing; an interrupted
+build goes on from the reports it holds (`_resumable`).
 
 Loading: a second process generates the reports (bench.archive_bench.synthetic_reports, three-
 syllable place names: ≈ 200,000 agencies) and prepares their rows (archive.bulk.Preparer) while
@@ -78,8 +79,26 @@ def _info(path: Path) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def _load(path: Path, start: int, n: int) -> dict:
-    """Load reports start … n-1 into the archive at `path`; the rates."""
+def _resumable(path: Path, smallest: int, n: int) -> int | None:
+    """How many reports an interrupted build of `path` holds, if it can go on from there: whole
+    batches (each written in one transaction), ids 1 … count (report i of the deterministic
+    sequence is id i + 1), at least the copied smaller archive. None: start again."""
+    from sqlite_utils.utils import sqlite3
+
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(path)  # not read-only: a killed writer's log is recovered first
+        count, top = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM reports").fetchone()
+        conn.close()
+    except sqlite3.Error:
+        return None
+    ok = count == top and count % BATCH == 0 and smallest <= count < n
+    return count if ok else None
+
+
+def _load(path: Path, start: int, n: int, *, resumed: bool = False) -> dict:
+    """Load reports start … n-1 into the archive at `path`; the rates (over this run's part)."""
     from archive import crosscheck, info
     from archive.bulk import unchecked_foreign_keys, write_batch
     from archive.db import open_db
@@ -101,7 +120,7 @@ def _load(path: Path, start: int, n: int) -> dict:
     producer.join()
     (n0, w0, c0), (n1, w1, c1) = marks[0], marks[-1]
     last = next(m for m in reversed(marks[:-1]) if n1 - m[0] >= min(STRETCH, n1 - n0))
-    stats = {"loaded": n1 - n0, "load_s": w1 - w0, "rate": (n1 - n0) / (w1 - w0),
+    stats = {"loaded": n1 - n0, "resumed_from": start if resumed else None, "load_s": w1 - w0, "rate": (n1 - n0) / (w1 - w0),
              "writer_us": (c1 - c0) / (n1 - n0) * 1e6,
              "last_rate": (n1 - last[0]) / (w1 - last[1]), "last_writer_us": (c1 - last[2]) / (n1 - last[0]) * 1e6}
     t0 = time.perf_counter()
@@ -128,6 +147,10 @@ def build(sizes: list[int]) -> dict[int, dict]:
         have = _info(path)
         if have and have.get("reports") == n:
             print(f"reusing {path} ({n:,} reports)")
+        elif (start := _resumable(path, prev[0] if prev else 0, n)) is not None:
+            print(f"resuming {path}: {start:,} reports there (an interrupted build), loading to {n:,} ({load_avg()})")
+            _load(path, start, n, resumed=True)
+            have = _info(path)
         else:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)

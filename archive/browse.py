@@ -128,6 +128,27 @@ class Facets:
     sample: int = 0  # rows read for the estimate
 
 
+def counted_here(table: str, args: dict[str, list[str]]) -> bool:
+    """Whether a table page's count is this module's rather than Datasette's (`args`: the
+    request's query arguments): a search of reports or sections (capped), a reports page filtered
+    on reports_summary's columns alone (exact, from it), any page of the cells view (capped: it
+    has 200 rows a report)."""
+    if table == "cells":
+        return True
+    if table not in ("reports", "sections"):
+        return False
+    if any(args.get("_search", [])):
+        return True
+    named = {k.split("__")[0] for k in args if not (k.startswith("_") and "__" not in k)}
+    return table == "reports" and named <= set(summary.DIMS) and "_where" not in args
+
+
+def summary_count(conn: sqlite3.Connection, sel: Selection) -> int:
+    """The exact number of rows of a `summarised` selection, from reports_summary."""
+    return conn.execute(f"SELECT coalesce(sum(reports), 0) FROM reports_summary {_where(list(sel.where))}",
+                        sel.params).fetchone()[0]
+
+
 def summarised(sel: Selection, filter_columns: set[str]) -> bool:
     """Whether reports_summary can count this selection exactly: no search, and filters only on
     the columns it is grouped by (`filter_columns`: the columns the filters name)."""

@@ -8,7 +8,8 @@ the archive); here each key is an integer (`cell_keys.id`, stable: ids are only 
 
 `cells` is a view with the old table's columns, in the old order, so every query, Datasette URL
 (its row pages included, served by the plugin), CSV and export keeps working; INSTEAD OF
-triggers make it writable as before (an UPDATE or DELETE on `cells` reaches `cell_values`).
+triggers make it writable as before (an UPDATE or DELETE on `cells` reaches `cell_values`, and
+the summed 总计 cells in `cell_totals` follow).
 Writers in archive/ write `cell_values` directly (`KeyIds` maps keys to ids, adding new ones).
 """
 from __future__ import annotations
@@ -18,27 +19,43 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from archive.keys import rows as key_rows
+from archive.summary import TOTAL_COLUMN
 
 VIEW = """
 SELECT v.report_id, k.table_key, k.row_key, k.column_key, v.value, v.raw, v.imputed, v.source
 FROM cell_values v JOIN cell_keys k ON k.id = v.key_id
 """
 _KEY = "(SELECT id FROM cell_keys WHERE table_key = {0}.table_key AND row_key = {0}.row_key AND column_key = {0}.column_key)"
-# the view writable as the table was (tests and hand edits; the loader writes cell_values itself)
+
+
+def _totals(row: str, sign: str) -> str:
+    """Add (sign '') or remove ('-') the stored value of cell `row` (new / old) to cell_totals,
+    as archive.summary counts it (a 总计 cell of a primary rendition, an integer value)."""
+    return (f"INSERT INTO cell_totals (grp, key_id, year, province, level, total, n) "
+            f"SELECT json_array(r.year, r.province, r.level), v.key_id, r.year, r.province, r.level, {sign}v.value, {sign}1 "
+            f"FROM cell_values v JOIN cell_keys k ON k.id = v.key_id JOIN reports r ON r.id = v.report_id "
+            f"WHERE v.report_id = {row}.report_id AND v.key_id = {_KEY.format(row)} AND k.column_key = '{TOTAL_COLUMN}' "
+            f"AND r.is_primary = 1 AND typeof(v.value) = 'integer' "
+            f"ON CONFLICT (grp, key_id) DO UPDATE SET total = total + excluded.total, n = n + excluded.n;\n"
+            + ("  DELETE FROM cell_totals WHERE n = 0;\n" if sign else ""))
+
+
+# the view writable as the table was (tests and hand edits; the loader writes cell_values itself),
+# the summed 总计 cells (archive/summary.py) following
 TRIGGERS = {
     "cells_insert": f"""CREATE TRIGGER cells_insert INSTEAD OF INSERT ON cells BEGIN
   INSERT OR IGNORE INTO cell_keys (table_key, row_key, column_key) VALUES (new.table_key, new.row_key, new.column_key);
   INSERT INTO cell_values (report_id, key_id, value, raw, imputed, source)
   VALUES (new.report_id, {_KEY.format('new')}, new.value, new.raw, new.imputed, new.source);
-END""",
+  {_totals('new', '')}END""",
     "cells_update": f"""CREATE TRIGGER cells_update INSTEAD OF UPDATE ON cells BEGIN
-  INSERT OR IGNORE INTO cell_keys (table_key, row_key, column_key) VALUES (new.table_key, new.row_key, new.column_key);
+  {_totals('old', '-')}  INSERT OR IGNORE INTO cell_keys (table_key, row_key, column_key) VALUES (new.table_key, new.row_key, new.column_key);
   UPDATE cell_values SET report_id = new.report_id, key_id = {_KEY.format('new')}, value = new.value,
     raw = new.raw, imputed = new.imputed, source = new.source
   WHERE report_id = old.report_id AND key_id = {_KEY.format('old')};
-END""",
+  {_totals('new', '')}END""",
     "cells_delete": f"""CREATE TRIGGER cells_delete INSTEAD OF DELETE ON cells BEGIN
-  DELETE FROM cell_values WHERE report_id = old.report_id AND key_id = {_KEY.format('old')};
+  {_totals('old', '-')}  DELETE FROM cell_values WHERE report_id = old.report_id AND key_id = {_KEY.format('old')};
 END""",
 }
 

@@ -50,6 +50,7 @@ class TableDef:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     not_null: tuple[str, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
+    partial_indexes: tuple[tuple[tuple[str, ...], str], ...] = ()  # (columns, WHERE condition)
     unique: tuple[tuple[str, ...], ...] = ()
     without_rowid: bool = False  # the table is its primary-key index (cells: the bulk of the archive)
     # migrations, named "NNNN_what" and applied in name order: the one creating the table, and
@@ -179,11 +180,14 @@ TABLES: list[TableDef] = [
         foreign_keys=(("capture_id", "captures", "id"), ("source_id", "sources", "id")),
         not_null=("sha256",),
         indexes=(("year",), ("province",), ("level",), ("template",), ("status",),
-                 ("source_id",), ("agency", "year"), ("publication_id",),
+                 ("source_id",), ("agency", "year"), ("publication_id",), ("parser_version",),
                  # the reports page lists one row per publication (is_primary = 1) in id order:
                  # filtered by one of these, its rows come from the index in that order (its facets
                  # and counts come from reports_summary)
                  *(("is_primary", c) for c in ("year", "province", "level", "template", "status"))),
+        # a year's publications by requests received, largest first (top_agencies_by_requests);
+        # partial, so that no other query's order (Datasette's `_sort=year` pages) follows it
+        partial_indexes=((("year", "new_requests"), "is_primary = 1 AND new_requests IS NOT NULL"),),
         unique=(("sha256",),),
         added={"publication_id": "0003_publications", "is_primary": "0003_publications"},
         defaults={"is_primary": 1},  # a new document counts as a publication of its own until grouped
@@ -291,7 +295,8 @@ TABLES: list[TableDef] = [
         foreign_keys=(("report_id", "reports", "id"), ("subject_report_id", "reports", "id"),
                       ("other_report_id", "reports", "id")),
         not_null=("code", "severity", "scope"),
-        indexes=(("code",), ("report_id",), ("scope",), ("subject_report_id",)),
+        indexes=(("code",), ("report_id",), ("scope", "code"), ("subject_report_id",),
+                 ("other_report_id",)),  # (a report's page counts the findings naming it)
     ),
     TableDef(
         "keys",

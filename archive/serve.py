@@ -181,13 +181,15 @@ def upgrade(path: Path) -> None:
         is_archive = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
     finally:
         conn.close()
-    if is_archive:
-        open_db(path).close()
+    if is_archive:  # (a published snapshot stays in its journal mode: nothing written when current)
+        open_db(path, wal=False).close()
 
 
-def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path | None = None) -> None:
+def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path | None = None,
+          workers: int = 1) -> None:
     """Run Datasette on the archive until interrupted (`data_dir`: where the captures' relative
-    WARC paths point, besides the archive's own folder)."""
+    WARC paths point, besides the archive's own folder; `workers` > 1: that many Datasette
+    processes behind one address, archive/proxy.py)."""
     from datasette.cli import cli  # Datasette's own command line: same behaviour as `datasette serve`
 
     path = Path(path)
@@ -204,5 +206,49 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path 
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     meta_path = tmp / "metadata.json"
     meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"serving {path} at http://{host}:{port}/{path.stem}", file=sys.stderr, flush=True)
-    cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")
+    print(f"serving {path} at http://{host}:{port}/{path.stem}" + (f" ({workers} workers)" if workers > 1 else ""),
+          file=sys.stderr, flush=True)
+    if workers > 1:
+        _serve_workers(path, meta_path, host, port, workers)
+    else:
+        cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")
+
+
+def _serve_workers(path: Path, meta_path: Path, host: str, port: int, workers: int) -> None:
+    """`workers` Datasette processes on loopback ports, the round-robin proxy on host:port."""
+    import subprocess
+    import time
+
+    import httpx
+    import uvicorn
+
+    from archive.proxy import RoundRobin
+
+    ports = []
+    for _ in range(workers):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    procs = [subprocess.Popen([sys.executable, "-m", "datasette", *datasette_args(path, meta_path, "127.0.0.1", p)])
+             for p in ports]
+    try:
+        deadline = time.monotonic() + 120
+        for p, proc in zip(ports, procs):
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{p}/-/versions.json", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ServeError(f"a Datasette worker (port {p}) did not start")
+                time.sleep(0.2)
+        uvicorn.run(RoundRobin([f"http://127.0.0.1:{p}" for p in ports]), host=host, port=port, log_level="warning")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -16,8 +16,9 @@ instead of every report (at a million reports a facet over `reports` took a seco
   (counts) and how many there are. A trigger per cell would halve the load rate, so the writers in
   archive/ maintain it per batch: the bulk loader adds up the new reports' cells as it builds
   their rows (`add_totals`), the single-document loader, reparse (before and after replacing cells)
-  and the publications step (around a change of primary rendition) call `add_cells`. Cells changed by hand through the `cells` view are
-  not followed: `rebuild` (or reopening after `xxgk reparse`) restores it.
+  and the publications step (around a change of primary rendition) call `add_cells`; a cell
+  written by hand through the `cells` view moves the sums by that view's triggers
+  (archive/cells.py). Only `cell_values` written directly by other code escapes it: `rebuild`.
 
 All are storage (hidden in Datasette, not exported): read them through the canned queries and
 views.

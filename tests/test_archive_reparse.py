@@ -131,3 +131,37 @@ def test_cli_reparse(tmp_path):
     assert "1 re-parsed" in out.output
     out = CliRunner().invoke(cli, ["reparse", "--db", str(db_path), "--no-progress"])
     assert "0 re-parsed, 1 already current" in out.output
+
+
+def test_reparse_in_batches_with_parse_workers_and_resumes_after_an_interruption(tmp_path, monkeypatch):
+    import archive.reparse as reparse_mod
+    from archive import summary
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(11):
+        (docs / f"{i:02d}.txt").write_text(render_text(generate(seed=40 + i, year=2019 + i % 4)))
+    db = open_db(tmp_path / "b.db")
+    load_paths(db, [docs], progress=False)
+    good = content(db)
+    with db.atomic():
+        db.execute("DELETE FROM cells WHERE table_key = 'appeals'")
+        db.execute("UPDATE reports SET parser_version = 'old'")
+    real, calls = reparse_mod._write, []
+
+    def dying(db_, done):  # the machine goes down while the third batch is written
+        calls.append(len(done))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(db_, done)
+
+    monkeypatch.setattr(reparse_mod, "_write", dying)
+    with pytest.raises(KeyboardInterrupt):
+        reparse(db, progress=False, workers=1, batch=3)
+    assert calls == [3, 3, 3]
+    assert db.execute("SELECT count(*) FROM reports WHERE parser_version = ?",
+                      [parsers.PARSER_VERSION]).fetchone()[0] == 6  # two batches written, each whole
+    monkeypatch.undo()
+    out = reparse(db, progress=False, workers=1, batch=3)
+    assert len(out.reparsed) == 5 and out.skipped == 6
+    assert content(db) == good and summary.check(db) == []

@@ -89,8 +89,10 @@ def test_the_cells_view_reads_and_writes_like_the_table(loaded):
         assert db.execute("SELECT value, raw FROM cells WHERE report_id = ? AND table_key = ? AND row_key = ? "
                           "AND column_key = ?", [rid, *key]).fetchone() == (12345, "12,345")
         assert db.execute("SELECT id FROM cell_keys WHERE row_key = 'a_row_of_no_template'").fetchone()
+        assert summary.check(db) == []  # the summed 总计 cells follow edits through the view
         db.execute("DELETE FROM cells WHERE report_id = ? AND row_key = 'a_row_of_no_template'", [rid])
         assert db.execute("SELECT count(*) FROM cells WHERE report_id = ?", [rid]).fetchone()[0] == n
+        assert summary.check(db) == []
     db.execute("ROLLBACK")
     db.conn.close()
 

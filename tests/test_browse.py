@@ -18,7 +18,8 @@ from archive.db import open_db
 from bench.archive_bench import synthetic_reports
 from datasette_support import Server, build_archive, texts
 
-pytestmark = pytest.mark.slow
+# (loading 12,500 reports takes a minute or two on a busy machine: more than the default timeout)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 N = browse.CAP + 2500  # more reports than the cap: the common words are in every one
 FACETS = ("year", "province", "level", "template", "status")
 

@@ -9,10 +9,12 @@ reports (see archive/browse.py for the SQL and why), and the row pages of the `c
   rebuild (`_through`, `_search_<column>` …), Datasette's clause `id IN (SELECT rowid … MATCH …)`
   is used as it is. On `sections`, a search of common words reads the parts in id order
   checking their text (instr()), a rare one the parts of the matching reports.
-- Counts: a search's count is this plugin's: counted up to `browse.CAP` (the page says 10,000+
-  beyond; the JSON has `filtered_table_rows_count` exact up to the cap, null beyond, and
-  `xxgk_count`: {"count", "more", "display"}). An ASGI wrapper adds `_nocount=1` to such
-  requests (so that Datasette does not count every match) and writes the count into the JSON.
+- Counts: a search's count, and every count of the `cells` view (200 rows a report), is this
+  plugin's: counted up to `browse.CAP` (the page says 10,000+ beyond; the JSON has
+  `filtered_table_rows_count` exact up to the cap, null beyond, and `xxgk_count`: {"count",
+  "more", "display"}); a reports page filtered on year, province, level, template, status alone
+  is counted exactly from `reports_summary`. An ASGI wrapper adds `_nocount=1` to such requests
+  (so that Datasette does not count every row) and writes the count into the JSON.
 - Facets: the reports table's default facets are of this plugin's type `xxgk`: exact from
   `reports_summary` when the page filters only on its columns, exact over the rows up to
   `browse.CAP`, else estimated from a sample (≈, the method stated). A facet asked for with
@@ -41,7 +43,7 @@ from archive.browse import all_renditions
 # filters this plugin does not rebuild: with them, Datasette's own search clause is used
 UNREBUILT = ("_through", "_fts_table", "_fts_pk", "_searchmode")
 SECTION_TEXT = "coalesce(heading, '') || char(10) || coalesce(text, '')"
-SEARCH_PATH = re.compile(r"^/[^/]+/(reports|sections)(\.json)?$")
+TABLE_PATH = re.compile(r"^/[^/]+/(reports|sections|cells)(\.json)?$")
 
 
 def _filters(request, datasette, database: str, table: str):
@@ -85,10 +87,13 @@ def _paged(request) -> bool:
 
 @hookimpl(trylast=True)
 def filters_from_request(request, database, table, datasette):
-    if table not in ("reports", "sections"):
+    if table not in ("reports", "sections", "cells"):
         return None
 
     async def inner():
+        if table == "cells":
+            await _count(request, datasette, database, "cells")
+            return None
         clauses, params, human = [], {}, []
         if table == "reports" and not all_renditions(request.args):
             clauses.append("is_primary = 1")
@@ -102,6 +107,8 @@ def filters_from_request(request, database, table, datasette):
                 request, datasette, database, query)
             clauses.append(search_clause)
             params.update(search_params)
+        elif table == "reports":
+            await _count(request, datasette, database, "reports")
         return FilterArguments(clauses, params, human, extra)
 
     return inner
@@ -112,7 +119,7 @@ async def _reports_search(request, datasette, database: str, query: str) -> tupl
     rebuilt = _filters(request, datasette, database, "reports")
     db = datasette.get_database(database)
     sel = browse.Selection("reports", tuple(rebuilt[0]), rebuilt[1], match) if rebuilt else None
-    await _count(request, db, sel)
+    await _count(request, datasette, database, "reports", sel)
     size = _page_size(request, datasette, database, "reports")
     if sel is None or size is None or not _paged(request):
         return (f"id IN (SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH :xxgk_match)",
@@ -130,28 +137,39 @@ async def _sections_search(request, datasette, database: str, query: str) -> tup
     rebuilt = _filters(request, datasette, database, "sections")
     sel = browse.Selection("sections", tuple(rebuilt[0]), {**rebuilt[1], **s.params}, s.match, s.condition) \
         if rebuilt else None
-    await _count(request, db, sel)
+    await _count(request, datasette, database, "sections", sel)
     return await db.execute_fn(lambda conn: browse.sections_clause(conn, s))
 
 
-async def _count(request, db, sel: browse.Selection | None) -> None:
-    """The capped count, where the ASGI wrapper asked for it (it took Datasette's away)."""
+async def _count(request, datasette, database: str, table: str, sel: browse.Selection | None = None) -> None:
+    """The page's count, where the ASGI wrapper asked for it (it took Datasette's away): exact
+    from reports_summary for a reports page filtered on its columns, else counted up to the cap
+    (nothing, when the filters are not rebuilt here: the page then shows no count)."""
     state = request.scope.get("xxgk")
-    if state is not None and sel is not None:
-        state["count"] = await db.execute_fn(lambda conn: browse.count(conn, sel))
+    if state is None:
+        return
+    if sel is None:
+        rebuilt = _filters(request, datasette, database, table)
+        if rebuilt is None:
+            return
+        sel = browse.Selection(table, tuple(rebuilt[0]), rebuilt[1])
+    exact = table == "reports" and sel.match is None
+    db = datasette.get_database(database)
+    n = await db.execute_fn(lambda conn: browse.summary_count(conn, sel) if exact else browse.count(conn, sel))
+    state.update(count=n, capped=not exact and n > browse.CAP)
 
 
 # --- counts: the ASGI wrapper ---------------------------------------------------------------------
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Searches of reports and sections: `_nocount=1` (the plugin counts, up to browse.CAP),
-    and the count written into their JSON."""
+    """The pages whose count is the plugin's (browse.counted_here): `_nocount=1`, and the count
+    written into their JSON."""
     def wrap(app):
         async def wrapped(scope, receive, send):
-            found = SEARCH_PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
-            args = parse_qs(scope.get("query_string", b"").decode("latin-1")) if found else {}
-            if not found or not any(args.get("_search", [])) or "_nocount" in args \
+            found = TABLE_PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
+            args = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True) if found else {}
+            if not found or not browse.counted_here(found.group(1), args) or "_nocount" in args \
                     or args.get("_shape", [""])[0] in ("array", "object", "arrays", "objects"):
                 return await app(scope, receive, send)
             state: dict = {}
@@ -184,9 +202,8 @@ def _json_with_count(send, state: dict):
             except ValueError:
                 doc = None
             if isinstance(doc, dict) and "filtered_table_rows_count" in doc:
-                n = state["count"]
-                doc["filtered_table_rows_count"] = n if n <= browse.CAP else None
-                doc["xxgk_count"] = {"count": min(n, browse.CAP), "more": n > browse.CAP, "display": browse.shown(n)}
+                doc["filtered_table_rows_count"] = None if state["capped"] else state["count"]
+                doc["xxgk_count"] = _shown(state)
                 data = json.dumps(doc, ensure_ascii=False, default=repr).encode("utf-8")
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         await send({**start, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
@@ -195,16 +212,19 @@ def _json_with_count(send, state: dict):
     return patched
 
 
+def _shown(state: dict) -> dict:
+    n = state["count"]
+    if state["capped"]:
+        return {"count": browse.CAP, "more": True, "display": browse.shown(n)}
+    return {"count": n, "more": False, "display": f"{n:,}"}
+
+
 @hookimpl
 def extra_template_vars(request):
     def xxgk_count():
-        """The capped count of a search page ({count, more, display}; None: not counted here)."""
+        """The count of a page counted here ({count, more, display, estimate}; None: Datasette's)."""
         state = (request.scope.get("xxgk") if request is not None else None) or {}
-        if "count" not in state:
-            return None
-        n = state["count"]
-        return {"count": min(n, browse.CAP), "more": n > browse.CAP, "display": browse.shown(n),
-                "estimate": state.get("estimate")}
+        return {**_shown(state), "estimate": state.get("estimate")} if "count" in state else None
     return {"xxgk_count": xxgk_count}
 
 

@@ -33,7 +33,6 @@ from warcio.exceptions import ArchiveLoadFailed
 from archive.load import (DOCUMENT_SUFFIXES, LoadResult, document_name, iter_documents, load_document,
                           parse_safely)
 from archive.parsepool import ParsePool
-from parsers.meta import agency_from_title
 from parsers.model import Report
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -262,7 +261,7 @@ def load_saved_page(db: sqlite_utils.Database, folder: Path, pool: ParsePool | N
     meta: dict[str, Any] = {k: v for k, v in (("agency", header.get("发布机构")), ("url", url)) if v}
     page_result = load_document(db, page.read_bytes(), url=url, path=str(page), fetched_at=captured,
                                 published_date=published, meta=meta,
-                                report=_titled(_parse(pool, page.read_bytes(), None, page.name), header))
+                                report=_parse(pool, page.read_bytes(), None, page.name))
     page_result.path = str(page)
     results = [page_result]
     for f in sorted(folder.iterdir()):
@@ -274,14 +273,3 @@ def load_saved_page(db: sqlite_utils.Database, folder: Path, pool: ParsePool | N
             res.path = str(f)
             results.append(res)
     return results
-
-
-def _titled(report: Report, header: dict[str, str]) -> Report:
-    """The header's title and agency where the parse took a header line for them (a parser that
-    does not know saved-page headers reads `标题: …` as the title line)."""
-    title = header.get("标题")
-    if title and (not report.title or report.title.startswith(tuple(header))):
-        report.title = title
-    if title and (not report.agency or report.agency.startswith(tuple(header))):
-        report.agency = header.get("发布机构") or agency_from_title(title)
-    return report

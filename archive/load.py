@@ -143,8 +143,9 @@ def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id
         "province": source.get("province") or meta.get("province") or province_from_agency(agency),
         "level": source.get("level") or meta.get("level") or level_from_agency(agency),
         "year": report.year or meta.get("year"),
-        "template": report.template, "title": report.title, "url": url,
-        "published_date": published_date or meta.get("published_date"),
+        # (a saved page names its own URL and date in its header: the parser reads them)
+        "template": report.template, "title": report.title, "url": url or report.url or None,
+        "published_date": published_date or meta.get("published_date") or report.published_date,
         "status": report.status, "parser_version": parsers.PARSER_VERSION,
         "media_type": report.media_type, "n_cells": n_cells, "n_findings": n_findings,
     }

@@ -10,6 +10,7 @@ too: it keeps their tables as they are (they already have every baseline column)
 A migration may also move data (`STEPS`): 0003 groups the reports into publications
 (archive/publications.py), 0005 stores cells compactly (archive/cells.py) and makes the search
 index contentless (archive/search.py), 0006 and 0007 build the summary tables (archive/summary.py).
+0008 creates `stream_offsets` (the crawl fleet's; first named 0005_stream_offsets, see schema.py).
 """
 from __future__ import annotations
 

@@ -19,14 +19,38 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def start_run(db: sqlite_utils.Database, source_id: str | None = None) -> int:
-    """Open a run (status 'running'); returns its id."""
+def start_run(db: sqlite_utils.Database, source_id: str | None = None, started_at: str | None = None) -> int:
+    """Open a run (status 'running', started now unless `started_at`); returns its id."""
     with db.atomic():
         cur = db.execute(
             "INSERT INTO crawl_runs (source_id, started_at, status, "
             + ", ".join(COUNTERS) + ") VALUES (?, ?, 'running'" + ", 0" * len(COUNTERS) + ")",
-            [source_id, now()])
+            [source_id, started_at or now()])
     return cur.lastrowid
+
+
+def runs_started(db: sqlite_utils.Database, source_ids: list[str], started_at: str) -> dict[str, int]:
+    """The runs of these sources started at `started_at` (a fleet's crawl: one start for all)."""
+    marks = ",".join("?" * len(source_ids))
+    return {sid: rid for sid, rid in db.execute(
+        f"SELECT source_id, max(id) FROM crawl_runs WHERE started_at = ? AND source_id IN ({marks})"
+        f" GROUP BY source_id", [started_at, *source_ids])}
+
+
+def count_reports(db: sqlite_utils.Database, run_id: int, change: str) -> None:
+    """One more report new, changed or unchanged in a running run (the fleet's writer counts as
+    it goes, in the transaction that archives the report)."""
+    column = {"new": "reports_new", "changed": "reports_changed", "unchanged": "reports_unchanged"}[change]
+    db.execute(f"UPDATE crawl_runs SET {column} = {column} + 1 WHERE id = ?", [run_id])
+
+
+def killed_sources(db: sqlite_utils.Database, but_started_at: str | None = None) -> list[str]:
+    """Sources whose latest run was killed, or is still marked running though no crawl runs it
+    (any run not started at `but_started_at`)."""
+    return [sid for sid, status, started in db.execute(
+        "SELECT source_id, status, started_at FROM crawl_runs WHERE id IN"
+        " (SELECT max(id) FROM crawl_runs WHERE source_id IS NOT NULL GROUP BY source_id)")
+        if status == "killed" or (status == "running" and started != but_started_at)]
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str = "finished", finished_at: str | None = None,

@@ -403,6 +403,21 @@ TABLES: list[TableDef] = [
         created_by="0007_agency_years",
         internal=True,
     ),
+    TableDef(
+        "stream_offsets",
+        "How far the archive writer has applied each Redis stream of a crawl fleet: the last entry, "
+        "committed with its rows, so a replayed entry is skipped (crawler/fleet/writer.py).",
+        {
+            "stream": (str, "Redis stream key (e.g. xxgk:stream)"),
+            "last_id": (str, "Id of the last entry applied (Redis stream id, milliseconds-sequence)"),
+            "applied_at": (str, "UTC time it was applied (ISO 8601)"),
+        },
+        pk="stream",
+        # first released as 0005_stream_offsets, renamed when 0005-0007 went to the compact storage
+        # and the summaries: a migration creates its tables where missing, so an archive that
+        # recorded 0005_stream_offsets is unharmed (0008 finds the table and writes nothing)
+        created_by="0008_stream_offsets",
+    ),
 ]
 
 TABLE = {t.name: t for t in TABLES}

@@ -112,12 +112,12 @@ def build_metadata(path: Path, db_name: str | None = None, data_dirs: list[Path]
                 tables[name]["label_column"] = spec["label_columns"][name]
     finally:
         conn.close()
-    # hide the search index, its shadow tables, the migrations record and the storage behind the
-    # views and the summaries from table lists
+    # hide the search index, its shadow tables, the bookkeeping (migrations applied, the fleet
+    # writer's place in its stream) and the storage behind the views and the summaries from table lists
     internal = {t.name for t in TABLE.values() if t.internal}
     for name in present:
-        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") or name == "_sqlite_migrations" \
-                or name in internal:
+        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") \
+                or name in ("_sqlite_migrations", "stream_offsets") or name in internal:
             tables[name] = {"hidden": True}
     queries = spec["queries"]
     if search.FTS_TABLE not in present:  # an archive that never had a report loaded

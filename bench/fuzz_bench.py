@@ -16,10 +16,12 @@ minute, replaced when they die. Reported:
   findings (the cap reached in Python code, a page over a size limit) are counted apart;
 - timeouts: killed, or a parse longer than the time limit (`Limits.parse_seconds`);
 - `parser_error`: a bug of ours caught by the safety net;
-- damaged-but-ok: status `ok`, no finding the seed did not have, yet numbers lost: for a
-  mutation that keeps every printed number (duplicated rows, whitespace, charsets), any cell
-  that differs from the seed's; for the others (but splices, which are two documents), a cell
-  of the seed missing, printed but now imputed, or given another value from the same text.
+- damaged-but-ok: status `ok`, yet a number silent: a null cell no finding explains or an
+  imputed cell that is no blank (parsers.invariants); a cell of the seed gone or read otherwise
+  with no finding naming it (its row, its column or its table) — for a mutation that keeps every
+  printed number (duplicated rows, whitespace, charsets) any such cell; for the others (but
+  splices, which are two documents) one whose row prints nothing new (a row whose printed text
+  changed is expected to read otherwise) and no finding says the text is damaged (`encoding`, …).
 `--load N` also archives the first N documents twice (archive.load, a scratch database):
 documents lost, documents archived with a load problem, second loads that wrote anything.
 
@@ -427,31 +429,59 @@ def _cells(report: Report) -> dict[tuple[str, str, str], tuple]:
     return {(c.table, c.row, c.column): (c.value, c.imputed, c.raw) for c in report.cells}
 
 
+# document-level findings that say the document's text itself is damaged: any cell may differ
+_DAMAGED_TEXT = frozenset({"encoding", "damaged_stream", "text_outside_page", "page_unreadable", "converted_as_text"})
+
+
+def _printed(report: Report) -> dict[tuple[str, str], Counter]:
+    """Each row's printed texts (its cells' raws, blanks left out)."""
+    out: dict[tuple[str, str], Counter] = {}
+    for c in report.cells:
+        if c.raw:
+            out.setdefault((c.table, c.row), Counter())[c.raw] += 1
+    return out
+
+
 def damaged_but_ok(mutant: Mutant, report: Report) -> str:
-    """Why `report` is a damaged document read as `ok` without a word (empty when it is not)."""
+    """Why `report` is a damaged document read as `ok` without a word (empty when it is not).
+
+    Flagged: a null cell no finding explains, an imputed cell that is no blank read as 0
+    (parsers.invariants: whatever the seed says); a cell of the seed gone, or read otherwise,
+    without a finding naming it (its row, its column, its table) — unless the document's text
+    is said to be damaged (an `encoding` finding the seed did not have, …), or the mutation
+    changed what the row prints (a text the seed's row did not print is in it now: the cell is
+    expected to change; not for the mutations that keep every number)."""
+    from parsers.invariants import Explained, silent_imputations, silent_nulls
+
     base = mutant.seed.baseline
     if base is None or report.status != "ok" or mutant.data == mutant.seed.data or mutant.kind == "splice":
         return ""  # (a splice of two documents is neither: there is nothing to compare it with)
-    new_codes = {f.code for f in report.findings} - {f.code for f in base.findings}
-    if new_codes:
-        return ""
+    parts = []
+    nulls, imputed = silent_nulls(report), silent_imputations(report)
+    if nulls:
+        parts.append(f"{len(nulls)} null cell(s) without a finding on their row (e.g. {'/'.join(nulls[0])})")
+    if imputed:
+        parts.append(f"{len(imputed)} imputed cell(s) not a blank (e.g. {'/'.join(imputed[0])})")
+    if {f.code for f in report.findings if not f.table} - {f.code for f in base.findings} & _DAMAGED_TEXT:
+        return "; ".join(parts)
+    said = Explained(report, reads=True)
     seed_cells, cells = _cells(base), _cells(report)
+    seed_rows, rows = _printed(base), _printed(report)
     lost, changed = [], []
-    for key, (value, imputed, raw) in seed_cells.items():
+    for key, (value, _, _) in seed_cells.items():
         got = cells.get(key)
+        if said(*key) or (got is not None and got[0] == value):
+            continue
         if got is None:
             lost.append(key)
-        elif got[0] != value:
-            if mutant.keeps_numbers or (got[1] and not imputed) or got[2] == raw:
-                changed.append((key, value, got[0]))
-    if not lost and not changed:
-        return ""
-    parts = []
+        elif mutant.keeps_numbers or not rows.get(key[:2], Counter()) - seed_rows.get(key[:2], Counter()):
+            changed.append((key, value, got[0]))  # (nothing new printed in the row, yet read otherwise)
     if lost:
-        parts.append(f"{len(lost)} of the seed's cells missing (e.g. {'/'.join(lost[0])})")
+        parts.append(f"{len(lost)} of the seed's cells missing without a finding (e.g. {'/'.join(lost[0])})")
     if changed:
         (t, r, c), old, new = changed[0]
-        parts.append(f"{len(changed)} cell(s) read differently (e.g. {t}/{r}/{c}: {old} → {new})")
+        parts.append(f"{len(changed)} cell(s) read differently without a finding on their row, the row printing "
+                     f"nothing new (e.g. {t}/{r}/{c}: {old} → {new})")
     return "; ".join(parts)
 
 

@@ -1,9 +1,11 @@
-"""HTML parse speed on one core: generated portal pages through the whole `parsers.parse`
-(front end + assembler + identity checks), against bare `lxml.html.fromstring` on the same
-bytes, and against a BeautifulSoup(lxml) variant of the front end.
+"""Parse speed on one core: generated portal pages through the whole `parsers.parse` (front end
++ assembler + identity checks), against bare `lxml.html.fromstring` on the same bytes, and against a
+BeautifulSoup(lxml) variant of the front end; then flattened text (pages saved with their line
+breaks lost, one cell per line, digits run together: the cuts and the identities' search).
 
-Target: ≥ 300 reports/s per core for the whole parse (the ratio to bare lxml is shown, not a target).
-`python -m bench.parse_bench [--n 3000] [--bs4-n 200] [--repeat 3]` (or `python -m bench parse`).
+Target: ≥ 300 reports/s per core for the whole parse, HTML and flattened text alike (the ratio to
+bare lxml is shown, not a target).
+`python -m bench.parse_bench [--n 3000] [--text-n 600] [--bs4-n 200] [--repeat 3]` (or `python -m bench parse`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from bs4 import BeautifulSoup
 from parsers import parse
 from parsers.html import to_blocks
 from parsers.model import Report
-from reportgen import HTML_STYLES, generate, render_html
+from reportgen import HTML_STYLES, generate, render_html, render_text
 
 TEMPLATES = ("2021", "2019", "2021", "2019", "pre2019")  # mostly table reports, as on real portals
 ENCODINGS = ("utf-8", "utf-8", "gbk", "gb18030")
@@ -32,6 +34,21 @@ def corpus(n: int) -> list[tuple[str, bytes]]:
         year = 2014 + seed % 5 if template == "pre2019" else 2019 + seed % 6
         report = generate(seed=seed, template=template, year=year)
         docs.append((style, render_html(report, style=style, encoding=encoding)))
+    return docs
+
+
+# flattened text as real archives give it: (style, deviations)
+TEXT_RENDERINGS = (("oneline", ()), ("oneline", ("some_spaces",)), ("oneline", ("spaced_cells",)),
+                   ("cells_lines", ()), ("nodelim", ()))
+
+
+def text_corpus(n: int) -> list[tuple[str, bytes]]:
+    """`n` generated reports as flattened text (rendering, bytes), cycling renderings and templates."""
+    combos = itertools.cycle(itertools.product(TEXT_RENDERINGS, ("2021", "2019")))
+    docs = []
+    for seed, ((style, dev), template) in zip(range(n), combos):
+        report = generate(seed=10_000 + seed, template=template, level=("township", "county", "city")[seed % 3])
+        docs.append(("+".join((style, *dev)), render_text(report, style, dev).encode("utf-8")))
     return docs
 
 
@@ -71,6 +88,7 @@ def bs4_blocks(data: bytes) -> list:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.parse_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=3000, help="reports to generate and parse")
+    ap.add_argument("--text-n", type=int, default=600, help="flattened-text reports to generate and parse")
     ap.add_argument("--bs4-n", type=int, default=200, help="reports for the (slow) bs4 variant")
     ap.add_argument("--repeat", type=int, default=3, help="passes per measurement; the best one counts")
     args = ap.parse_args(argv)
@@ -106,6 +124,23 @@ def main(argv: list[str] | None = None) -> None:
         t = per_doc({"lxml": lxml.html.fromstring, "parse": lambda d: parse(d, "text/html")}, group, args.repeat)
         per_style.append(f"{style} {t['parse'] / t['lxml']:.1f}x")
     print("whole parse per style, vs bare lxml: " + ", ".join(per_style))
+
+    flat = text_corpus(args.text_n)
+    texts = [d for _, d in flat]
+    ok = sum(parse(d, "text/plain").status == "ok" for d in texts)  # warm-up and sanity
+    t_text = per_doc({"parse": lambda d: parse(d, "text/plain")}, texts, args.repeat)["parse"]
+    print(f"{len(texts)} generated flattened-text reports, {sum(map(len, texts)) / len(texts) / 1024:.0f} KiB "
+          f"on average; {ok} parsed ok")
+    print(f"flattened text: {1 / t_text:.0f} reports/s per core ({t_text * 1000:.3f} ms/report; target >= 300: "
+          f"{'met' if 1 / t_text >= 300 else 'MISSED'})")
+    per_rendering = []
+    for label in dict.fromkeys(lbl for lbl, _ in flat):
+        group = [d for lbl, d in flat if lbl == label]
+        t = per_doc({"parse": lambda d: parse(d, "text/plain")}, group, args.repeat)["parse"]
+        per_rendering.append(f"{label} {1 / t:.0f}/s")
+    print("flattened text per rendering: " + ", ".join(per_rendering))
+    whole = (len(docs) * t_parse + len(texts) * t_text) / (len(docs) + len(texts))
+    print(f"whole parse, HTML and flattened text together: {1 / whole:.0f} reports/s per core")
 
 
 if __name__ == "__main__":

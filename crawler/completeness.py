@@ -44,6 +44,30 @@ class ListTally:
         if page.pages is not None:
             self.pages = max(self.pages or 0, page.pages)
 
+    def merge(self, other: "ListTally") -> None:
+        """Add what another worker of a fleet saw of the same list (each sees some of its pages)."""
+        self.records = max(self.records or 0, other.records or 0) or None
+        self.pages = max(self.pages or 0, other.pages or 0) or None
+        self.items |= other.items
+        for page, n in other.shown.items():
+            self.shown[page] = max(self.shown.get(page, 0), n)
+        self.requested += other.requested
+        self.answered += other.answered
+        self.failed += other.failed
+        self.probes_failed |= other.probes_failed
+
+    def to_dict(self) -> dict:
+        return {"source_id": self.source_id, "url": self.url, "records": self.records, "pages": self.pages,
+                "items": sorted(self.items), "shown": [[p, n] for p, n in sorted(self.shown.items())],
+                "requested": self.requested, "answered": self.answered, "failed": self.failed,
+                "probes_failed": sorted(self.probes_failed)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ListTally":
+        return cls(d["source_id"], d["url"], d["records"], d["pages"], set(d["items"]),
+                   {int(p): n for p, n in d["shown"]}, d["requested"], d["answered"], d["failed"],
+                   set(d["probes_failed"]))
+
     @property
     def cut(self) -> bool:
         """Page requests that never came back: the incremental policy stopped paging (it trusts

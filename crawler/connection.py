@@ -1,5 +1,8 @@
 """The crawl process's one connection to the archive, shared by the item pipeline (documents,
-crawl runs) and the incremental middlewares (url_checks).
+crawl runs) and the incremental middlewares (url_checks: what the archive knows, and writes).
+
+A fleet worker has no archive of its own: `XXGK_ARCHIVE` names the class the crawl uses instead
+(crawler.fleet.stream.StreamArchive: knowledge from Redis, writes to the writer's stream).
 
 Opened by the first component that needs it when the spider opens; closed when the spider has
 closed (`spider_closed` comes after the pipeline's `close_spider`), once the queued writes are in.
@@ -14,7 +17,9 @@ from typing import Any, Callable
 
 import sqlite_utils
 from scrapy import signals
+from scrapy.utils.misc import load_object
 
+from archive import runs, urlchecks
 from archive.db import open_db
 from archive.paths import Paths, resolve
 
@@ -38,9 +43,16 @@ class ArchiveConnection:
 
     @classmethod
     def of(cls, crawler) -> "ArchiveConnection":
+        """The crawl's one connection (of the class `XXGK_ARCHIVE` names)."""
         if not hasattr(crawler, "_xxgk_archive"):
-            crawler._xxgk_archive = cls(crawler)
+            crawler._xxgk_archive = load_object(crawler.settings.get("XXGK_ARCHIVE") or cls)(crawler)
         return crawler._xxgk_archive
+
+    def knowledge(self, source_ids: list[str], mine: list[int]) -> tuple[Any, Any, bool]:
+        """What the incremental policy reads: the archived answers and the url_checks rows
+        (archive.urlchecks), and whether the last earlier run of these sources was killed."""
+        db = self.open()
+        return urlchecks.archived(db), urlchecks.checks(db), runs.last_was_killed(db, source_ids, mine)
 
     def open(self) -> sqlite_utils.Database:
         if self.db is None:

@@ -20,7 +20,7 @@ from scrapy import Request, signals
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from archive import runs, urlchecks
+from archive import urlchecks
 from archive.blobs import BlobError, read_warc_response
 
 from .adapters.base import ATTACHMENT, DETAIL, DOCUMENT, LISTING
@@ -56,16 +56,16 @@ class _State:
     def open(self, spider=None) -> None:
         if not self.enabled:
             return
-        db = self.archive.open()
         mine = [int(i) for i in self.crawler.stats.get_value("xxgk/run_ids") or []]
         ids = [s.id for s in getattr(self.crawler.spider, "sources", [])]
-        if runs.last_was_killed(db, ids, mine):
+        archived, checks, killed = self.archive.knowledge(ids, mine)
+        if killed:
             # the killed run archived some of what it fetched and lost the rest (in flight, or in
             # the group not yet committed), in no list order: a stop at an all-known list page
             # could leave a hole behind it, so every list page is walked this once
             self.safety_depth = 10**9
             log.warning("incremental: the last run of these sources was killed; walking every list page")
-        self.known = KnownItems.from_rows(urlchecks.archived(db), urlchecks.checks(db), self.policy)
+        self.known = KnownItems.from_rows(archived, checks, self.policy)
         log.info("incremental: %d known URLs in the archive", len(self.known.known))
 
     def record(self, write, *args: Any) -> None:
@@ -150,9 +150,10 @@ class IncrementalSpiderMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for o in start:
             yield o
-        if not self.state.enabled:
-            return
         spider = self.state.crawler.spider
+        # the due re-checks start a crawl like its entry points: a fleet's seeder pushes them
+        if not self.state.enabled or not getattr(spider, "seeds", True):
+            return
         sources = {s.id: s for s in getattr(spider, "sources", [])}
         known, n = self.state.known, 0
         for url, k in known.due(sources):

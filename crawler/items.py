@@ -17,6 +17,7 @@ class Capture:
     fetched_at: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None
+    warc_sha256: str | None = None  # of the record's payload (differs from body's when decompressed)
     parent_url: str | None = None  # an attachment's page
     title: str | None = None       # as the list or page shows it
     published_date: str | None = None

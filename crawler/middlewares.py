@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.utils.misc import load_object
 from scrapy.utils.response import response_status_message
 
 from tldextract import TLDExtract
@@ -34,8 +35,9 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.stats = crawler.stats
-        self.store = WarcStore(paths(settings).data_dir,
-                               max_bytes=settings.getint("XXGK_WARC_MAX_BYTES", 1 << 30))
+        data_dir = paths(settings).data_dir
+        index = load_object(settings.get("XXGK_WARC_INDEX") or "crawler.warc.FileDigests")(data_dir, settings)
+        self.store = WarcStore(data_dir, max_bytes=settings.getint("XXGK_WARC_MAX_BYTES", 1 << 30), index=index)
         crawler.signals.connect(self.store.close, signal=signals.spider_closed)
 
     @classmethod

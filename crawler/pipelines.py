@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, defaultdict
+from typing import Callable
 
 from archive import crosscheck
 from archive.load import LoadResult, document_name, load_document, needs_parse
@@ -122,25 +123,34 @@ class ArchivePipeline:
         spider = spider or self.spider
         # platforms detected from entry pages (ad-hoc sources) are stored with the source
         upsert_sources(self.db, [s.archive_row() for s in spider.sources])
-        incomplete = defaultdict(list)
-        for short in getattr(spider, "incomplete_lists", list)():
-            incomplete[short["source_id"]].append(short)
         stats = self.crawler.stats
-        for sid, run_id in self.runs.items():
-            counts = {c: int(stats.get_value(f"xxgk/{sid}/{c}", 0)) for c in STAT_COUNTERS}
-            got = self.reports[sid]
-            # known reports the incremental policy did not fetch again are unchanged ones too
-            skipped = int(stats.get_value(f"xxgk/{sid}/reports_skipped", 0))
-            counts.update(reports_new=got["new"], reports_changed=got["changed"],
-                          reports_unchanged=got["unchanged"] + skipped)
-            ignored = int(stats.get_value(f"xxgk/{sid}/ignored", 0))
-            status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
-            finish_run(self.db, run_id, status=status, finished_at=self.last_capture.get(sid),
-                       lists_incomplete=len(incomplete[sid]), **counts)
-            for msg in yield_dropped(self.db, sid, run_id, sum(got.values()) + skipped):
-                log.warning(msg)
-            for msg in record_incomplete(self.db, sid, run_id, incomplete[sid]):
-                log.warning("source %s: %s", sid, msg)
+        finish_runs(self.db, self.runs, lambda key: stats.get_value(key, 0), self.reports,
+                    getattr(spider, "incomplete_lists", list)(), self.last_capture)
         crosscheck.run(self.db)  # cross-report findings over what this crawl added
         self.pool.close()  # the connection closes after the middlewares' last writes (spider_closed)
 
+
+def finish_runs(db, runs: dict[str, int], stat: Callable[[str], int], reports: dict[str, Counter],
+                incomplete: list[dict], last_capture: dict[str, str]) -> None:
+    """Close each source's crawl run: its counters (`stat`: the crawl's Scrapy stats, as
+    `xxgk/<source>/<counter>`), its reports new / changed / unchanged, its status; a finding
+    for a source whose yield dropped and for each list that held less than it declared. Used by
+    the pipeline and, for a fleet, by the archive writer (crawler/fleet/writer.py)."""
+    shortfalls = defaultdict(list)
+    for short in incomplete:
+        shortfalls[short["source_id"]].append(short)
+    for sid, run_id in runs.items():
+        counts = {c: int(stat(f"xxgk/{sid}/{c}") or 0) for c in STAT_COUNTERS}
+        got = reports.get(sid, Counter())
+        # known reports the incremental policy did not fetch again are unchanged ones too
+        skipped = int(stat(f"xxgk/{sid}/reports_skipped") or 0)
+        counts.update(reports_new=got["new"], reports_changed=got["changed"],
+                      reports_unchanged=got["unchanged"] + skipped)
+        ignored = int(stat(f"xxgk/{sid}/ignored") or 0)
+        status = "finished" if counts["requests"] else "disallowed" if ignored else "failed"
+        finish_run(db, run_id, status=status, finished_at=last_capture.get(sid),
+                   lists_incomplete=len(shortfalls[sid]), **counts)
+        for msg in yield_dropped(db, sid, run_id, sum(got.values()) + skipped):
+            log.warning(msg)
+        for msg in record_incomplete(db, sid, run_id, shortfalls[sid]):
+            log.warning("source %s: %s", sid, msg)

@@ -67,9 +67,14 @@ def crawl(sources: list[Source], *, data_dir: str | Path | None = None, db: str 
           overrides: dict[str, Any] | None = None, progress: bool = True,
           console: Console | None = None) -> list[dict[str, Any]]:
     """Crawl `sources`; returns the crawl_runs rows written (one per source)."""
+    crawler = run_spider(settings(data_dir, db, overrides), sources, progress, console)
+    return runs_of(crawler)
+
+
+def run_spider(s: Settings, sources: list[Source], progress: bool = True, console: Console | None = None):
+    """Run the `reports` spider over `sources` with settings `s` in this process; its crawler."""
     console = console or Console(stderr=True)
     limit_arenas()
-    s = settings(data_dir, db, overrides)
     if progress:
         s.set("LOG_LEVEL", "WARNING", priority="cmdline")
     process = CrawlerProcess(s)
@@ -82,7 +87,7 @@ def crawl(sources: list[Source], *, data_dir: str | Path | None = None, db: str 
             process.start()
     else:
         process.start()
-    return runs_of(crawler)
+    return crawler
 
 
 def runs_of(crawler) -> list[dict[str, Any]]:

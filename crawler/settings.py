@@ -1,8 +1,10 @@
 """Scrapy settings for the xxgk crawler. Polite by default; every value can be overridden with
 `scrapy crawl … -s NAME=VALUE` or `xxgk crawl --delay/--concurrency/--user-agent/-s NAME=VALUE`.
 
-Only Scrapy's own scheduler, dupefilter and middleware slots are used, so a distributed run
-(scrapy-redis) is a settings change: SCHEDULER, DUPEFILTER_CLASS, REDIS_URL.
+Only Scrapy's own scheduler, dupefilter and middleware slots are used, so a crawl from several
+machines (`xxgk crawl --redis`) is a settings change on top of these: scrapy-redis's scheduler
+and dupefilter, the fleet's download handler and robots.txt middleware, the stream pipeline
+(crawler.fleet.FLEET_SETTINGS).
 """
 from __future__ import annotations
 
@@ -88,6 +90,20 @@ XXGK_COMMIT_SECONDS = 1.0
 XXGK_DATA_DIR = ""
 XXGK_DB = ""
 XXGK_WARC_MAX_BYTES = 1024 * 1024 * 1024  # rotate WARC files at 1 GiB
+XXGK_WARC_INDEX = "crawler.warc.FileDigests"  # where payloads seen before are looked up
+XXGK_ARCHIVE = "crawler.connection.ArchiveConnection"  # the crawl's view of the archive
+
+# Several machines (`xxgk crawl --redis`, crawler/fleet/; docs/crawling.md, "Several machines")
+XXGK_REDIS_PREFIX = "xxgk"           # every key of the fleet starts with this
+XXGK_REDIS_LEASE_SECONDS = 30.0      # a dead worker's requests go back to the queue after this
+XXGK_REDIS_IDLE_SECONDS = 30.0       # a worker stops once the frontier has been empty this long
+XXGK_REDIS_TICK = 0.25               # seconds between a worker's lease acknowledgements and renewals
+XXGK_REDIS_STREAM_MAX = 5000         # entries waiting for the writer before workers hold back
+XXGK_WARC_WAIT_SECONDS = 300.0       # the writer waits this long for a shared WARC record to read back
+XXGK_FLEET_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"  # behind the host slots
+# and, set by --redis itself (crawler.fleet.apply_fleet_settings): XXGK_FLEET_ROLE ("worker" or
+# "seed"), XXGK_FLEET_CRAWL (the crawl's id), XXGK_FLEET_NAME (this process in the fleet),
+# XXGK_FLEET_DELAY (DOWNLOAD_DELAY, now the fleet's per host; Scrapy's own becomes 0)
 
 # Headless browser for sources marked `render: browser` (the spider switches the download
 # handler on only when such a source is crawled): the system's Chromium ($XXGK_CHROMIUM, else

@@ -1,10 +1,12 @@
 """Raw capture: every HTTP exchange as WARC request + response records (warcio, gzip per record).
 
-Files live in `<data dir>/warc/`; a capture is addressed by (path relative to the data dir,
+Files live in `<data dir>/warc/`, named after the start time, host and process (workers on
+several machines share the folder); a capture is addressed by (path relative to the data dir,
 offset of its response record). Identical payloads are stored once: a repeat answer becomes a
 small `revisit` record and the capture points at the first full response record. The digest
-index (`warc/digests.tsv`, sha256 → file, offset) is append-only and rebuilt from the WARC files
-when missing, so it can never disagree with them for long.
+index (`FileDigests`: `warc/digests.tsv`, sha256 → file, offset) is append-only and rebuilt from
+the WARC files when missing, so it can never disagree with them for long; a fleet shares one in
+Redis instead (crawler.fleet.stream.RedisDigests).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import base64
 import hashlib
 import io
 import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,29 +31,25 @@ _HOP_BY_HOP = {"transfer-encoding", "connection", "keep-alive"}  # the body is s
 
 @dataclass(frozen=True)
 class Stored:
-    warc_file: str  # relative to the data dir, e.g. "warc/xxgk-20260101T000000-123-00000.warc.gz"
+    warc_file: str  # relative to the data dir, e.g. "warc/xxgk-20260101T000000-host-123-00000.warc.gz"
     warc_offset: int  # offset of the full response record holding the payload
     sha256: str
     revisit: bool  # this exchange wrote only a revisit record
 
 
-class WarcStore:
-    def __init__(self, data_dir: str | os.PathLike, max_bytes: int = 1 << 30) -> None:
+class FileDigests:
+    """The digest index of one data dir: `warc/digests.tsv` (sha256, file, offset), appended to
+    as records are written, rebuilt from the WARC files when missing."""
+
+    def __init__(self, data_dir: str | os.PathLike, settings=None) -> None:
         self.data_dir = Path(data_dir)
         self.dir = self.data_dir / "warc"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.max_bytes = max_bytes
-        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        self._seq = 0
-        self._fh: io.BufferedWriter | None = None
-        self._writer: WARCWriter | None = None
-        self._rel = ""
         self.index: dict[str, tuple[str, int]] = {}
-        self._load_index()
-        self._index_fh = (self.dir / INDEX_NAME).open("a", encoding="utf-8")
+        self._load()
+        self._fh = (self.dir / INDEX_NAME).open("a", encoding="utf-8")
 
-    # -- digest index -----------------------------------------------------------------------
-    def _load_index(self) -> None:
+    def _load(self) -> None:
         path = self.dir / INDEX_NAME
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -70,9 +69,34 @@ class WarcStore:
         with path.open("w", encoding="utf-8") as f:
             f.writelines(f"{d}\t{r}\t{o}\n" for d, (r, o) in self.index.items())
 
+    def get(self, sha: str) -> tuple[str, int] | None:
+        return self.index.get(sha)
+
+    def add(self, sha: str, rel: str, offset: int) -> None:
+        self.index[sha] = (rel, offset)
+        self._fh.write(f"{sha}\t{rel}\t{offset}\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class WarcStore:
+    def __init__(self, data_dir: str | os.PathLike, max_bytes: int = 1 << 30, index=None) -> None:
+        self.data_dir = Path(data_dir)
+        self.dir = self.data_dir / "warc"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        self._seq = 0
+        self._fh: io.BufferedWriter | None = None
+        self._writer: WARCWriter | None = None
+        self._rel = ""
+        self.index = index if index is not None else FileDigests(self.data_dir)
+
     # -- files ------------------------------------------------------------------------------
     def _open(self) -> None:
-        name = f"xxgk-{self._stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
+        name = f"xxgk-{self._stamp}-{socket.gethostname()}-{os.getpid()}-{self._seq:05d}.warc.gz"
         self._seq += 1
         self._fh = (self.dir / name).open("ab")
         self._rel = f"warc/{name}"
@@ -95,7 +119,7 @@ class WarcStore:
 
     def close(self) -> None:
         self.close_file()
-        self._index_fh.close()
+        self.index.close()
 
     # -- records ----------------------------------------------------------------------------
     def write(self, *, url: str, method: str, request_headers: list[tuple[str, str]],
@@ -137,9 +161,7 @@ class WarcStore:
         self._fh.flush()
         if original:
             return Stored(original[0], original[1], sha, True)
-        self.index[sha] = (self._rel, offset)
-        self._index_fh.write(f"{sha}\t{self._rel}\t{offset}\n")
-        self._index_fh.flush()
+        self.index.add(sha, self._rel, offset)
         return Stored(self._rel, offset, sha, False)
 
 

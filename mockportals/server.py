@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -54,6 +55,7 @@ class LoggedRequest:
     path: str                     # path + "?" + query, as received
     headers: dict[str, str]
     status: int
+    at: float = 0.0               # when its headers had arrived (time.monotonic(), the server's clock)
 
 
 def not_found(message: str = "404 Not Found") -> Response:
@@ -100,6 +102,7 @@ def make_handler(portal: str, route: Callable[[Request], Response],
             pass
 
         def _serve(self, send_body: bool) -> None:
+            arrived = time.monotonic()
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             req = Request(
@@ -112,7 +115,7 @@ def make_handler(portal: str, route: Callable[[Request], Response],
             except Exception as exc:  # a bug in a mock page must show up as a 500, not a hung client
                 resp = Response(500, f"mock portal error: {exc!r}".encode(), "text/plain; charset=utf-8")
             status, headers, body = finish(req, resp)
-            log.append(LoggedRequest(portal, self.command, self.path, req.headers, status))
+            log.append(LoggedRequest(portal, self.command, self.path, req.headers, status, arrived))
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)

@@ -10,8 +10,12 @@ import time
 from functools import lru_cache
 
 from . import facts as facts_mod
+from . import notreport
 from .blocks import Block, Image, Para, Table
-from .meta import agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year
+from .flat import MIN_CHARS as FLAT_MIN_CHARS
+from .flat import heading_rows, looks_flattened, unflatten
+from .meta import (agency_from_title, find_year, fuller_agency, is_agency_line, is_title, main_year, page_agency,
+                   page_date, page_title, page_url, signature_agency)
 from .model import Report, Section
 from .sections import find_headings, promised_parts
 from .spec import TABLES, norm, template
@@ -20,6 +24,7 @@ from .tables import SECTION_TABLE, VARIANT_OF, VARIANT_ROWS, TableReader
 MAX_BLOCKS = 100_000
 MAX_TABLE_ROWS = 5_000  # a report prints ~60 rows; far more is not a report
 MAX_PARA = 20_000  # characters kept of one paragraph
+MAX_HEADER_BLOCKS = 40
 DEADLINE_S = 5.0
 STANDARD_PARTS = 6
 
@@ -27,6 +32,9 @@ STANDARD_PARTS = 6
 _V2021 = ("制发件数", "废止件数", "现行有效件数", "逾期不补正", "逾期未按收费通知", "本年制", "本年废", "现行有")
 _V2019 = ("新制作数量", "新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第（九）项", "政府集中采购",
           "采购项目数量", "其他对外管理服务事项", "本年新制", "本年新公", "上一年项", "集中采购")
+# part names only the 2019/2021 layout has (a preamble listing them: a report of that layout,
+# whose tables may be cut away)
+_NEW_PARTS = ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请的情况")
 # labels only the template's own tables print (a pre-2019 statistics table has 行政复议数 etc.)
 _TEMPLATE_WORDS = ("本年新收", "予以公开", "结转下年度", "第二十条", "结果维持", "尚未审结", "申请人情况",
                    "未经复议", "直接起诉")
@@ -81,6 +89,15 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         report.add_finding("too_many_rows", "error", f"{n_rows} table rows; limit {MAX_TABLE_ROWS}")
         return
 
+    blocks = _unflattened(blocks)
+    # a saved page's header lines come first (parsers/text.py)
+    header = {b.source["page_header"]: b.text for b in blocks[:MAX_HEADER_BLOCKS]
+              if isinstance(b, Para) and "page_header" in b.source}
+    if header:  # a saved page's header lines: not the report's text
+        blocks = [b for b in blocks if not (isinstance(b, Para) and "page_header" in b.source)]
+        title = page_title(header)
+        if title:
+            blocks.insert(0, Para(title, {"page_header": "标题"}))
     paras: list[tuple[int, Para]] = [(i, b) for i, b in enumerate(blocks) if isinstance(b, Para)]
     title_at = _title(paras, report)
     body_paras = paras[:title_at] + paras[title_at + 1:] if title_at is not None else paras
@@ -97,7 +114,8 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     table_text += "".join(p.text for _, p in paras if len(p.text) <= 80 and "。" not in p.text)
     version = detect_version(table_text)
     images = [(bi, b) for bi, b in enumerate(blocks) if isinstance(b, Image)]
-    if report.title and not headings and not tables and not images and _points_to_attachment(preamble):
+    if report.title and not headings and not tables and not images and _points_to_attachment(preamble) \
+            and not notreport.cover_letter(report.title, "\n".join(preamble)):
         # a page whose body only says "详见附件": the report is the attachment, not this page
         report.template = None
         report.year = find_year(report.title)
@@ -108,7 +126,8 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
         return
     # the 2019/2021 layout names its parts 一、总体情况 … 三、收到和处理…申请情况 (pre-2019 reports:
     # 一、概述 … 三、依申请公开…)
-    standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings)
+    standard_heads = any(h.standard in (1, 3) and h.standard == h.number for h in headings) or \
+        any(w in "".join(preamble)[:3000] for w in _NEW_PARTS)
     if version is None:
         version = None if standard_heads else "pre2019"
         if standard_heads:
@@ -130,8 +149,11 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     elif version == "pre2019" and tables:
         report.facts.extend(_stat_table_facts(tables))
 
-    if not report.agency:  # the portal's metadata table (索引号 | … | 发布机构 | XX局)
-        report.agency = _metadata_agency(tables)
+    if not report.agency:  # the saved page's 发布机构, the portal's metadata table, the signature
+        report.agency = page_agency(header) or _metadata_agency(tables) or \
+            signature_agency("\n".join(texts[-1] if texts else preamble))
+    report.published_date = page_date(header)
+    report.url = page_url(header)
     if report.agency:  # the paragraphs right after the title name the publisher in full, if anywhere
         after = [p.text[:500] for _, p in paras[title_at + 1:title_at + 4]] if title_at is not None else []
         report.agency = fuller_agency(report.agency, "\n".join(after))
@@ -148,7 +170,11 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
     # facts from the narrative (before any taken from a statistics table)
     narrative = "\n".join(preamble + [s for t in texts for s in t])
     budget.check()
-    found = facts_mod.find_facts(narrative)
+    oversize: list[tuple[str, str]] = []
+    found = facts_mod.find_facts(narrative, oversize)
+    for key, sentence in oversize:
+        report.add_finding("value_out_of_range", "warning", f"{key}: the figure in “{sentence[:60]}” is beyond "
+                           "the archive's integer range (±2^63−1); not taken", fact=key)
     have = {f.key for f in found}
     report.facts = found + [f for f in report.facts if f.key not in have]
     facts_mod.compare(report)
@@ -161,7 +187,31 @@ def _assemble(blocks: list[Block], report: Report, budget: _Budget) -> None:
             report.add_finding("table_image", "warning",
                                f"an image where a table may be printed ({img.src[:80]}); not read",
                                table=SECTION_TABLE.get(std), src=img.src[:500])
+    not_report = notreport.reason(report, narrative, standard_heads, bool(report.cells))
+    if not_report and report.status != "failed":
+        report.status, report.template = "failed", None
+        report.add_finding("not_a_report", "error", f"not a report: {not_report}")
+        return
     _status(report, headings, preamble, texts, version, reader.printed_rows if version in ("2019", "2021") else None)
+
+
+def _unflattened(blocks: list[Block]) -> list[Block]:
+    """Paragraphs whose line breaks were lost (a report page saved as one line) as the
+    headings, narrative and table rows they hold (flat.py); a part heading a text rendering
+    took into a table of label lines and digit lines ends that table."""
+    out: list[Block] | None = None
+    for i, b in enumerate(blocks):
+        if isinstance(b, Para) and len(b.text) >= FLAT_MIN_CHARS and looks_flattened(b.text):
+            found = unflatten(b)
+        elif isinstance(b, Table) and b.source.get("delimiters") == "none":
+            found = heading_rows(b)
+        else:
+            found = None
+        if found is not None and out is None:
+            out = blocks[:i]
+        if out is not None:
+            out.extend(found if found is not None else [b])
+    return blocks if out is None else out
 
 
 _ATTACHMENT_WORDS = ("附件", "下载", "点击查看", "点击下载")

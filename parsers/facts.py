@@ -1,11 +1,19 @@
 """Figures stated in the narrative ("全年主动公开政府信息599条"), each with its sentence, and
-their comparison with the tables."""
+their comparison with the tables.
+
+A fact is taken only from a clause that states that fact: the words of the fact right before
+its number (no other figure between them), and none of the figures reports put next to them —
+a 12345 hotline or petition count is not a request, a 政府采购 or category count (其他应主动公开的…)
+is not the active-disclosure total, a running total since some date (截至目前累计…) not this
+year's.
+"""
 from __future__ import annotations
 
 import re
 
 from .model import Fact, Report
 from .sections import cn_number
+from .values import MAX_VALUE
 
 _NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一两二三四五六七八九十]{1,3})\s*(?:余|多)?\s*"
 _SENT = re.compile(r"[^。；;！？\n]+")
@@ -17,18 +25,30 @@ _CN_COUNT = re.compile(r"[零〇一两二三四五六七八九十]\s*(?:件|条|
 MAX_SCAN = 200_000  # characters of narrative scanned for facts
 MAX_SENTENCE = 400
 
+_GAP = r"[^\d]{0,%d}?"  # words between a fact's words and its number: no other figure
 # (key, clause pattern, words of which the pattern needs one: a cheap test before the search);
 # the first matching pattern of a clause wins, so specific ones go first
 _PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [(k, re.compile(p), words) for k, p, words in (
-    ("portal_posts", r"^(?!.*申请).*?(?:网站|门户|网页|政务新媒体).{0,20}?(?:发布|公开|更新).{0,20}?" + _NUM
-     + r"(?:条|篇|件)", ("网站", "门户", "网页", "政务新媒体")),
-    ("active_disclosure_total", r"主动公开.{0,20}?(?:政府)?信息.{0,6}?" + _NUM + r"(?:条|件|篇)", ("主动公开",)),
-    ("requests_answered", r"(?:答复|办结|办理完毕).{0,20}?" + _NUM + r"(?:件|份|条)", ("答复", "办结", "办理完毕")),
-    ("requests_received", r"(?:收到|受理|接收|接到|新收).{0,20}?申请.{0,6}?" + _NUM + r"(?:件|份|条)", ("申请",)),
-    ("reviews", r"行政复议.{0,6}?" + _NUM + r"(?:件|起|次)", ("行政复议",)),
-    ("lawsuits", r"行政诉讼.{0,6}?" + _NUM + r"(?:件|起|次)", ("行政诉讼",)),
-    ("fees_collected", r"收取.{0,30}?费.{0,6}?" + _NUM + r"(?:万元|元)", ("收取",)),
+    ("portal_posts", r"^(?!.*申请).*?(?:网站|门户|网页)" + _GAP % 20 + r"(?:发布|公开|更新)" + _GAP % 12 + _NUM
+     + r"(?:条|篇|件)", ("网站", "门户", "网页")),
+    ("active_disclosure_total", r"(?<!应)主动(?:公开|发布)" + _GAP % 6 + r"信息" + _GAP % 4 + _NUM + r"(?:条|件|篇)",
+     ("主动公开", "主动发布")),
+    ("requests_answered", r"(?:答复|办结|办理完毕)" + _GAP % 20 + _NUM + r"(?:件|份|条)", ("答复", "办结", "办理完毕")),
+    ("requests_received", r"(?:收到|受理|接收|接到|新收)" + _GAP % 20 + r"申请" + _GAP % 6 + _NUM + r"(?:件|份|条)",
+     ("申请",)),
+    ("reviews", r"行政复议" + _GAP % 6 + _NUM + r"(?:件|起|次)", ("行政复议",)),
+    ("lawsuits", r"行政诉讼" + _GAP % 6 + _NUM + r"(?:件|起|次)", ("行政诉讼",)),
+    ("fees_collected", r"收取" + _GAP % 30 + r"费" + _GAP % 6 + _NUM + r"(?:万元|元)", ("收取",)),
 )]
+# figures of other things that sit next to a fact's words: in the clause, the fact is not stated
+_OTHER_THINGS = {
+    "active_disclosure_total": re.compile(r"采购|招标|中标|预决算|规范性文件|类信息|类政府信息"),
+    "portal_posts": re.compile(r"采购|招标|中标|类信息"),
+    "requests_received": re.compile(r"12345|热线|工单|信访|留言|诉求|来电|咨询|同意公开|予以公开|不予公开|部分公开"),
+    "requests_answered": re.compile(r"12345|热线|工单|信访|留言|诉求|来电|咨询|同意公开|予以公开|不予公开|部分公开"),
+}
+_NOT_THIS_YEAR = re.compile(r"截至|截止|历年|累计至")  # a running total: not this year's figure
+_REQUESTS = re.compile(r"申请")  # answered requests are requests: the sentence says so
 _ANY_WORD = re.compile("|".join(w for _, _, words in _PATTERNS for w in words))
 # narrative ↔ table: a fact and the cells it states (summed)
 _COMPARE = {
@@ -50,8 +70,9 @@ def _number(s: str) -> float | int | None:
     return int(f) if f.is_integer() and "." not in s else f
 
 
-def find_facts(text: str) -> list[Fact]:
-    """The first statement of each fact key, with its sentence."""
+def find_facts(text: str, oversize: list[tuple[str, str]] | None = None) -> list[Fact]:
+    """The first statement of each fact key, with its sentence. A figure beyond the archive's
+    integer range is no fact: (key, sentence) goes to `oversize` when given."""
     found: dict[str, Fact] = {}
     for sm in _SENT.finditer(text[:MAX_SCAN]):
         sentence = sm.group(0).strip()[:MAX_SENTENCE]
@@ -70,8 +91,19 @@ def find_facts(text: str) -> list[Fact]:
                 else:
                     continue  # the pattern cannot match
                 m = pat.search(clause)
+                if m and key in _OTHER_THINGS and _OTHER_THINGS[key].search(clause, max(0, m.start() - 8), m.end()):
+                    m = None  # (what follows the number — "（涵盖…类6条）" — is another matter)
+                if m and key in ("active_disclosure_total", "portal_posts") and "累计" in clause and \
+                        _NOT_THIS_YEAR.search(sentence, 0, cm.end()):
+                    m = None
+                if m and key == "requests_answered" and not _REQUESTS.search(sentence):
+                    m = None
                 if m:
                     v = _number(m["n"])
+                    if v is not None and abs(v) > MAX_VALUE:
+                        if oversize is not None and key not in found:
+                            oversize.append((key, sentence))
+                        v = None
                     if v is not None and key not in found:
                         unit_wan = key == "fees_collected" and "万元" in m.group(0)
                         found[key] = Fact(key, v * 10000 if unit_wan else v, sentence)

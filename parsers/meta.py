@@ -11,10 +11,11 @@ _DIGIT = re.compile(r"[\d０-９]")
 _TITLE_HINT = re.compile(r"政府信息公开.{0,12}(?:年度)?报告|信息公开.{0,6}年报|年度报告")
 # the agency is what the title names before the year ("柳泉镇人民政府2021年…"), or after it
 # ("2021年度柳泉镇人民政府政府信息公开工作年度报告")
-_AGENCY_BEFORE = re.compile(r"^(?:关于)?(?P<a>.+?)(?:关于)?\s*(?:(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
+_AGENCY_BEFORE = re.compile(r"^(?:关于(?:报送|印发|公布|发布|上报|呈报|公开)?)?(?P<a>.+?)(?:关于(?:报送|印发|公布|发布|上报|呈报|公开)?)?\s*(?:(?:19|20)\d{2}|[〇零○Ｏ一二][〇零○Ｏ一二三四五六七八九]{3})\s*年")
 _AGENCY_AFTER = re.compile(r"年度?\s*(?P<a>.+?)\s*(?:本级)?(?:政府信息公开|信息公开)")
 _TRIM = " \t\u3000\xa0《》<>“”\"'【】[]（）()：:，,、—-·#*"
 MAX_TITLE = 120
+_SENTENCE_START = ("根据", "按照", "依据", "依照", "为进一步", "现将", "特向")
 _AGENCY_END = re.compile(r"(?:政府|办公室|办公厅|局|委员会|委|厅|部|署|院|中心|办事处|公司|管委会|管理委员会)$")
 
 
@@ -50,7 +51,9 @@ def main_year(text: str) -> int | None:
 
 
 def is_title(text: str) -> bool:
-    return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。")
+    """A line naming an annual report — not a sentence about one ("根据…关于…年度报告格式的要求，…")."""
+    return 6 <= len(text) <= MAX_TITLE and bool(_TITLE_HINT.search(text)) and not text.endswith("。") \
+        and "，" not in text and not text.startswith(_SENTENCE_START)
 
 
 def agency_from_title(title: str) -> str:
@@ -88,3 +91,55 @@ def fuller_agency(agency: str, text: str) -> str:
                 return cand + agency
         at = text.find(agency, at + 1)
     return agency
+
+
+# --- a saved page's header lines ("标题: …", "发布时间: …", "发布机构: …", "原文链接: …") ------------
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def page_title(header: dict[str, str]) -> str:
+    t = (header.get("标题") or header.get("题目") or "").strip()
+    return t if is_title(t) else ""
+
+
+def page_date(header: dict[str, str]) -> str | None:
+    """The publication date as YYYY-MM-DD ("2024-01-31 08:28" → "2024-01-31")."""
+    for key in ("发布时间", "发布日期"):
+        m = _DATE.search(header.get(key, ""))
+        if m and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31:
+            return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return None
+
+
+def page_url(header: dict[str, str]) -> str:
+    for key in ("原文链接", "原文地址", "链接", "网址", "URL", "url"):
+        m = _URL.search(header.get(key, ""))
+        if m:
+            return m.group(0)
+    return ""
+
+
+def page_agency(header: dict[str, str]) -> str:
+    """The header's 发布机构 when it names an agency (archives also print "1" or "行政科" there)."""
+    for key in ("发布机构", "发文机关", "来源", "信息来源"):
+        t = header.get(key, "").strip(_TRIM)
+        if 4 <= len(t) <= 40 and _AGENCY_END.search(t) and not _YEAR.search(t):
+            return t
+    return ""
+
+
+# a report signed at its end: "平潭综合实验区财政金融局 2024年1月29日"
+_SIGNATURE = re.compile(r"(?:^|[\s。；])(?P<a>[^\s。；，：:]{3,40}?)\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def signature_agency(text: str) -> str:
+    """The agency a report is signed by, from its last lines (the publisher and the date)."""
+    tail = text[-200:]
+    found = ""
+    for m in _SIGNATURE.finditer(tail):
+        a = m["a"].strip(_TRIM)
+        if _AGENCY_END.search(a) and not _YEAR.search(a):
+            found = a
+    return found

@@ -66,6 +66,8 @@ class Report:
     cells: list[Cell] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    published_date: str | None = None  # YYYY-MM-DD, from a saved page's header (发布时间)
+    url: str = ""  # the page the report was saved from (原文链接)
 
     def add_finding(self, code: str, severity: str, message: str, **kw: Any) -> Finding:
         known = {k: kw.pop(k) for k in ("identity", "table", "row", "column") if k in kw}
@@ -91,6 +93,8 @@ class Report:
             "cells": [asdict(c) for c in self.cells],
             "facts": [asdict(f) for f in self.facts],
             "findings": [f.to_dict() for f in self.findings],
+            "published_date": self.published_date,
+            "url": self.url,
         }
 
     @classmethod
@@ -113,4 +117,5 @@ class Report:
             cells=[Cell(**c) for c in d.get("cells", [])],
             facts=[Fact(**f) for f in d.get("facts", [])],
             findings=findings,
+            published_date=d.get("published_date"), url=d.get("url", ""),
         )

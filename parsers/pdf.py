@@ -85,9 +85,9 @@ def _read(doc: Document, n_pages: int, report: Report, limits: Limits, data: byt
     hidden: dict[int, int] = {}  # page → text objects drawn off its sheet (damaged coordinates)
     with time_limit(limits.parse_seconds):
         try:
-            damaged = _damaged_streams(data)
+            damaged, odd_numbers = _damaged_streams(data)
         except TimeLimit:
-            damaged = []  # (the pages meet the same deadline)
+            damaged, odd_numbers = [], {}  # (the pages meet the same deadline)
         for pno in range(1, min(n_pages, limits.max_pages) + 1):
             try:
                 check_time()
@@ -124,6 +124,13 @@ def _read(doc: Document, n_pages: int, report: Report, limits: Limits, data: byt
                            f"{len(damaged)} compressed stream(s) of the PDF cannot be decoded to the end (objects "
                            f"{', '.join(map(str, damaged[:10]))}): text drawn with them may be missing", objects=damaged)
         report.status = "partial"
+    if odd_numbers:
+        shown = [n for ns in odd_numbers.values() for n in ns][:3]
+        report.add_finding("damaged_stream", "warning",
+                           f"page content (objects {', '.join(map(str, list(odd_numbers)[:10]))}) holds numbers no PDF "
+                           f"reader reads ({', '.join(shown)}): text placed with them may be missing or misplaced",
+                           objects=list(odd_numbers), numbers=shown)
+        report.status = "partial"
     if hidden:
         report.add_finding("text_outside_page", "warning",
                            f"text drawn off the page's sheet (outside its MediaBox: damaged coordinates?) is not "
@@ -151,15 +158,22 @@ _LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _FILTER = re.compile(rb"/(\w+)Decode\b")
 
 
-def _damaged_streams(data: bytes) -> list[int]:
-    """Object numbers of the Flate streams (not images) that do not decode to their end: a
-    damaged font or content stream loses text silently, as PDFium draws what it can decode
+def _damaged_streams(data: bytes) -> tuple[list[int], dict[int, list[str]]]:
+    """(object numbers of the Flate streams, not images, that do not decode to their end;
+    object number → the numbers no PDF reader reads in a page's content stream).
+
+    A damaged font or content stream loses text silently, as PDFium draws what it can decode
     (digits printed with a damaged embedded font were read as blank cells). Raw deflate, so a
-    stream without its checksum is not damage; the checksum is compared when it is there."""
+    stream without its checksum is not damage; the checksum is compared when it is there.
+    A content stream's number beyond the 32-bit integers PDF readers keep (11 digits or more:
+    PDFium reads 20 nines as 0 and draws the text at the page's foot, where it reads as a page
+    number) or written with an exponent (`3.4e38`, no PDF number: PDFium drops the text run)
+    moves or loses text as silently."""
     if b"/Encrypt" in data:
-        return []  # encrypted streams are not deflate data until PDFium decrypts them
+        return [], {}  # encrypted streams are not deflate data until PDFium decrypts them
     view = memoryview(data)
-    bad = []
+    bad: list[int] = []
+    odd: dict[int, list[str]] = {}
     for m in _STREAM.finditer(data):
         check_time()
         head = data[max(0, m.start() - 1024):m.start()]
@@ -169,7 +183,8 @@ def _damaged_streams(data: bytes) -> list[int]:
         if obj is None:
             continue
         spec = head[obj.end():]
-        if _FILTER.findall(spec) != [b"Flate"] or b"/Image" in spec:
+        filters = _FILTER.findall(spec)
+        if filters not in ([b"Flate"], []) or b"/Image" in spec or b"/Filter" in spec and not filters:
             continue
         start, end = m.end(), -1
         length = _LENGTH.search(spec)
@@ -178,25 +193,111 @@ def _damaged_streams(data: bytes) -> list[int]:
             end = start + int(length.group(1))
         else:
             end = data.find(b"endstream", start)
-        if not _inflates(view[start:end if end >= 0 else len(data)]):
-            bad.append(int(obj.group(1)))
-    return bad
+        stream = view[start:end if end >= 0 else len(data)]
+        if filters:
+            ok, content = _inflates(stream)
+            if not ok:
+                bad.append(int(obj.group(1)))
+                continue
+        else:
+            content = bytes(stream[:_CONTENT_KEPT])
+            content = content if _content_like(content) else b""
+        numbers = _unreadable_numbers(content)
+        if numbers:
+            odd[int(obj.group(1))] = numbers
+    return bad, odd
 
 
-def _inflates(stream: memoryview) -> bool:
+_CONTENT_KEPT = 4 << 20  # bytes of a stream's decoded text looked at for unreadable numbers
+# a number no PDF reader keeps: 11 digits or more (beyond 2**31), or an exponent; not inside a
+# hex string (<…0031003200330034…>: the look-arounds) nor glued to a name (/F1)
+_ODD_NUMBER = re.compile(rb"(?<![\w.<(#/])[+\-]?(?:\d{11,}(?:\.\d*)?|\d+(?:\.\d*)?[eE][+\-]?\d+)(?![\w.>)])")
+
+
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_EXPONENT = re.compile(rb"[eE][+\-]?\d")
+_NOT_ZERO = re.compile(rb"[^0]")
+_NUMBER_CHARS = frozenset(b"0123456789.+-")
+
+
+def _unreadable_numbers(content: bytes) -> list[str]:
+    """The numbers of a content stream no PDF reader reads, up to three. The places to look are
+    found in C (digits mapped to one, then plain searches); only those are read as tokens."""
+    z = content.translate(_ZEROS)
+    hits: list[int] = []
+    i = z.find(b"0" * 11)
+    while i >= 0 and len(hits) < 64:
+        hits.append(i)
+        end = _NOT_ZERO.search(z, i)
+        i = z.find(b"0" * 11, end.start()) if end else -1  # (past this run of digits)
+    for n, m in enumerate(_EXPONENT.finditer(content)):
+        if n == 4096:
+            break
+        if m.start() and content[m.start() - 1] in _NUMBER_CHARS:
+            hits.append(m.start() - 1)
+    out: list[str] = []
+    seen: set[int] = set()
+    for h in sorted(hits):
+        start = h
+        while start > 0 and content[start - 1] in _NUMBER_CHARS and h - start < 64:
+            start -= 1
+        m = _ODD_NUMBER.match(content, start)
+        if m is None or m.start() in seen:
+            continue
+        seen.add(m.start())
+        if _in_string(content, m.start()):
+            continue
+        out.append(m.group().decode("ascii")[:40])
+        if len(out) == 3:
+            break
+    return out
+
+
+def _in_string(content: bytes, at: int) -> bool:
+    """Whether `at` is inside a string, so text and not a number: a hex string broken over lines
+    (an unclosed `<` before it, not `<<`), or a literal one on its line ("(Tel 13812345678) Tj")."""
+    before = content[max(0, at - 2000):at]
+    lt, gt = before.rfind(b"<"), before.rfind(b">")
+    if lt > gt and before[lt - 1:lt] != b"<":
+        return True
+    nl = max(before.rfind(b"\n"), before.rfind(b"\r"))
+    line = re.sub(rb"\\.", b"", before[nl + 1:])
+    return line.count(b"(") > line.count(b")")
+
+
+_BT = re.compile(rb"(?:^|\s)BT\s")
+
+
+def _content_like(head: bytes) -> bool:
+    """Whether a stream's first decoded bytes are a page's content drawing text (operators as
+    ASCII text, a BT among them), not a font, a CMap or an image."""
+    start = head[:1024]
+    return start.isascii() and b"\x00" not in start and not start.startswith(b"%!") and \
+        _BT.search(head, 0, 1 << 16) is not None
+
+
+def _inflates(stream: memoryview) -> tuple[bool, bytes]:
     """Whether a zlib stream decodes to its last block (and matches its checksum if it has one),
-    decoded a megabyte at a time: only its checksum is kept."""
+    decoded a megabyte at a time: only its checksum is kept, and its first `_CONTENT_KEPT`
+    bytes when they may be a page's content (text operators in the first megabyte)."""
     inflate = zlib.decompressobj(-15)  # raw deflate after the 2-byte header
     buf, adler = stream[2:], 1
+    kept: list[bytes] = []
+    size = 0
     try:
         while buf and not inflate.eof:
             check_time()
-            adler = zlib.adler32(inflate.decompress(buf, 1 << 20), adler)
+            out = inflate.decompress(buf, 1 << 20)
+            adler = zlib.adler32(out, adler)
+            if kept and size < _CONTENT_KEPT or not size and _content_like(out):
+                kept.append(out)
+            size += len(out)
             buf = inflate.unconsumed_tail
     except zlib.error:
-        return False
+        return False, b""
     tail = bytes(inflate.unused_data[:4])
-    return inflate.eof and (len(tail) < 4 or int.from_bytes(tail, "big") == adler)
+    ok = inflate.eof and (len(tail) < 4 or int.from_bytes(tail, "big") == adler)
+    return ok, b"".join(kept)[:_CONTENT_KEPT]
 
 
 # ---------------------------------------------------------------- one page

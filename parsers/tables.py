@@ -9,20 +9,24 @@ arithmetic (solve.py) where counting is not enough.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from operator import add
 from functools import lru_cache
 from typing import Any, Callable
 
 from .blocks import Table, TCell
 from .labels import column_matcher, core, group_cores, numbered, row_matcher
 from .model import Cell, Report
-from .solve import digit_splits, placements
-from .spec import TABLES, RowDef, template
+from .solve import MAX_PART, _num, cuts, placements, tokens
+from .spec import TABLES, RowDef, norm, template
 from .values import parse_value
 
 Key = tuple[str, str, str]
 MAX_ROW_CELLS = 200  # wider rows are cut (a real row has at most ~20 cells)
 MAX_UNMATCHED = 20  # row_unmatched findings reported one by one; the rest are counted
+MAX_BLANK_PROBE = 200  # rows of a table looked at for empty fields
+MAX_SHORT_READINGS = 2000  # placements of a short row's values: more → the row is left unknown
 
 # words that say which table a row belongs to, even without a section heading
 _MARKERS = (
@@ -49,6 +53,10 @@ class Reading:
     how: str = "positional"  # positional | window | placement | split
     printed: int = 0  # values printed (non-empty cells) in the row
     hint: int | None = None  # the candidate whose first value sits under its column's header
+    raw: str = ""  # a run of cells as printed (how == "split")
+    short: bool = False  # fewer values printed than columns: a reading's blank may be a dropped total
+    pending: TCell | None = None  # a run to cut when the whole document has been read
+    keep: bool = False  # readings that break the row's arithmetic are kept (it may be printed wrong)
 
 
 @lru_cache(maxsize=None)
@@ -89,6 +97,8 @@ _LabelRow = tuple[str | None, tuple[tuple[tuple[str, str], int], ...]]
 _LABEL_ROWS: dict[tuple[str, str | None, tuple[str, ...]], _LabelRow | None] = {}
 _MAX_LABEL_ROWS = 5_000
 _UNSEEN = object()
+_OUTCOME_WORDS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "合计")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _is_value(cell: TCell) -> bool:
@@ -96,7 +106,7 @@ def _is_value(cell: TCell) -> bool:
     t = cell.text
     v = _VALUE_TEXT.get(t)
     if v is None:
-        v = parse_value(t).kind in ("number", "na")
+        v = parse_value(t).kind in ("number", "na", "out_of_range")
         if len(t) <= 64 and len(_VALUE_TEXT) < 50_000:
             _VALUE_TEXT[t] = v
     return v or cell.source.get("run") is True
@@ -127,6 +137,7 @@ class TableReader:
     readings: dict[tuple[str, str], Reading] = field(default_factory=dict)
     # section 四 printed as one data row (groups × outcomes), gathered across rows
     appeals_values: list[TCell] = field(default_factory=list)
+    appeals_rows: list[list[TCell]] = field(default_factory=list)  # its data rows as printed
     appeals_offset: int = 0  # where its values start in their printed row
     appeals_lost: bool = False  # printed with its positions lost
     appeals_hint_x: int | None = None  # where the first outcome's header stands
@@ -138,6 +149,10 @@ class TableReader:
     only_totals: bool = False
     runs: bool = False  # some table may hold digits of several cells run together (Table.source)
     printed_rows: set[tuple[str, str]] = field(default_factory=set)  # (table, row) of the cells made
+    printed_fields: dict[tuple[str, str], list[TCell]] = field(default_factory=dict)  # a row's cells as printed
+    run_texts: list[str] = field(default_factory=list)  # every run of cells the document prints
+    spaced: bool | None = None  # every cell printed apart (set when the document is read)
+    keeps_blanks: bool = False  # the table being read prints blank cells as empty fields
 
     def __post_init__(self) -> None:
         self.tpl = template(self.version)
@@ -154,6 +169,10 @@ class TableReader:
             self.current = section_table
         self.header_x = {}
         self.runs = self.runs or bool(table.source.get("runs"))
+        # a rendering printing blank cells as empty fields (before or between printed ones)
+        self.keeps_blanks = any(_blank_before_text(row) for row in table.rows[:MAX_BLANK_PROBE])
+        if table.source.get("runs"):
+            self.run_texts += [c.text for row in table.rows for c in row if c.source.get("run")]
         positions_lost = table.source.get("positions") == "lost"
         for n, row in enumerate(table.rows):
             if n % 64 == 63:
@@ -239,7 +258,7 @@ class TableReader:
         if not any(texts):
             if self.current == "appeals" and len(row) >= 5 and "appeals" not in self.seen:
                 self.appeals_lost = positions_lost
-                self.appeals_values.extend(row)  # a data row printed all blank
+                self.appeals_rows.append(row)  # a data row printed all blank
                 self.seen.add("appeals")
             return
         values = _values(row, texts, self.runs)
@@ -257,15 +276,18 @@ class TableReader:
             if has_value and self.current == "appeals":
                 last_text = max((i for i, c in enumerate(row) if c.text and not values[i]), default=-1)
                 outcome = column_matcher(self.version, "appeals")(row[last_text].text) if last_text >= 0 else None
+                if outcome and (self._count(row[last_text + 1:]) > len(self.tpl.rows.get("appeals", []))
+                                or sum(w in norm(row[last_text].text) for w in _OUTCOME_WORDS) > 1):
+                    outcome = None  # the header (or its last word) before the data row
                 if outcome:  # section 四 transposed: one row per outcome, a value per group
                     self.appeals_by_outcome.setdefault(outcome, row[last_text + 1:])
                     self.seen.add("appeals")
                     return
-                if not self.appeals_values:
+                if not self.appeals_rows:
                     self.appeals_offset = last_text + 1
                     self.appeals_lost = positions_lost
                     self.appeals_hint_x = None if positions_lost else self.header_x.get(("appeals", "upheld"))
-                self.appeals_values.extend(row[last_text + 1:])
+                self.appeals_rows.append(row[last_text + 1:])
                 self.seen.add("appeals")
             elif has_value:
                 self.unmatched += 1
@@ -277,14 +299,21 @@ class TableReader:
         i, table, key = hit
         self.current = table
         self.seen.add(table)
-        if (table, key) in self.readings:
-            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed again; first kept",
-                                    table=table, row=key, source=row[i].source)
-            return
         cols = self.row_defs[table][key].columns
+        if (table, key) in self.readings:
+            self._again(table, key, row[i + 1:], row[i].source)
+            return
+        if _HAS_DIGIT.search(core(texts[i])) and not any(texts[i + 1:]):
+            # a number printed inside the label's cell ("行政强制 | 3" read as one field): present,
+            # so never a blank read as 0
+            self.readings[(table, key)] = Reading(table, key, [[UNKNOWN] * len(cols)], "positional")
+            self.report.add_finding("value_unreadable", "warning",
+                                    f"{table}.{key}: a number printed inside the label {texts[i][:60]!r}; "
+                                    "its cells are left unknown", table=table, row=key, raw=texts[i][:200])
+            return
         if table == "applications":
             tx = self.header_x.get(("applications", "total"))
-            if tx is None:
+            if tx is None or (self.runs and any(c.source.get("run") for c in row[i + 1:])):  # (a run: all columns)
                 self.total_only[key] = False
             else:
                 printed_at = [x for x, t in enumerate(texts[i + 1:], i + 1) if t]
@@ -293,7 +322,28 @@ class TableReader:
                 self.total_only[key] = printed_at.count(tx) == len(printed_at)  # all under 总计
         hx = self.header_x.get((table, cols[0]))
         at = None if hx is None or positions_lost else hx - (i + 1)
-        self.readings[(table, key)] = self._read(table, key, row[i + 1:], len(cols), positions_lost, at)
+        fields = self.printed_fields[(table, key)] = row[i + 1:]
+        self.readings[(table, key)] = self._read(table, key, fields, len(cols), positions_lost, at)
+
+    def _again(self, table: str, key: str, fields: list[TCell], source: dict) -> None:
+        """A template row printed a second time: the same values are one row; other values make
+        the row unknown (which printing is right cannot be told)."""
+        first = self.printed_fields.get((table, key), [])
+        if not any(c.text.strip() for c in fields):
+            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed again without values; "
+                                    "first kept", table=table, row=key, source=source)
+            return
+        same = [c.text.strip() for c in first if c.text.strip()] == [c.text.strip() for c in fields if c.text.strip()]
+        if same:
+            self.report.add_finding("duplicate_row", "info", f"{table}.{key} printed twice with the same values; "
+                                    "read once", table=table, row=key, source=source)
+            return
+        n = len(self.row_defs[table][key].columns)
+        self.readings[(table, key)] = Reading(table, key, [[UNKNOWN] * n], "positional")
+        self.report.add_finding("duplicate_row", "warning", f"{table}.{key} printed twice with different values "
+                                f"({' '.join(c.text for c in first)[:60]!r} and "
+                                f"{' '.join(c.text for c in fields)[:60]!r}); left unknown",
+                                table=table, row=key, source=source)
 
     def _is_header(self, texts: list[str]) -> bool:
         """A row without values that names columns — or that has more text cells than a row's
@@ -312,10 +362,10 @@ class TableReader:
 
         `header_at`: where, among `fields`, the header of the row's first column stands."""
         runs = [c for c in fields if c.source.get("run")] if self.runs else None
-        if runs and n > 1:
-            return self._split(table, key, runs[0], n)
         if runs:
-            fields = runs
+            if self.spaced is None:  # still reading the document: cut once every run is known
+                return Reading(table, key, [[UNKNOWN] * n], "split", printed=n, raw=runs[0].text, pending=runs[0])
+            return self._split(table, key, runs[0], n)
         if len(fields) == n and not positions_lost:  # the usual row: one value per column
             return Reading(table, key, [list(fields)], "positional", len([1 for c in fields if c.text]))
         filled = [i for i, c in enumerate(fields) if c.text]
@@ -323,13 +373,32 @@ class TableReader:
         collapsed = positions_lost and self._trailing_empties(fields, filled)
         if len(fields) == n and not collapsed:
             return Reading(table, key, [list(fields)], printed=k)
-        if len(fields) < n and not positions_lost:
-            # a short row (a copy cut inside it): what is printed, from the first value or from
-            # under the first header; the rest is missing, not blank
+        if not k and len(fields) < n:
+            return Reading(table, key, [list(fields) + [MISSING] * (n - len(fields))], "short")  # a label alone
+        if len(fields) < n and not positions_lost and self.keeps_blanks:
+            # fewer fields than columns in a rendering that prints blank cells as empty fields:
+            # the row ends early (a copy cut inside it). What is printed stands where it was,
+            # from under the first column's header (else from the first value); the rest is
+            # missing, not blank
             start = header_at if header_at is not None and 0 <= header_at < len(fields) else \
                 (filled[0] if filled else 0)
             got = list(fields[start:start + n])
             return Reading(table, key, [got + [MISSING] * (n - len(got))], "short", printed=k)
+        if len(fields) < n and not positions_lost:
+            merged = self._merged_or_dropped(table, key, [fields[i] for i in filled], n)
+            if merged is not None:
+                return merged
+            # a short row, nothing to say where its blank cells were dropped: every placement of
+            # the printed values in order (never shifted left as if they were the first columns);
+            # the identities choose, else the cells disagreeing stay unknown
+            self._short_row(table, key, k, n, fields[filled[0]].source if filled else {})
+            cands = []
+            for pos in placements(k, n):
+                slots: list[Printed | None] = self._gaps(table, key, n)
+                for p, i in zip(pos, filled):
+                    slots[p] = fields[i]
+                cands.append(slots)
+            return Reading(table, key, cands or [[None] * n], "placement", printed=k, short=True)
         cands: list[list[Printed | None]] = []
         hint = None
         # windows of n fields holding every printed value; failing that, holding all but the
@@ -361,33 +430,149 @@ class TableReader:
     def _trailing_empties(fields: list[TCell], filled: list[int]) -> bool:
         return bool(filled) and filled == list(range(len(filled))) and len(filled) < len(fields)
 
+    def _merged_or_dropped(self, table: str, key: str, filled: list[TCell], n: int) -> Reading | None:
+        """A row printing fewer fields than columns, its fields numbers: cells run together in a
+        field ("1 0 0 1", "1001" — an extractor that missed a column line) or blank cells dropped.
+        Both are readings: the cuts of the fields as one run (solve.cuts), and the numbers as
+        printed placed among blanks. None when a field is not numbers."""
+        text = " ".join(c.text.strip() for c in filled)
+        toks = tokens(text) if filled else None
+        if not toks or len(toks) > n:
+            return None
+        run = TCell(text, {**filled[0].source, "run": True, "fields": len(filled)})
+        rd = self._split(table, key, run, n)
+        if len(toks) < n:
+            slots = self._gaps(table, key, n)
+            apart, _ = cuts(text, len(toks), max_part=max(MAX_PART, len(text)))  # (tokens apart: never cut)
+            for cut in apart[:1]:
+                rd.candidates += [[v if v is None or v is UNKNOWN else Printed(v, {**run.source, "part": j})
+                                   for j, v in enumerate(_spread(pos, cut, slots))] for pos in placements(len(toks), n)]
+            rd.short = True
+        return rd
+
+    def _blank_dropped(self, table: str, key: str, text: str, n: int, group: int, most: int) -> list[list]:
+        """Readings of a run as n - 1 (… n - most) numbers with the blanks among the parts, every
+        group adding up; none when there are too many to check."""
+        totals = frozenset(j for j, x in enumerate(self._gaps(table, key, n)) if x is UNKNOWN)
+        return [_spread(pos, cut, [None] * n) for pos, cut in _dropped(text, n, group, most, totals)]
+
+    @staticmethod
+    def _count(cells: list[TCell]) -> int:
+        """Values printed in cells (a run counts its space-separated tokens)."""
+        return sum(len(tokens(c.text) or (c.text,)) if c.source.get("run") else 1 for c in cells if c.text)
+
+    def _gaps(self, table: str, key: str, n: int) -> list:
+        """A short row's slots before its values are placed: a blank part reads 0 as anywhere,
+        but a total that may be the dropped cell is not read as a blank total — unknown."""
+        if key == "*":  # section 四 as one printed row
+            cols = tuple(c.key for _ in self.tpl.rows.get("appeals", []) for c in self.tpl.columns.get("appeals", []))
+        else:
+            cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
+        return [UNKNOWN if c == "total" else None for c in cols[:n]] + [None] * (n - len(cols))
+
+    def _short_row(self, table: str, key: str, k: int, n: int, source: dict) -> None:
+        self.report.add_finding("short_row", "warning", f"{table}.{key}: {k} value(s) printed for {n} columns; "
+                                "where the blank cells stood is read from the identities, else left unknown",
+                                table=table, row=key, printed=k, columns=n, source=source)
+
     def _split(self, table: str, key: str, run: TCell, n: int) -> Reading:
-        """Digits of adjacent cells run together: every cut the row's arithmetic allows."""
-        group = {"applications": n, "appeals": 5}.get(table)
-        digits = run.text
-        splits = digit_splits(digits, n, group)
-        cands = [[Printed(v, {**run.source, "part": j}) for j, v in enumerate(s)] for s in splits]
-        if not cands:
-            self.report.add_finding("uncertain_split", "warning",
-                                    f"{table}.{key}: digits {digits[:40]!r} cannot be cut into {n} "
-                                    "values that satisfy the row's arithmetic; left unknown",
+        """Cells printed as one run (digits of adjacent cells together, spaces where some cells
+        are apart): every reading the row's own arithmetic allows (solve.cuts). A reading chosen
+        among several cuts is marked `"split": "identities"` in its cells' source; the only
+        possible cut `"split": "unique"`."""
+        cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
+        group = 5 if table == "appeals" and n in (5, 15) else (n if table == "applications" and "total" in cols else None)
+        text = run.text
+        if self.spaced:  # a page that prints every cell apart: a token is one cell, never cut
+            toks = tokens(text) or ()
+            apart, complete = cuts(text, len(toks), max_part=max(MAX_PART, len(text))) if toks and len(toks) <= n \
+                else ((), True)
+            if apart and len(toks) < n:
+                self._short_row(table, key, len(toks), n, run.source)
+                slots = self._gaps(table, key, n)
+                readings = tuple(_spread(pos, apart[0], slots) for pos in placements(len(toks), n))
+                return self._run_reading(table, key, run, n, list(readings), readings, short=True)
+            return self._run_reading(table, key, run, n, list(apart), apart, short=False)
+        readings, complete = cuts(text, n, group)
+        every, every_complete = cuts(text, n) if group or not readings else (readings, complete)
+        ways = f"{len(every)}{'' if every_complete else ' or more'}"
+        short = False
+        if group and every and complete:
+            # as many numbers as cells — or a blank cell dropped (two when no cut adds up) and
+            # the numbers then add up: all are readings (a dropped 总计 cannot be checked, and is
+            # not one here); a cut that does not add up stays one too (the row printed wrong)
+            dropped = self._blank_dropped(table, key, text, n, group, 1 if readings else 2)
+            if dropped:
+                wrong = not readings
+                readings = tuple(readings or every) + tuple(dropped)
+                every = tuple(every) + tuple(dropped)
+                if wrong:  # printed wrong, or blanks dropped: no reading can be preferred
+                    return self._run_reading(table, key, run, n, list(readings), every, False, ways, keep=True)
+        if group and not readings and every_complete and every:
+            readings, complete = every, every_complete  # no cut adds up: the row is printed wrong
+        if not readings and complete and not every:
+            # no cut gives n numbers: fewer were printed (blank cells dropped). Every reading of
+            # k < n numbers with the n - k blanks placed anywhere, for every such k
+            toks = tokens(text) or ()
+            slots = self._gaps(table, key, n)
+            fewer: list[list] = []
+            for k in range(n - 1, max(len(toks), 1) - 1, -1):
+                got, complete = cuts(text, k)
+                fewer += [_spread(pos, cut, slots) for cut in got for pos in placements(k, n)]
+                if not complete or len(fewer) > MAX_SHORT_READINGS:
+                    complete = False
+                    break
+            if fewer and complete:
+                short = True
+                self._short_row(table, key, len([p for p in fewer[0] if p is not None and p is not UNKNOWN]), n,
+                                run.source)
+                every = readings = fewer
+        if not complete:
+            self.report.add_finding("digits_ambiguous", "warning",
+                                    f"{table}.{key}: the printed run {text[:40]!r} reads too many ways to be "
+                                    "searched; left unknown", table=table, row=key, raw=text[:200],
+                                    candidates=[], source=run.source)
+            return Reading(table, key, [[UNKNOWN] * n], "split", printed=n)
+        return self._run_reading(table, key, run, n, list(readings), every, short, ways)
+
+    def _run_reading(self, table: str, key: str, run: TCell, n: int, readings: list, every, short: bool,
+                     ways: str = "", keep: bool = False) -> Reading:
+        """The candidates of a run's readings; `every`: all its cuts (more than one: the reading
+        taken is chosen by the identities)."""
+        text = run.text
+        cols = self._columns(table, key) if key in self.row_defs.get(table, {}) else ()
+        if not readings:
+            self.report.add_finding("value_unreadable", "warning",
+                                    f"{table}.{key}: the printed run {text[:40]!r} cannot be read as {n} "
+                                    "cells; left unknown", table=table, row=key, raw=text[:200], source=run.source)
+            return Reading(table, key, [[UNKNOWN] * n], "split", printed=n)
+        if table == "active" and len(readings) > 1:
+            plausible = [r for r in readings if _plausible(self.version, key, cols, r)]
+            readings = plausible or readings
+        how_split = "identities" if len(every) > 1 else "unique"
+        cands = [[v if v is None or v is UNKNOWN else Printed(v, {**run.source, "part": j, "split": how_split})
+                  for j, v in enumerate(r)] for r in readings]
+        if len(cands) == 1 and how_split == "identities":
+            self.report.add_finding("inferred_split", "info",
+                                    f"{table}.{key}: the printed run {text[:40]!r} reads {ways} ways; the "
+                                    "only one that satisfies the row's arithmetic was used",
                                     table=table, row=key, source=run.source)
-            cands = [[UNKNOWN] * n]
-        elif len(cands) == 1 and len(digits) > n:
-            self.report.add_finding("inferred_split", "warning",
-                                    f"{table}.{key}: digits {digits[:40]!r} run together; the only cut into "
-                                    f"{n} values that satisfies the row's arithmetic was used",
-                                    table=table, row=key, source=run.source)
-        return Reading(table, key, cands, "split", printed=n)
+        return Reading(table, key, cands, "split", printed=n, raw=text, short=short, keep=keep)
 
     # --- settling values ----------------------------------------------------------------
 
     def finish(self) -> list[Cell]:
+        self.spaced = _spaced(self.run_texts)
+        for rk, rd in self.readings.items():
+            if rd.pending is not None:
+                self.readings[rk] = self._split(rd.table, rd.row, rd.pending, len(rd.candidates[0]))
         if self.unmatched > MAX_UNMATCHED:
             self.report.add_finding("row_unmatched", "info", f"{self.unmatched - MAX_UNMATCHED} more rows of "
                                     "values without a known label", count=self.unmatched - MAX_UNMATCHED)
         if self.appeals_by_outcome:
             self._appeals_transposed()
+        if self.appeals_rows:
+            self._appeals_data()
         if self.appeals_values and ("appeals", "*") not in self.readings:
             self._appeals_block()
         self._only_totals()
@@ -396,7 +581,7 @@ class TableReader:
         vectors: dict[tuple[str, str], list[tuple]] = {}
         for rk, rd in self.readings.items():
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
-            vecs, keep = self._vectors(rd)
+            vecs, keep = self._vectors(rd, hinted)
             rd.candidates = keep
             rd.hint = None
             if hinted is not None:
@@ -442,12 +627,48 @@ class TableReader:
         by_group: dict[str, list[Printed | None]] = {g: [] for g in groups}
         for o in outcomes:
             cells = self.appeals_by_outcome.get(o)
+            before = len(self.report.findings)
             reading = self._read("appeals", o, cells, len(groups), False) if cells else None
+            self._name_groups(before, o, groups)  # (an outcome is a column here, not a row)
+            if reading and len(reading.candidates) != 1:
+                self.report.add_finding("uncertain_position", "warning",
+                                        f"appeals.{o}: the outcome's values cannot be placed among the groups; "
+                                        "left unknown", table="appeals", column=o, rows=list(groups))
             for gi, g in enumerate(groups):
                 by_group[g].append(reading.candidates[0][gi] if reading and len(reading.candidates) == 1
                                    else (UNKNOWN if reading else MISSING))
         for g in groups:
             self.readings.setdefault(("appeals", g), Reading("appeals", g, [by_group[g]]))
+
+    def _appeals_data(self) -> None:
+        """Section 四's data rows as one printed sequence (it may wrap over rows); a data row
+        printed again is read once when its values are the same, and makes section 四 unknown
+        when they differ."""
+        n = len(self.tpl.rows.get("appeals", [])) * len(self.tpl.columns.get("appeals", []))
+        block: list[TCell] = []
+        at = len(self.appeals_rows)
+        for i, row in enumerate(self.appeals_rows):
+            if len(block) >= n or self._count(block) >= n:
+                at = i
+                break
+            block.extend(row)
+        self.appeals_values = block
+        again = [c for row in self.appeals_rows[at:] for c in row]
+        if not again:
+            return
+        printed = [c.text.strip() for c in block if c.text.strip()]
+        repeated = [c.text.strip() for c in again if c.text.strip()]
+        if printed and len(repeated) % len(printed) == 0 and repeated == printed * (len(repeated) // len(printed)):
+            self.report.add_finding("duplicate_row", "info", "appeals: the data row printed again with the same "
+                                    "values; read once", table="appeals", source=again[0].source)
+            return
+        self.report.add_finding("duplicate_row", "warning", "appeals: the data row printed again with other "
+                                f"values ({' '.join(printed)[:60]!r} and {' '.join(repeated)[:60]!r}); section 四 "
+                                "left unknown", table="appeals", rows=[g.key for g in self.tpl.rows.get("appeals", [])],
+                                source=again[0].source)
+        for g in self.tpl.rows.get("appeals", []):
+            self.readings.setdefault(("appeals", g.key), Reading(
+                "appeals", g.key, [[UNKNOWN] * len(g.columns)], "positional"))
 
     def _appeals_block(self) -> None:
         """Section 四 printed as one data row of 15 values (groups × outcomes)."""
@@ -455,12 +676,14 @@ class TableReader:
         outcomes = [c.key for c in self.tpl.columns.get("appeals", [])]
         n = len(groups) * len(outcomes)
         vals = self.appeals_values
+        before = len(self.report.findings)
         if len(vals) == 1 and vals[0].source.get("run"):
             rd = self._split("appeals", "*", vals[0], n)
         else:
             hx = self.appeals_hint_x
             at = None if hx is None else hx - self.appeals_offset
             rd = self._read("appeals", "*", vals, n, self.appeals_lost, at)
+        self._name_groups(before, "*", groups)
         # keep the readings whose every group adds up (or, failing that, none breaks): the groups
         # share one printed sequence, so they are filtered together before being fanned out
         cols = tuple(outcomes)
@@ -477,11 +700,13 @@ class TableReader:
                     return 0
             return worst
 
-        if len(rd.candidates) > 1:
+        if len(rd.candidates) > 1 and not rd.keep:
             scored = [(fit(c), c) for c in rd.candidates]
             best = max(f for f, _ in scored)
+            if rd.short and best:  # a short row: every reading that breaks no group (see _vectors)
+                best = 1
             hinted = rd.candidates[rd.hint] if rd.hint is not None else None
-            rd.candidates = [c for f, c in scored if f == best]
+            rd.candidates = [c for f, c in scored if f >= best] if rd.short else [c for f, c in scored if f == best]
             rd.hint = next((i for i, c in enumerate(rd.candidates) if c is hinted), None)
         # fan the 15-wide reading out into one reading per group
         for gi, g in enumerate(groups):
@@ -497,25 +722,52 @@ class TableReader:
                     cands.append(part)
                 if ci == rd.hint:
                     hint = seen[sig]
-            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint)
+            self.readings[("appeals", g)] = Reading("appeals", g, cands, rd.how, hint=hint, raw=rd.raw, short=rd.short,
+                                                    keep=rd.keep)
+
+    def _name_groups(self, since: int, key: str, groups: list[str]) -> None:
+        """Findings made since `since` on section 四 read as one printed sequence (`key` "*", or
+        an outcome of a transposed table) name the groups they are about: every row of it."""
+        for f in self.report.findings[since:]:
+            if f.table == "appeals" and f.row == key:
+                f.row = None
+                if key != "*":
+                    f.column = key
+                f.details["rows"] = list(groups)
 
     def _columns(self, table: str, row: str) -> tuple[str, ...]:
         return self.row_defs[table][row].columns
 
-    def _vectors(self, rd: Reading) -> tuple[list[tuple], list[list[Printed | None]]]:
+    def _vectors(self, rd: Reading, hinted: list[Printed | None] | None = None
+                 ) -> tuple[list[tuple], list[list[Printed | None]]]:
         """Distinct value readings of a row; those that break the row's own total are dropped
-        when another reading keeps it."""
+        when another reading keeps it. A reading whose total is printed but one of its parts is
+        no number (out of range, unreadable, not applicable) cannot be checked: it breaks
+        nothing, like one that adds up (a 20-digit number where a part stood never makes the
+        row's printed total a blank one). Of the readings giving the same values, the one under
+        the column headers (`hinted`) is kept: where its blank cells stand is printed."""
         cols = self._columns(rd.table, rd.row)
         seen: dict[tuple, list[Printed | None]] = {}
-        for cand in rd.candidates[:2000]:
+        for cand in ([hinted] if hinted is not None else []) + rd.candidates[:2000]:
             vec = tuple(_row_value(rd.table, cols, cand, j) for j in range(len(cols)))
             seen.setdefault(vec, cand)
-        if len(seen) > 1 and "total" in cols:
+        if len(seen) > 1 and "total" in cols and not rd.keep:
             t = cols.index("total")
-            good = {v: c for v, c in seen.items() if v[t] is not None and all(x is not None for x in v)
-                    and abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6}
+            good = {v: c for v, c in seen.items() if v[t] is not None and (
+                None in v or abs(v[t] - sum(x for j, x in enumerate(v) if j != t)) < 1e-6)}
             unknown = {v: c for v, c in seen.items() if v[t] is None}
-            seen = good or unknown or seen
+            under = next(iter(seen)) if hinted is not None else None  # (the hinted reading's values)
+            if rd.short:  # a short row: the readings that do not break its total (one whose
+                # dropped cell is the total cannot be checked, and is kept)
+                kept = {**good, **unknown} or seen
+            else:
+                kept = good or unknown or seen
+            if under is not None and under not in kept and (under in good or under in unknown):
+                # the values under their headers break nothing: a reading that adds up only by
+                # shifting them (a blank 总计 over 1,0,0,0,0,1 read as ␣,1,0,0,0,0,1) does not
+                # outrank them; the table's arithmetic, then the headers, choose
+                kept = {under: seen[under], **kept}
+            seen = kept
         return list(seen), list(seen.values())
 
     def _resolve(self, vectors: dict[tuple[str, str], list[tuple]]) -> dict[tuple[str, str], int | None | list]:
@@ -558,7 +810,8 @@ class TableReader:
         fixed = {rk[1]: v[0] for rk, v in vectors.items() if rk[0] == "applications" and len(v) == 1}
         order = sorted((rk[1] for rk in amb), key=lambda r: (r not in balance, rows.index(r)))
         cands = {r: vectors[("applications", r)] for r in order}
-        res_order = [r for r in order if r in results]
+        res_set = set(results)
+        res_order = [r for r in order if r in res_set]
         known = lambda v: v is not None  # noqa: E731
         # bounds on what the not-yet-chosen result rows can still add, per column
         lo = [[0.0] * ncol for _ in range(len(res_order) + 1)]
@@ -577,10 +830,13 @@ class TableReader:
                         base[c] += fixed[r][c]
                     else:
                         base_known[c] = False
+            elif r not in cands:  # a result row not printed: the column sums cannot be checked
+                base_known = [False] * ncol
         grid: dict[str, tuple] = dict(fixed)
         seen: dict[str, set[tuple]] = {r: set() for r in order}
+        as_float = {v: [float("nan") if x is None else x for x in v] for r in res_order for v in cands[r]}
         nodes = 0
-        limit = 50_000
+        limit = 50_000  # (a search this long settles nothing: the cells stay unknown)
 
         def balance_ok() -> bool:
             if not all(b in grid for b in balance):
@@ -595,41 +851,56 @@ class TableReader:
             tp = grid.get("total_processed")
             if tp is None:
                 return True
-            for c in range(ncol):
-                if not known(tp[c]) or not base_known[c] or partial[c] != partial[c]:
+            low, high = lo[done], hi[done]
+            for c, (t, p, b, bk) in enumerate(zip(tp, partial, base, base_known)):
+                if t is None or not bk or p != p:
                     continue
-                have = base[c] + partial[c]
-                if complete and abs(have - tp[c]) > 1e-6:
-                    return False
-                if have + lo[done][c] > tp[c] + 1e-6 or have + hi[done][c] < tp[c] - 1e-6:
+                have = b + p
+                if (complete and abs(have - t) > 1e-6) or have + low[c] > t + 1e-6 or have + high[c] < t - 1e-6:
                     return False
             return True
 
+        found = False
+        pinned: tuple[str, tuple] | None = None
+
         def rec(i: int, done: int, partial: list[float]) -> None:
-            nonlocal nodes
+            """Depth-first to the first reading of the whole table that holds, with `pinned`."""
+            nonlocal nodes, found
             nodes += 1
             if nodes > limit:
                 return
             if i == len(order):
                 if sums_ok(done, partial, True):
+                    found = True
                     for r in order:
                         seen[r].add(grid[r])
                 return
             r = order[i]
-            for v in cands[r]:
+            for v in ([pinned[1]] if pinned is not None and pinned[0] == r else cands[r]):
                 grid[r] = v
                 if r in balance:
                     if balance_ok() and (r != "total_processed" or sums_ok(done, partial, False)):
                         rec(i + 1, done, partial)
-                else:
-                    nxt = [p + x if known(x) else float("nan") for p, x in zip(partial, v)]
+                elif r in res_set:
+                    nxt = list(map(add, partial, as_float[v]))  # (an unknown is NaN: it stays so)
                     if sums_ok(done + 1, nxt, False):
                         rec(i + 1, done + 1, nxt)
+                else:  # a row no column identity reads (a variant row beside its sub-rows)
+                    rec(i + 1, done, partial)
+                if found or nodes > limit:
+                    break
             del grid[r]
 
-        rec(0, 0, [0.0] * ncol)
-        if nodes > limit:
-            return {}  # not exhaustive: the readings found prove nothing about the others
+        # each reading of each row: is it part of some reading of the whole table that holds?
+        # (readings seen in a whole-table reading found before are not searched for again)
+        for r in order:
+            for v in cands[r]:
+                if v in seen[r]:
+                    continue
+                found, pinned = False, (r, v)
+                rec(0, 0, [0.0] * ncol)
+                if nodes > limit:
+                    return {}  # not exhaustive: the readings found prove nothing about the others
         return seen
 
     # --- cells ----------------------------------------------------------------------------
@@ -642,19 +913,46 @@ class TableReader:
             rd = self.readings[(table, row)]
             cols = self._columns(table, row)
             if isinstance(pick, list):  # ambiguous: settle a column only if every reading agrees
-                first = rd.candidates[[tuple(_row_value(table, cols, c, j) for j in range(len(cols)))
-                                       for c in rd.candidates].index(pick[0])]
+                vecs = [tuple(_row_value(table, cols, c, j) for j in range(len(cols))) for c in rd.candidates]
+                first = rd.candidates[vecs.index(pick[0])]
+                # digits cut more than one way: no cut is taken, every cell of the run stays
+                # unknown (only where the cut is one and a short row's blank may stand in
+                # several places do the cells all readings agree on stand)
+                cut_ways = {tuple(p.text for p in rd.candidates[vecs.index(v)] if isinstance(p, TCell) and p.text)
+                            for v in pick} if rd.how == "split" else set()
                 printed_row: list[Printed | None] = []
+                unsettled = []
                 for j, col in enumerate(cols):
                     vals = {v[j] for v in pick}
-                    if len(vals) == 1:
+                    if len(vals) == 1 and len(cut_ways) <= 1:
                         printed_row.append(first[j])
                     else:
                         printed_row.append(UNKNOWN)
-                        add("uncertain_split" if rd.how == "split" else "uncertain_position", "warning",
-                            f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
-                            f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
-                            table=table, row=row, column=col)
+                        unsettled.append(col)
+                        if rd.how != "split":
+                            add("uncertain_position", "warning",
+                                f"{table}.{row}.{col}: printed positions ambiguous ({rd.how}); readings give "
+                                f"{sorted(vals, key=lambda x: (x is None, x))}; left unknown",
+                                table=table, row=row, column=col)
+                # the columns the table's arithmetic settled (the row's own readings disagree there)
+                settled = [col for j, col in enumerate(cols) if printed_row[j] is not UNKNOWN
+                           and len({v[j] for v in vecs}) > 1]
+                if settled:
+                    add("inferred_split" if rd.how == "split" else "inferred_position",
+                        "info" if rd.how == "split" else "warning",
+                        f"{table}.{row}: printed positions ambiguous ({rd.how}); {', '.join(settled)} settled by the "
+                        "table's arithmetic (the only value every reading consistent with it gives)",
+                        table=table, row=row, columns=settled)
+                self._unplaced_values(table, row, cols, [rd.candidates[vecs.index(v)] for v in pick], printed_row)
+                if unsettled and rd.how == "split":
+                    # (a cell every reading leaves unknown — a dropped 总计 — is one of them too)
+                    unsettled = [col for col, p in zip(cols, printed_row) if p is UNKNOWN]
+                    add("digits_ambiguous", "warning",
+                        f"{table}.{row}: the printed run {rd.raw[:40]!r} reads {len(pick)} ways that satisfy the "
+                        f"identities ({'; '.join(' '.join(_show(x) for x in v) for v in pick[:4])}"
+                        f"{' …' if len(pick) > 4 else ''}); {', '.join(unsettled)} left unknown",
+                        table=table, row=row, columns=unsettled, raw=rd.raw[:200],
+                        candidates=[list(v) for v in pick[:20]])
             else:
                 printed_row = rd.candidates[pick]
                 # (a positional reading keeps every value it printed: nothing to count)
@@ -663,6 +961,13 @@ class TableReader:
                 if rd.printed > kept and rd.how != "split":
                     add("extra_cells", "info", f"{table}.{row}: {rd.printed - kept} more value(s) printed "
                         "than the template has columns; dropped", table=table, row=row)
+                if rd.short and UNKNOWN in printed_row and not any(
+                        f.code == "short_row" and f.table == table and f.row == row for f in self.report.findings):
+                    # the reading taken dropped a blank that may be the row's 总计: unknown, and said
+                    gone = [c for c, p in zip(cols, printed_row) if p is UNKNOWN]
+                    add("short_row", "warning", f"{table}.{row}: a value fewer printed than columns; "
+                        f"{', '.join(gone)} may be the blank dropped: left unknown", table=table, row=row,
+                        unknown=gone)
             if any(p is not MISSING for p in printed_row):
                 self.printed_rows.add((table, row))
             for col, printed in zip(cols, printed_row):
@@ -687,10 +992,43 @@ class TableReader:
                 elif kind == "unreadable":
                     add("value_unreadable", "warning", f"{table}.{row}.{col}: cannot read {raw[:40]!r}",
                         table=table, row=row, column=col, raw=raw[:200])
+                elif kind == "out_of_range":
+                    add("value_out_of_range", "warning", f"{table}.{row}.{col}: {raw[:40]!r} is beyond the "
+                        "archive's integer range (±2^63−1); left unknown", table=table, row=row, column=col,
+                        raw=raw[:200])
                 out.append(cell)
         if blanks:  # (the cells by key only when a blank needs its neighbours)
             self._impute({(c.table, c.row, c.column): c for c in out}, blanks)
         return self._in_printed_order(out, list(chosen))
+
+    def _unplaced_values(self, table: str, row: str, cols: tuple[str, ...], readings: list[list],
+                         printed_row: list) -> None:
+        """A printed text that is no number (beyond the integer range, unreadable) in a row whose
+        positions stay unknown: its cell is not known, but that it was printed is said, on the
+        row, with the columns it may stand in (a text the row's settled cells hold is said on
+        its cell)."""
+        where: dict[tuple[str, str], list[str]] = {}
+        for cand in readings:
+            for col, p in zip(cols, cand):
+                if isinstance(p, TCell) and p.text and p is not UNKNOWN and p is not MISSING:
+                    kind = parse_value(p.text).kind
+                    if kind in ("out_of_range", "unreadable"):
+                        cs = where.setdefault((kind, p.text), [])
+                        if col not in cs:
+                            cs.append(col)
+        for (kind, raw), cs in where.items():
+            if len(cs) == 1 and any(isinstance(p, TCell) and p.text == raw for p in printed_row):
+                continue  # placed: its cell says it
+            cs.sort(key=cols.index)
+            if kind == "out_of_range":
+                self.report.add_finding(
+                    "value_out_of_range", "warning", f"{table}.{row}: {raw[:40]!r} is beyond the archive's integer "
+                    f"range (±2^63−1), printed in one of {', '.join(cs)} (positions lost); left unknown",
+                    table=table, row=row, columns=cs, raw=raw[:200])
+            else:
+                self.report.add_finding(
+                    "value_unreadable", "warning", f"{table}.{row}: cannot read {raw[:40]!r}, printed in one of "
+                    f"{', '.join(cs)} (positions lost); left unknown", table=table, row=row, columns=cs, raw=raw[:200])
 
     def _in_printed_order(self, out: list[Cell], rows: list[tuple[str, str]]) -> list[Cell]:
         """The cells in the template's order, then any variant row's cells as they came."""
@@ -748,6 +1086,35 @@ class TableReader:
             parts = [cells.get(k) for k in parts_of(b)]
             if parts and all(p is not None and p.value == 0 for p in parts):
                 b.value, b.imputed = 0, True
+        # a blank total left unknown: over known parts the identity check derives it
+        # (`total_omitted` with the sum); over parts not all known it is said here
+        open_totals = {(b.table, b.row, b.column) for b in totals if b.value is None}
+
+        def part_lists(k: Key) -> list[list[Key]]:
+            out = []
+            if k[0] == "applications" and k[2] == "total":
+                out.append([("applications", k[1], p) for p in app_parts])
+            if k[0] == "applications" and k[1] == "total_processed":
+                out.append([("applications", r, k[2]) for r in results])
+            if k[0] == "appeals" and k[2] == "total":
+                out.append([("appeals", k[1], o.key) for o in self.tpl.columns["appeals"] if o.key != "total"])
+            return out
+
+        def derivable(k: Key, depth: int = 0) -> bool:
+            c = cells.get(k)
+            if c is None:
+                return False
+            if c.value is not None:
+                return True
+            return k in open_totals and depth < 3 and \
+                any(all(derivable(p, depth + 1) for p in parts) for parts in part_lists(k))
+
+        for b in totals:
+            k = (b.table, b.row, b.column)
+            if b.value is None and not derivable(k):
+                self.report.add_finding("total_omitted", "warning",
+                                        f"{b.row}/{b.column}: total printed blank; its parts are not all known, "
+                                        "so neither is it", table=b.table, row=b.row, column=b.column, derived=None)
 
 
 @lru_cache(maxsize=None)
@@ -777,3 +1144,80 @@ def _row_value(table: str, cols: tuple[str, ...], cand: list[Printed | None], j:
             return 0
         return None
     return 0
+
+
+def _spread(pos: tuple[int, ...], cut: tuple[str, ...], slots: list) -> list:
+    """The numbers of a short row at positions `pos` among its slots (what a gap holds)."""
+    out = list(slots)
+    for p, v in zip(pos, cut):
+        out[p] = v
+    return out
+
+
+# Arithmetic that holds in section 二 of a correct report, used only to choose among the cuts
+# of a run of digits (never to report a break): documents issued this year and not repealed
+# are still in force (2021: 现行有效件数 ≥ 本年制发件数 − 本年废止件数); what was newly published
+# is part of all that is published (2019: 本年新公开数量 ≤ 对外公开总数量).
+_ACTIVE_RULES = {
+    "2021": (("issued", "repealed", "in_force"), lambda i, r, f: f >= i - r),
+    "2019": (("new_published", "total_published"), lambda p, t: p <= t),
+}
+
+
+def _plausible(version: str, row: str, cols: tuple[str, ...], reading: list) -> bool:
+    rule = _ACTIVE_RULES.get(version)
+    if rule is None or row not in ("regulations", "normative_documents") or not set(rule[0]) <= set(cols):
+        return True
+    vals = [parse_value(reading[cols.index(c)] or "") for c in rule[0]]
+    if any(v.kind != "number" for v in vals):
+        return True
+    return bool(rule[1](*(v.value for v in vals)))
+
+
+def _show(v: object) -> str:
+    return "blank" if v is None else str(v)
+
+
+def _spaced(runs: list[str]) -> bool:
+    """Whether a document prints every cell of its runs apart: every token a single number (no
+    "00", no "1000001" of seven cells can be told from one) and some run of three cells or more."""
+    toks = [tokens(r) for r in runs]
+    if not toks or any(t is None for t in toks) or not any(len(t) >= 3 for t in toks):  # type: ignore[arg-type]
+        return False
+    return all(cuts(tok, 1, max_part=max(MAX_PART, len(tok)))[0] for t in toks for tok in t)  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=4096)
+def _dropped(text: str, n: int, group: int, most: int, totals: frozenset[int]) -> tuple:
+    """(positions, numbers) of a run read as n - 1 (… n - most) numbers, the blanks among the
+    parts (never a 总计), every group of `group` adding up; () when too many to check. Cached:
+    documents repeat the same runs."""
+    out = []
+    for k in range(n - 1, n - most - 1, -1):
+        got, complete = cuts(text, k)
+        if not complete or len(got) * n * n > MAX_SHORT_READINGS * 10:
+            return ()
+        for cut in got:
+            nums = [_num(p) for p in cut]
+            if None in nums:
+                continue
+            for pos in placements(k, n):
+                if totals - set(pos):
+                    continue  # a blank 总计
+                v = [0] * n
+                for p, x in zip(pos, nums):
+                    v[p] = x
+                if all(abs(v[g + group - 1] - sum(v[g:g + group - 1])) < 1e-9 for g in range(0, n, group)):
+                    out.append((pos, cut))
+    return tuple(out)
+
+
+def _blank_before_text(row: list[TCell]) -> bool:
+    """An empty field before a printed one: the rendering keeps blank cells."""
+    seen_blank = False
+    for c in row[:MAX_ROW_CELLS]:
+        if not c.text:
+            seen_blank = True
+        elif seen_blank:
+            return True
+    return False

@@ -9,6 +9,9 @@ delimiters, never by its content (the assembler alone knows the template):
   no delimiters   a label followed by a run of digits ("规章000"): the digits go out as
                   one cell and the assembler splits them with the table's arithmetic
 Headers printed one character per line are joined back into one line.
+A page saved by a text archive starts with header lines ("标题: …", "发布时间: …", "原文链接: …")
+and a separator ("==== 正文 ===="): they become paragraphs whose source names the header
+(`{"line": n, "page_header": "发布时间"}`); the assembler reads title, date, agency and URL there.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from .model import Report
 MAX_LINES = 200_000
 MAX_LINE = 20_000  # characters kept of one line
 MAX_TABLE_ROWS = 10_000  # a report prints ~100 table lines
+MAX_ROW_LINE = 2_000  # a longer line with sentences in it is a page's text, not a table row
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -31,11 +35,24 @@ _RUN_ROW = re.compile(r"^(?P<label>\S[^。；;！？]*?[^\d\s.,，、+\-])?\s*(?
 _SPACES = re.compile(r"\s+")
 _DIGIT_LINE = re.compile(r"[\d\s.+\-]{5,}")  # section 四's data row printed without delimiters
 _SENTENCE_END = re.compile(r"[。；;！？]\s*$")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HTML_TABLE = re.compile(r"<table\b", re.IGNORECASE)
+_HTML_TABLE_END = re.compile(r"</table\s*>", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_NUMBERING = re.compile(r"(?<!\d)\d{1,2}[.、．](?!\d)")  # "1." of a label, not a figure
+# a saved page's header lines, and the separator before its body
+_PAGE_HEADER = re.compile(r"^\s*(标题|题目|发布时间|发布日期|成文日期|文号|发文字号|发布机构|发文机关|来源|信息来源|栏目|"
+                          r"原文链接|原文地址|链接|网址|URL|url|本地目录|索引号)\s*[:：]\s*(.*?)\s*$")
+_BODY_SEPARATOR = re.compile(r"^\s*[=＝\-—#*]{3,}\s*(?:正文|内容|body)?\s*[=＝\-—#*]{3,}\s*$")
+MAX_HEADER_LINES = 30
 
 
 def _kind(line: str) -> str:
-    if "\t" in line:
-        return "tab"  # even a line of tabs alone: a row of empty cells
+    if len(line) > MAX_ROW_LINE and line.count("。") >= 5:
+        return "text"  # a page's text with its line breaks lost, tabs or bars between its cells
+    if "\t" in line and not ("|" in line and "\t" not in line.strip(" \t")):
+        return "tab"  # even a line of tabs alone: a row of empty cells (a stray tab at the end
+        # of a `|` row is not a tab row)
     if not line.strip():
         return "blank"
     if _HEADING.match(line):
@@ -49,7 +66,9 @@ def _kind(line: str) -> str:
 
 
 def _cells(fields: list[str], line_no: int) -> list[TCell]:
-    return [TCell(f.strip(), {"line": line_no, "field": k}) for k, f in enumerate(fields)]
+    # a line break inside a cell, as Markdown extractors write it ("本年新<br>制作数量")
+    return [TCell(_BR.sub("", f).strip() if "<" in f else f.strip(), {"line": line_no, "field": k})
+            for k, f in enumerate(fields)]
 
 
 def _run_row(line: str) -> tuple[str, str] | None:
@@ -58,9 +77,9 @@ def _run_row(line: str) -> tuple[str, str] | None:
     if len(s) > 400 or _SENTENCE_END.search(s):
         return None
     m = _RUN_ROW.match(s)
-    if not m:
-        return None
-    return (m["label"] or "").strip(), _SPACES.sub("", m["digits"])
+    if not m or _DIGIT.search(_NUMBERING.sub("", m["label"] or "")):
+        return None  # (digits inside the "label": a line of several rows run together)
+    return (m["label"] or "").strip(), _SPACES.sub(" ", m["digits"]).strip()  # spaces part cells
 
 
 def _is_single_char(line: str) -> bool:
@@ -86,7 +105,7 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
         report.add_finding("too_many_rows", "error", f"{rows} table lines; limit {MAX_TABLE_ROWS}")
         return []
     blocks: list[Block] = []
-    i, n = 0, len(lines)
+    i, n = _page_header(lines, blocks), len(lines)
     while i < n:
         k = kinds[i]
         if k == "blank":
@@ -95,6 +114,8 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             m = _HEADING.match(lines[i])
             blocks.append(Para(_EMPH.sub("", m.group(2)), {"line": i + 1}, heading=len(m.group(1))))
             i += 1
+        elif _HTML_TABLE.search(lines[i]):
+            i = _html_table(lines, i, blocks, report)
         elif k in ("tab", "pipe"):
             i = _delimited_table(lines, kinds, i, k, blocks)
         elif _row_starts(kinds, i):
@@ -105,8 +126,9 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
                 j += 1
             blocks.append(Para("".join(ln.strip() for ln in lines[i:j]), {"line": i + 1}))
             i = j
-        elif _run_row(lines[i]) and _run_row_table_ahead(lines, kinds, i):
-            i = _run_table(lines, kinds, i, blocks)
+        elif (_run_row(lines[i]) or _label_before_values(lines, kinds, i)) and _run_row_table_ahead(lines, kinds, i) \
+                and (j := _run_table(lines, kinds, i, blocks)) > i:
+            i = j
             rows += len(blocks[-1].rows)
             if rows > MAX_TABLE_ROWS:
                 report.status = "failed"
@@ -118,6 +140,43 @@ def to_blocks(data: bytes, report: Report, charset: str | None = None) -> list[B
             i += 1
     _mark_collapsed(blocks)
     return blocks
+
+
+def _html_table(lines: list[str], i: int, blocks: list[Block], report: Report) -> int:
+    """An HTML table inside Markdown (PDF extractors write complex tables so): read by the HTML
+    front end, spans and all. The text before it on its line is a paragraph."""
+    from .html import to_blocks as html_blocks
+
+    start = _HTML_TABLE.search(lines[i]).start()
+    if lines[i][:start].strip():
+        blocks.append(Para(lines[i][:start].strip(), {"line": i + 1}))
+    j = i
+    while j < len(lines) and j - i < MAX_TABLE_ROWS and not _HTML_TABLE_END.search(lines[j]):
+        j += 1
+    fragment = "\n".join([lines[i][start:], *lines[i + 1:j + 1]])
+    for b in html_blocks(fragment.encode("utf-8"), Report()):
+        b.source = {**b.source, "line": i + 1}
+        blocks.append(b)
+    return j + 1
+
+
+def _page_header(lines: list[str], blocks: list[Block]) -> int:
+    """A saved page's header lines (from the first line on) as paragraphs naming their header;
+    the index of the first body line. Lines between the headers and the separator (a note such
+    as "页面链接与图片详见 links.tsv") belong to the header."""
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines) or not _PAGE_HEADER.match(lines[i]):
+        return 0
+    sep = next((j for j in range(i, min(len(lines), i + MAX_HEADER_LINES)) if _BODY_SEPARATOR.match(lines[j])), None)
+    j = i
+    while j < len(lines) and (j < (sep or 0) or _PAGE_HEADER.match(lines[j])):
+        m = _PAGE_HEADER.match(lines[j])
+        if m:
+            blocks.append(Para(m.group(2), {"line": j + 1, "page_header": m.group(1)}))
+        j += 1
+    return j + 1 if sep is not None and j == sep else j
 
 
 def _delimited_table(lines: list[str], kinds: list[str], i: int, kind: str, blocks: list[Block]) -> int:
@@ -215,6 +274,19 @@ def _looks_like_cell(line: str) -> bool:
     return len(line.strip()) <= 200 and not _SENTENCE_END.search(line)
 
 
+def _label_before_values(lines: list[str], kinds: list[str], i: int) -> bool:
+    """A short label line whose values follow on the next lines, one per line."""
+    if kinds[i] != "text" or len(lines[i].strip()) > 60 or not _looks_like_cell(lines[i]):
+        return False
+    j = i + 1
+    if lines[i].count("（") > lines[i].count("）") and j < len(lines) and kinds[j] == "text":
+        j += 1  # the label goes on, inside its brackets, on the next line
+    while j < min(len(lines), i + 4) and kinds[j] == "blank":
+        j += 1
+    rr = _run_row(lines[j]) if j < min(len(lines), i + 4) and kinds[j] == "text" else None
+    return bool(rr) and not rr[0]
+
+
 def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
     """A digits-run row counts as a table row only among others (2 within the next 6 lines),
     or when it is nothing but a long run of digits (section 四's single data row)."""
@@ -228,7 +300,11 @@ def _run_row_table_ahead(lines: list[str], kinds: list[str], i: int) -> bool:
 
 
 def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) -> int:
-    """Rows without delimiters; short label-only lines between them stay in the table."""
+    """Rows without delimiters; short label-only lines between them stay in the table.
+
+    One cell per line (a page's text with each cell on its line): the value lines after a label
+    line are that label's values, one run with a space between the lines (spaces part cells);
+    a label broken over two lines inside its brackets is joined back."""
     rows: list[list[TCell]] = []
     start, n = i, len(lines)
     while i < n and len(rows) <= MAX_TABLE_ROWS:
@@ -241,16 +317,28 @@ def _run_table(lines: list[str], kinds: list[str], i: int, blocks: list[Block]) 
         rr = _run_row(lines[i])
         if rr:
             label, digits = rr
-            rows.append([TCell(label, {"line": i + 1, "field": 0}),
-                         TCell(digits, {"line": i + 1, "field": 1, "run": True})])
+            last = rows[-1] if rows else None
+            if not label and last is not None and len(last) == 1:
+                last.append(TCell(digits, {"line": i + 1, "field": 1, "run": True, "lines": True}))
+            elif not label and last is not None and last[-1].source.get("lines"):
+                last[-1].text += " " + digits
+            else:
+                rows.append([TCell(label, {"line": i + 1, "field": 0}),
+                             TCell(digits, {"line": i + 1, "field": 1, "run": True})])
             i += 1
             continue
         # a label-only line (a header or group label) continues the table if a row follows soon
         if _looks_like_cell(lines[i]) and len(lines[i].strip()) <= 60 and any(
                 kinds[j] == "text" and _run_row(lines[j]) for j in range(i + 1, min(n, i + 4))):
-            rows.append([TCell(lines[i].strip(), {"line": i + 1, "field": 0})])
+            text = lines[i].strip()
+            last = rows[-1] if rows else None
+            if last is not None and len(last) == 1 and last[0].text.count("（") > last[0].text.count("）"):
+                last[0].text += text  # "（二）部分公开（区分处理的，…" / "…不计其他情形）"
+            else:
+                rows.append([TCell(text, {"line": i + 1, "field": 0})])
             i += 1
             continue
         break
-    blocks.append(Table(rows, {"line": start + 1, "delimiters": "none", "runs": True}))
+    if rows:
+        blocks.append(Table(rows, {"line": start + 1, "delimiters": "none", "runs": True}))
     return i

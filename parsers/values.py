@@ -16,14 +16,18 @@ _NUM = re.compile(
 @dataclass(frozen=True)
 class Value:
     value: float | int | None
-    kind: str  # number | blank | na | unreadable
+    kind: str  # number | blank | na | unreadable | out_of_range
     approx: bool = False
     unit: str | None = None
 
 
 _REAL_DECIMALS = re.compile(r"\.\d*[1-9]")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
+_SPACED_DIGITS = re.compile(r"\d[\s\u3000\xa0]+[+\-]?\d")
+_LONG_NUMBER = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?\D{0,3}")
 MAX_DIGITS = 30  # a longer "number" is not a cell value (and int() would refuse it)
+# the archive's integer range (SQLite: 8-byte signed); a number beyond it is no real count
+MAX_VALUE = 2**63 - 1
 
 
 @lru_cache(maxsize=65536)
@@ -31,13 +35,18 @@ def parse_value(raw: str) -> Value:
     """Parse a printed cell; never raises. Cached: documents repeat the same few strings."""
     if not raw:
         return Value(None, "blank")
-    if raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS:
+    if raw.isascii() and raw.isdigit():
+        if len(raw) > 19 or int(raw) > MAX_VALUE:
+            return Value(None, "out_of_range")
         return Value(int(raw), "number")
-    text = _SPACE.sub("", raw.translate(_FULLWIDTH))
+    text = raw.translate(_FULLWIDTH)
+    if _SPACED_DIGITS.search(text):
+        return Value(None, "unreadable")  # "1 0 0 1": several numbers in one cell, never 1001
+    text = _SPACE.sub("", text)
     if not text:
         return Value(None, "blank")
     if len(text) > MAX_DIGITS + 12:
-        return Value(None, "unreadable")
+        return Value(None, "out_of_range" if _LONG_NUMBER.fullmatch(text) else "unreadable")
     if text in _NA:
         return Value(None, "na")
     m = _NUM.match(text)
@@ -50,4 +59,6 @@ def parse_value(raw: str) -> Value:
         value = int(value)
     if m["sign"] in ("-", "减", "减少"):
         value = -value
+    if abs(value) > MAX_VALUE:
+        return Value(None, "out_of_range")
     return Value(value, "number", approx=bool(m["approx"]), unit=m["unit"])

@@ -20,6 +20,7 @@ total over non-zero parts → None). Facts are the figures the narrative states.
             lawsuits off by 1–5 from the table
   blanks    none | zeros_blank (0 printed empty) | total_blank (applications 总计 column empty)
             | only_totals (only the 总计 column printed) | table_blank (all numbers 0, printed empty)
+            | few_blank (now and then a 0 printed empty: a flattened row then prints one number less)
   carried_over  {applicant column: count}: 上年结转 taken as given (pass last year's 结转下年度
             继续办理 row so a series of one agency's reports chains; "total" is recomputed as the
             sum); None → drawn like every other number. Not for pre2019.
@@ -41,6 +42,10 @@ Rendering options (`deviations`, a tuple of names; both renderers unless marked)
   indent         paragraphs and headings led by two ideographic spaces (　　一、总体情况)
   split_headers  (text) two-line headers broken into two printed rows
   page_breaks    (text) section 三 crosses a page: "- 2 -" and the header rows again
+  spaced_cells   (oneline) every cell of a row apart by a space (default: digits run together)
+  some_spaces    (oneline) some cells apart by a space, some run together (fixed per row)
+  markup         (oneline) the saved page's Word markup left in (<!--[if …]-->)
+  html_tables    (md_pdf) the tables as HTML inside the Markdown
   stats_table    (pre2019) the appended 《政府信息公开情况统计表》 with indicator rows and units
   shifted_spans  (HTML) data labels span one grid column less than their headers, values one more
   layout_tables  (HTML) the body wrapped in layout tables
@@ -49,7 +54,9 @@ Rendering options (`deviations`, a tuple of names; both renderers unless marked)
 
 TEXT_STYLES: tabs (like a copied table: merged cells as empty fields, the (七)总计 row one number
 longer), pipes, cell_per_line, trailing_pipes (empty cells collapsed into trailing |||),
-nodelim (digits run together), vertical_headers (one character per line), markdown.
+nodelim (digits run together), vertical_headers (one character per line), markdown,
+oneline (a saved page with its line breaks lost; spaced_cells / some_spaces / markup),
+cells_lines (one cell per line, no bars), md_pdf (a PDF's Markdown extraction).
 HTML_STYLES: trs, hanweb, gkmlpt, govcn (portal pages with site chrome and the metadata table),
 word (Word export), cms_nested (p/span/font soup), split_tables (one logical table in several
 <table>s with repeated headers), table_images (tables as <img>). `fragment=True` gives only the

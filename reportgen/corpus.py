@@ -17,7 +17,7 @@ from .expected import expected
 from .generate import generate
 from .html import render_html
 from .numbers import BLANKS, PRINTING
-from .text import render_text
+from .text import RUN_STYLES, render_text
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ DOCS: tuple[Doc, ...] = (
     D("t14_nodelim_township", "2021", 103, "text", "nodelim",
       "digits of adjacent cells run together. A row's readings are its cuts into numbers without leading "
       "zeros that satisfy the row total; a cell is known when every combination of readings satisfying all "
-      "identities agrees on it (here all of section 三), otherwise null + uncertain_split: rows of section 二 "
+      "identities agrees on it (here all of section 三), otherwise null + digits_ambiguous: rows of section 二 "
       "have no identity, so those that cut several ways are null (reportgen.settle)", "township"),
     D("t15_nodelim_county_signs", "2019", 101, "text", "nodelim",
       "digits and signs (本年增/减 -2) run together: section 二 unknown, section 三 settled by the identities",
@@ -124,7 +124,7 @@ DOCS: tuple[Doc, ...] = (
       breaks=("balance_per_column:natural_person",)),
     D("t41_nodelim_city_unsettled", "2021", 129, "text", "nodelim",
       "digits run together where even all identities together leave some applicant cells open "
-      "(two readings of 二、上年结转 and 四、结转 balance each other): those are null + uncertain_split (see t14)",
+      "(two readings of 二、上年结转 and 四、结转 balance each other): those are null + digits_ambiguous (see t14)",
       "city"),
     D("t42_trailing_pipes_2019", "2019", 105, "text", "trailing_pipes",
       "blank zeros collapsed to the end of rows: the identities settle most of section 三 and the appeals "
@@ -157,7 +157,7 @@ DOCS: tuple[Doc, ...] = (
       "a ministry's long appeals digit run (15 cells): the three group totals fix a single reading; "
       "a local extra row in section 二", "ministry", deviations=("extra_row",)),
     D("t52_nodelim_ministry_2019", "2019", 463705, "text", "nodelim",
-      "long digit runs where the appeals row reads several ways: null + uncertain_split, never 0",
+      "long digit runs where the appeals row reads several ways: null + digits_ambiguous, never 0",
       "ministry", deviations=("label_spaces", "no_natural_person_header")),
     D("t53_vertical_table_blank", "2021", 903106, "text", "vertical_headers",
       "vertical headers over all-blank tables: a data line of bare pipes is 15 blank cells, all 0",
@@ -183,6 +183,39 @@ DOCS: tuple[Doc, ...] = (
       deviations=("bracket_notes", "broken_dates", "split_headers"), blanks="only_totals"),
     D("t40_tabs_ministry_big", "2021", 140, "text", "tabs", "a ministry: large numbers, thousands separators",
       "ministry", printing=("thousands",)),
+    # --- text as real archives and extractors give it ------------------------------------------
+    D("t59_oneline_2021", "2021", 159, "text", "oneline",
+      "a page saved with its line breaks lost (标题:/发布时间:/原文链接: header lines, then the body on one "
+      "line): parts and rows found by their labels anywhere, a row's numbering glued to the previous row's "
+      "digits (00000002.其他法律…), digits of a row run together and cut by the row's arithmetic", "township"),
+    D("t60_oneline_2019_some_spaces", "2019", 160, "text", "oneline",
+      "one line, some cells of a row apart by a space and some run together (0 0 0 00 0 0), saved-page "
+      "markup left in (<!--[if …]-->), traditional characters", "county",
+      deviations=("some_spaces", "markup", "traditional")),
+    D("t61_oneline_2021_short_rows", "2021", 161, "text", "oneline",
+      "one line with some zeros printed blank: the blank cells vanish, so rows print fewer numbers than they "
+      "have cells — the blanks are placed by the identities; where they could stand in several places the "
+      "cells that differ are null (a blank that may be the 总计 leaves it unknown); rows with no number at "
+      "all are not there (partial)", "county", blanks="few_blank", deviations=("spaced_cells",)),
+    D("t62_oneline_2021_ambiguous", "2021", 162, "text", "oneline",
+      "a city's large numbers run together: some runs cut one way only by the arithmetic (split: "
+      "identities in source), section 二's runs several ways (null + digits_ambiguous with the candidates)",
+      "city"),
+    D("t63_cells_lines_2021", "2021", 163, "text", "cells_lines",
+      "a page's text with each table cell on its own line, no bars; labels broken inside their brackets "
+      "over two lines", "county"),
+    D("t64_cells_lines_2019_few_blank", "2019", 164, "text", "cells_lines",
+      "one cell per line with some zeros printed blank: blank cells vanish (short rows, placed by the "
+      "identities or null)", "city", blanks="few_blank"),
+    D("t65_md_pdf_2021", "2021", 165, "text", "md_pdf",
+      "a PDF's Markdown extraction: header cells the extractor could not read named Col2, Col3 …, <br> "
+      "inside long labels, merged cells empty", "county"),
+    D("t66_md_pdf_2019_split", "2019", 166, "text", "md_pdf",
+      "a PDF's Markdown extraction of a 2019 report with section 三 crossing a page (header rows again)",
+      "province", deviations=("page_breaks",)),
+    D("t67_md_pdf_html_tables", "2021", 167, "text", "md_pdf",
+      "a PDF's Markdown extraction writing its tables as HTML (rowspan/colspan) inside the Markdown",
+      "city", deviations=("html_tables", "bracket_notes")),
     # --- HTML ------------------------------------------------------------------------------
     D("h01_trs_2021", "2021", 201, "html", "trs", "TRS page: chrome, metadata table, div.TRS_Editor, rowspan/colspan",
       "county"),
@@ -264,9 +297,12 @@ def sweep(n: int, seed: int = 0) -> list[Doc]:
         pool = pool - {"truncated"} if tpl == "pre2019" else pool
         deviations = tuple(sorted(rng.sample(sorted(pool), rng.randint(0, 3))))
         blanks, printing = "none", ()
+        # a run of cells loses where a blank stood: zeros printed blank only (a blank 总计 and a
+        # blank part read alike); printed numbers plain
         if tpl != "pre2019" and style != "nodelim" and rng.random() < 0.3:
-            blanks = "zeros_blank" if style == "trailing_pipes" else rng.choice(BLANKS[1:])
-        if tpl != "pre2019" and style not in ("nodelim", "trailing_pipes") and rng.random() < 0.3:
+            blanks = "zeros_blank" if style == "trailing_pipes" else "few_blank" if style in RUN_STYLES else \
+                rng.choice(BLANKS[1:-1])
+        if tpl != "pre2019" and style not in ("trailing_pipes", *RUN_STYLES) and rng.random() < 0.3:
             printing = tuple(sorted(rng.sample(PRINTING, 2)))
         out.append(Doc(f"sweep{i:03d}_{tpl}_{style}", tpl, rng.randint(0, 10**6), renderer, style,
                        "random combination", level, blanks=blanks, printing=printing, deviations=deviations))

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from parsers.model import Report
 from parsers.spec import Template, raw, template
-from parsers.spec import _TRAD  # the project's traditional→simplified table, read in reverse
 
 Key = tuple[str, str, str]
 
@@ -41,7 +40,12 @@ VARIANT_HEADINGS = {"政府信息公开行政复议、行政诉讼情况": "因�
                     "存在的主要问题及改进情况": "政府信息公开工作存在的主要问题及改进情况"}
 TRUNCATE_AFTER = "withheld_third_party_rights"  # a truncated copy ends inside section 三
 
-_TO_TRAD = str.maketrans({v: chr(k) for k, v in _TRAD.items() if chr(k) != v})
+# Traditional forms as copies print them, for the characters of the printed labels — the
+# generator's own table, written out here (not the parser's, read backwards: a gap in the
+# parser's table must be able to fail a fixture).
+_SIMPLIFIED = "规范开请数处结转总计复议讼维审纠许强费条项织机构会务类过废门现与无确补为于单举报访诉额办业经执内属国稳发权护关据对况决应实际预导设录"
+_TRADITIONAL = "規範開請數處結轉總計復議訟維審糾許強費條項織機構會務類過廢門現與無確補為於單舉報訪訴額辦業經執內屬國穩發權護關據對況決應實際預導設錄"
+_TO_TRAD = str.maketrans(_SIMPLIFIED, _TRADITIONAL)
 
 
 @dataclass

@@ -181,12 +181,16 @@ def pre2019_parts(rng: random.Random, agency: Agency, year: int, f: dict[str, in
     return [Section(i + 1, h, texts[k]) for i, (k, h) in enumerate(headings)], facts
 
 
-def preamble(agency: Agency | str, year: int, parts: int, broken_dates: bool) -> str:
-    """The paragraph before part 一; `broken_dates` prints the dates the way bad copies do."""
+def preamble(agency: Agency | str, year: int, parts: int, broken_dates: bool,
+             headings: tuple[str, ...] = ()) -> str:
+    """The paragraph before part 一; `broken_dates` prints the dates the way bad copies do.
+    `headings`: a pre-2019 report's own parts, listed by name (else the 2019/2021 six)."""
     name = agency.name if isinstance(agency, Agency) else agency
     start, end = (f"{year}11日", f"{year}1231日") if broken_dates else (f"{year}年1月1日", f"{year}年12月31日")
     label = f"{year}{year % 100:02d}年" if broken_dates else f"{year}年"
-    if parts == 6:
+    if headings:
+        body = f"本报告由{'、'.join(headings)}{NUMERALS[len(headings) - 1]}个部分组成。"
+    elif parts == 6:
         body = "本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议、" \
             "行政诉讼情况、存在的主要问题及改进情况、其他需要报告的事项六个部分组成。"
     else:

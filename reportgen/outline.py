@@ -25,7 +25,9 @@ def outline(report: Report, deviations: frozenset[str]) -> list[Block]:
     sections = report.sections[:-1] if "five_parts" in deviations else report.sections
     parts = len(report.sections) if report.template == "pre2019" else 6
     out: list[Block] = [("title", report.title),
-                        ("para", narrative.preamble(report.agency, report.year or 0, parts, "broken_dates" in deviations))]
+                        ("para", narrative.preamble(report.agency, report.year or 0, parts, "broken_dates" in deviations,
+                                                    tuple(s.heading for s in report.sections)
+                                                    if report.template == "pre2019" else ()))]
     tables = {t.table: t for t in layout.tables(report, deviations)}
     keys = {s["number"]: s["key"] for s in spec_sections()} if report.template != "pre2019" else {}
     for s in sections:

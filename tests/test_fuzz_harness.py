@@ -49,25 +49,41 @@ def test_damaged_but_ok_is_a_number_lost_without_a_word():
     seed = next(s for s in POOL if s.fmt == "text" and s.baseline.status == "ok" and s.baseline.cells)
     base = seed.baseline
     printed = next(c for c in base.cells if not c.imputed and c.value)
+    key = (printed.table, printed.row, printed.column)
     mutant = Mutant(0, seed, "whitespace", seed.data + b"\t", MEDIA["text"], keeps_numbers=True)
 
+    def cell_of(report):
+        return next(c for c in report.cells if (c.table, c.row, c.column) == key)
+
     silent = copy.deepcopy(base)  # the trailing-tab case: a printed 3 read as a blank, imputed 0
-    cell = next(c for c in silent.cells if (c.table, c.row, c.column) == (printed.table, printed.row, printed.column))
+    cell = cell_of(silent)
     cell.value, cell.raw, cell.imputed = 0, "", True
     o = judge(Outcome(mutant, silent), Limits())
     assert o.verdicts == ["damaged_but_ok"] and "1 cell(s) read differently" in o.detail
 
-    said = copy.deepcopy(silent)  # the same, with a finding: not silent
-    said.add_finding("row_shifted", "warning", "…")
+    elsewhere = copy.deepcopy(silent)  # a finding, but on another row: still silent
+    other = next(c for c in base.cells if c.row != printed.row)
+    elsewhere.add_finding("row_shifted", "warning", "…", table=other.table, row=other.row)
+    assert judge(Outcome(mutant, elsewhere), Limits()).verdicts == ["damaged_but_ok"]
+    said = copy.deepcopy(silent)  # the same, with a finding on its row: not silent
+    said.add_finding("row_shifted", "warning", "…", table=printed.table, row=printed.row)
     assert judge(Outcome(mutant, said), Limits()).verdicts == []
     assert judge(Outcome(mutant, copy.deepcopy(base)), Limits()).verdicts == []  # read as the seed
 
+    nulled = copy.deepcopy(base)  # a null no finding explains: silent whatever the seed says
+    cell_of(nulled).value = None
+    o = judge(Outcome(mutant, nulled), Limits())
+    assert o.verdicts == ["damaged_but_ok"] and "1 null cell(s) without a finding" in o.detail
+
     flipped = Mutant(0, seed, "bitflip", seed.data[:-1] + b"7", MEDIA["text"], keeps_numbers=False)
     reread = copy.deepcopy(base)  # a digit flipped: read as printed now, not silent
-    cell = next(c for c in reread.cells if (c.table, c.row, c.column) == (printed.table, printed.row, printed.column))
+    cell = cell_of(reread)
     cell.value, cell.raw = 7, "7"
     assert judge(Outcome(flipped, reread), Limits()).verdicts == []
-    del reread.cells[0]  # …but a cell of the seed gone without a finding is
+    same_text = copy.deepcopy(base)  # …but the same printed text read as another value is
+    cell_of(same_text).value = printed.value + 1
+    assert judge(Outcome(flipped, same_text), Limits()).verdicts == ["damaged_but_ok"]
+    del reread.cells[0]  # …and a cell of the seed gone without a finding is
     assert judge(Outcome(flipped, reread), Limits()).verdicts == ["damaged_but_ok"]
 
 

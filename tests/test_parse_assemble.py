@@ -235,3 +235,15 @@ def test_a_copy_cut_after_its_title_is_partial_not_a_stub():
     r = run([Para("溪口镇人民政府2023年政府信息公开工作年度报告", heading=1), Para("2023年，我镇认真贯彻")])
     assert r.status == "partial"
     assert "attachment_only" not in {f.code for f in r.findings}
+
+
+def test_report_dict_round_trip_keeps_the_saved_page_fields():
+    from parsers import parse
+    from parsers.model import Report as R
+
+    text = ("标题: 泉水镇人民政府2023年政府信息公开工作年度报告\n发布时间: 2024-01-20 09:30\n"
+            "原文链接: https://www.example.gov.cn/t1.htm\n==== 正文 ====\n一、总体情况\n全年主动公开政府信息12条。")
+    r = parse(text.encode(), "text/plain")
+    d = r.to_dict()
+    assert (d["published_date"], d["url"]) == ("2024-01-20", "https://www.example.gov.cn/t1.htm")
+    assert R.from_dict(d).to_dict() == d

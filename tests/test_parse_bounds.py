@@ -213,3 +213,42 @@ def test_text_drawn_off_the_sheet_is_named_printers_marks_are_not():
         b"/MediaBox [0 0 595 842]", b"/MediaBox [0 0 595 842] /CropBox [20 20 575 822]")
     report = parse(marks, "application/pdf")
     assert "text_outside_page" not in [f.code for f in report.findings]
+
+
+def test_a_content_number_no_pdf_reader_reads_is_named():
+    """PDFium reads a 20-digit coordinate as 0 and draws the text at the page's foot (campaign 2,
+    #497: a table's 2 read as a page number, the cell blank → 0), and drops a run placed with
+    `3.4e38` (no PDF number): both say nothing. The content stream is looked at for such numbers
+    — 11 digits or more (beyond the 32-bit integers PDF readers keep), an exponent — outside
+    strings: `damaged_stream` naming them (a report: partial, below)."""
+    on = "BT /F1 12 Tf 72 720 Td (Shown on the page) Tj ET\n"
+    for y in ("99999999999999999999", "3.4e38", "12345678901"):
+        report = parse(one_page_pdf(on + f"BT /F1 12 Tf 1 0 0 1 72 {y} Tm (Moved) Tj ET"), "application/pdf")
+        (finding,) = [f for f in report.findings if f.code == "damaged_stream"]
+        assert finding.details["numbers"] == [y] and finding.severity == "warning", y
+    # the same digits as text (a literal or a hex string, a name) are no damage
+    for text in ("(Tel 13812345678) Tj", "<0032003000320035\n00310032003300340035> Tj", "(1e5) Tj"):
+        report = parse(one_page_pdf(on + f"BT /F1 12 Tf 72 700 Td {text} ET"), "application/pdf")
+        assert "damaged_stream" not in [f.code for f in report.findings], text
+
+
+def test_the_campaigns_pdf_with_a_20_digit_coordinate():
+    """#497 itself: the fuzz harness's seed gen2.pdf (a generated 2021 report), the y of one
+    table cell's text (2 normative documents repealed) set to 20 nines in its content stream:
+    read as 0 before, `ok`, without a word."""
+    import zlib
+
+    truth = generate(seed=102, template="2021", year=2021)
+    seed = pdf_bytes(render_text(truth).split("\n"), truth.title)
+    m = next(m for m in _streams(seed) if b"216.0 320.0 Tm <0032>" in zlib.decompress(
+        seed[m.end():m.end() + int(m.group(2))]))
+    length = int(m.group(2))
+    body = zlib.decompress(seed[m.end():m.end() + length]).replace(
+        b"216.0 320.0 Tm <0032>", b"216.0 " + b"9" * 20 + b" Tm <0032>")
+    packed = zlib.compress(body)
+    damaged = seed[:m.start()] + m.group(1) + str(len(packed)).encode() + m.group(3) + packed + \
+        seed[m.end() + length:]
+    whole, report = parse(seed, "application/pdf"), parse(damaged, "application/pdf")
+    assert whole.status == "ok" and whole.cell("active", "normative_documents", "repealed").value == 2
+    assert report.status == "partial"
+    assert [f.details["numbers"] for f in report.findings if f.code == "damaged_stream"] == [["9" * 20]]

@@ -32,9 +32,19 @@ def test_blank(raw):
     assert parse_value(raw).kind == "blank" and parse_value(raw).value is None
 
 
-@pytest.mark.parametrize("raw", ["不详", "见附件", "1.2.3", "12a", "9" * 5000, "１２x"])
+@pytest.mark.parametrize("raw", ["不详", "见附件", "1.2.3", "12a", "１２x", "1 0 0 0 0 0 1", "1 234", "12\u30003"])
 def test_unreadable(raw):
     assert parse_value(raw).kind == "unreadable" and parse_value(raw).value is None
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "99999999999999999999", "9223372036854775808", "-9223372036854775808",
+                                 "99999999999999999999元", "1,000,000,000,000,000,000,000"])
+def test_beyond_the_archives_integer_range(raw):
+    assert parse_value(raw).kind == "out_of_range" and parse_value(raw).value is None
+
+
+def test_the_largest_integer_the_archive_holds_is_read():
+    assert parse_value("9223372036854775807").value == 2**63 - 1
 
 
 def test_approximation_and_unit_are_reported():

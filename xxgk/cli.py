@@ -12,6 +12,7 @@ import click
 
 # command name -> module in xxgk/commands
 COMMANDS = {
+    "archive-writer": "archive_writer",
     "crawl": "crawl",
     "demo": "demo",
     "export": "export",

@@ -70,20 +70,26 @@ class ReportsSpider(scrapy.Spider):
         self.sources: list[Source] = resolve_sources(**chosen)
         self.by_id = {s.id: s for s in self.sources}
         self.lists: dict[tuple[str, str], ListTally] = {}  # (source, list URL) → what its pages showed
+        self.seeds = True  # yields the sources' entry points (not a fleet worker: from_crawler)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "ReportsSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # a fleet worker starts nothing itself: the seeder pushed the entry points to the fleet
+        spider.seeds = crawler.settings.get("XXGK_FLEET_ROLE") != "worker"
         if any(s.render == "browser" for s in spider.sources):  # settings are not frozen yet
             if crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS").get("executable_path"):
-                crawler.settings.set("DOWNLOAD_HANDLERS", PLAYWRIGHT_HANDLERS, priority="spider")
+                if crawler.settings.get("XXGK_FLEET_ROLE"):  # behind the fleet's host slots
+                    crawler.settings.set("XXGK_FLEET_HANDLER", PLAYWRIGHT_HANDLERS["http"], priority="spider")
+                else:
+                    crawler.settings.set("DOWNLOAD_HANDLERS", PLAYWRIGHT_HANDLERS, priority="spider")
             else:  # the crawl goes on: their challenge pages are archived as blocked
                 spider.logger.error("%s; sources with render=browser are fetched over plain HTTP",
                                     missing_message())
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for src in self.sources:
+        for src in self.sources if self.seeds else ():
             meta = {"source": src.id, "platform": src.platform}
             if src.render == "browser":
                 meta["playwright"] = True
@@ -253,4 +259,5 @@ class ReportsSpider(scrapy.Spider):
         return Capture(url=response.url, source_id=response.meta.get("source"), kind=kind,
                        body=response.body, content_type=ctype.decode("latin-1") if ctype else None,
                        http_status=ReportsSpider.status_of(response), fetched_at=cap.get("fetched_at"),
-                       warc_file=cap.get("warc_file"), warc_offset=cap.get("warc_offset"), **kw)
+                       warc_file=cap.get("warc_file"), warc_offset=cap.get("warc_offset"),
+                       warc_sha256=cap.get("sha256"), **kw)

@@ -45,14 +45,21 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--full", is_flag=True, help="Not incremental: fetch every known document again (XXGK_INCREMENTAL=False).")
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also log (INFO and up) to this file, rotated at 10 MB with 5 old files kept.")
+@click.option("--redis", "redis_url", envvar="XXGK_REDIS_URL", metavar="redis://HOST:PORT/DB",
+              help="Crawl as one of a fleet sharing this Redis (default: $XXGK_REDIS_URL): without a "
+                   "selection, work on its crawl until the frontier stays empty; with one and --seed, "
+                   "begin a crawl of those sources. `xxgk archive-writer` writes the archive.")
+@click.option("--seed", is_flag=True, help="With --redis: push the selected sources' entry points to the fleet and exit.")
 def command(source_ids, province, platform, level, all_, url, adhoc_id, name, render, registry, db,
             data_dir, delay, concurrency, no_autothrottle, user_agent, timeout, settings_, quiet, full,
-            log_file) -> None:
+            log_file, redis_url, seed) -> None:
     """Crawl annual-report columns into the archive: raw WARC capture first, then parse and load.
 
     Polite by default (robots.txt, AutoThrottle, 2 requests per host, retries with backoff).
     Examples: `xxgk crawl --source zwgk-mwr-zfxxgkndbg`, `xxgk crawl --province 浙江 --platform hanweb`,
     `xxgk crawl --url http://127.0.0.1:8000/col/col1229/index.html --platform hanweb`.
+    From several machines: `xxgk crawl --redis URL --seed --all` begins a crawl, `xxgk crawl --redis URL`
+    on each machine works on it (docs/crawling.md, "Several machines").
     """
     from rich.console import Console
 
@@ -61,6 +68,17 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
     from crawler.run import crawl, run_notes, summary
     from crawler.spiders.reports import adhoc_source
 
+    chosen = bool(url or source_ids or province or platform or level or all_)
+    if seed and not redis_url:
+        raise click.UsageError("--seed pushes to a fleet: give --redis (or set XXGK_REDIS_URL)")
+    if redis_url and chosen and not seed:
+        raise click.UsageError("with --redis, a selection begins a fleet's crawl: add --seed "
+                               "(workers take their sources from Redis)")
+    if redis_url and not chosen:
+        if seed:
+            raise click.UsageError("--seed needs sources: --source ID, --province, --platform, --level, --all or --url")
+        return _work(redis_url, data_dir, _overrides(settings_, delay, concurrency, user_agent, timeout,
+                                                     no_autothrottle, full), quiet, log_file)
     if url:  # without --platform, the platform is read from the entry page
         sources = [adhoc_source(url, platform or "auto", adhoc_id, name, render)]
     elif source_ids or province or platform or level or all_:
@@ -73,18 +91,12 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
         raise click.UsageError("choose what to crawl: --source ID, --province, --platform, --level, --all or --url")
     if not sources:
         raise click.ClickException("no source matches")
-    overrides = _setting(settings_)
-    for key, value in (("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency),
-                       ("USER_AGENT", user_agent), ("DOWNLOAD_TIMEOUT", timeout)):
-        if value is not None:
-            overrides.setdefault(key, value)
-    if no_autothrottle:
-        overrides.setdefault("AUTOTHROTTLE_ENABLED", False)
-    if full:
-        overrides.setdefault("XXGK_INCREMENTAL", False)
+    overrides = _overrides(settings_, delay, concurrency, user_agent, timeout, no_autothrottle, full)
     if log_file:
         from crawler.schedule import rotating_log
         rotating_log(log_file)
+    if seed:
+        return _seed(redis_url, sources, data_dir, overrides)
     where = resolve(data_dir, db)
     console = Console(stderr=True)
     console.print(f"crawling {len(sources)} source(s) into {where.db} (WARC: {where.data_dir / 'warc'})")
@@ -100,3 +112,40 @@ def command(source_ids, province, platform, level, all_, url, adhoc_id, name, re
             Console().print(note, highlight=False, soft_wrap=True)
     else:  # only when ITEM_PIPELINES was overridden: captures went to WARC, nothing to the archive
         console.print("[yellow]no crawl_runs recorded: the archive pipeline is off[/]")
+
+
+def _overrides(settings_, delay, concurrency, user_agent, timeout, no_autothrottle, full) -> dict:
+    overrides = _setting(settings_)
+    for key, value in (("DOWNLOAD_DELAY", delay), ("CONCURRENT_REQUESTS_PER_DOMAIN", concurrency),
+                       ("USER_AGENT", user_agent), ("DOWNLOAD_TIMEOUT", timeout)):
+        if value is not None:
+            overrides.setdefault(key, value)
+    if no_autothrottle:
+        overrides.setdefault("AUTOTHROTTLE_ENABLED", False)
+    if full:
+        overrides.setdefault("XXGK_INCREMENTAL", False)
+    return overrides
+
+
+def _seed(redis_url: str, sources, data_dir, overrides: dict) -> None:
+    from crawler.fleet.run import FleetBusy, seed
+
+    try:
+        crawl, pushed = seed(redis_url, sources, data_dir=data_dir, overrides=overrides)
+    except FleetBusy as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"crawl {crawl['id']}: {pushed} request(s) for {len(sources)} source(s) pushed to {redis_url}", err=True)
+
+
+def _work(redis_url: str, data_dir, overrides: dict, quiet: bool, log_file) -> None:
+    from crawler.fleet.run import work
+
+    if log_file:
+        from crawler.schedule import rotating_log
+        rotating_log(log_file)
+    stats = work(redis_url, data_dir=data_dir, overrides=overrides, progress=not quiet)
+    if stats is None:
+        click.echo(f"no crawl in progress on {redis_url}: nothing to do", err=True)
+        return
+    click.echo(f"worker done: {stats.get('response_received_count', 0)} responses, "
+               f"{stats.get('item_scraped_count', 0)} captures handed to the archive writer", err=True)

@@ -55,7 +55,10 @@ def xxgk_exe() -> list[str]:
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Serve the archive afterwards.")
 @click.option("--port", type=int, default=8001, envvar="PORT",
               help="Port of the Datasette server (default: $PORT, else 8001).")
-def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool, port: int) -> None:
+@click.option("--workers", type=int, default=0, show_default=True,
+              help="Crawl as a fleet: a local redis-server, this many workers and the archive writer "
+                   "(make demo-distributed: 3); 0: one process.")
+def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool, port: int, workers: int) -> None:
     """Crawl the bundled mock portals into a fresh archive and serve it (offline)."""
     from archive import info
     from archive.db import open_db
@@ -81,7 +84,13 @@ def command(data_dir: Path, seed: int, scale: float, browser: bool, serve: bool,
         cmd = [*xxgk_exe(), "crawl", "--registry", str(registry), "--all", "--data-dir", str(data_dir)]
         for s in DEMO_SETTINGS:
             cmd += ["-s", s]
-        rc = subprocess.call(cmd)
+        if workers:  # the same crawl by a local fleet (crawler/fleet/local.py)
+            from crawler.fleet.local import LocalRedis, run_fleet
+
+            with LocalRedis() as redis:
+                rc = run_fleet(redis.url, data_dir, workers, ["--registry", str(registry), "--all"], DEMO_SETTINGS)
+        else:
+            rc = subprocess.call(cmd)
     if rc != 0:
         raise click.ClickException(f"the crawl failed (exit {rc})")
     click.echo(f"archive: {db} · WARC: {data_dir / 'warc'}", err=True)

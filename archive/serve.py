@@ -216,6 +216,7 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path 
 
 def _serve_workers(path: Path, meta_path: Path, host: str, port: int, workers: int) -> None:
     """`workers` Datasette processes on loopback ports, the round-robin proxy on host:port."""
+    import signal
     import subprocess
     import time
 
@@ -243,6 +244,9 @@ def _serve_workers(path: Path, meta_path: Path, host: str, port: int, workers: i
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise ServeError(f"a Datasette worker (port {p}) did not start")
                 time.sleep(0.2)
+        # uvicorn re-raises the SIGTERM it stopped on once it has: exit through `finally` then, not
+        # by the default action, which would leave the workers running
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.run(RoundRobin([f"http://127.0.0.1:{p}" for p in ports]), host=host, port=port, log_level="warning")
     finally:
         for proc in procs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 
+import httpx
 import pytest
 
 from archive.db import open_db
@@ -61,3 +62,7 @@ def test_workers_behind_one_address(snapshot, tmp_path):
         publications = db.execute("SELECT count(*) FROM reports WHERE is_primary = 1").fetchone()[0]
         db.conn.close()
         assert csv.status_code == 200 and len(csv.text.strip().splitlines()) == publications + 1
+    # stopping `xxgk serve` (SIGTERM) stops its workers too
+    for port in workers:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=5)

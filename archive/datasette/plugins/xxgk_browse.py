@@ -13,7 +13,7 @@ reports (see archive/browse.py for the SQL and why), and the row pages of the `c
   plugin's: counted up to `browse.CAP` (the page says 10,000+ beyond; the JSON has
   `filtered_table_rows_count` exact up to the cap, null beyond, and `xxgk_count`: {"count",
   "more", "display"}); a reports page filtered on year, province, level, template, status alone
-  is counted exactly from `reports_summary`. An ASGI wrapper adds `_nocount=1` to such requests
+  is counted exactly from `reports_summary`. An ASGI wrapper adds `_nocount=xxgk` to such requests
   (so that Datasette does not count every row) and writes the count into the JSON.
 - Facets: the reports table's default facets are of this plugin's type `xxgk`: exact from
   `reports_summary` when the page filters only on its columns, exact over the rows up to
@@ -44,6 +44,7 @@ from archive.browse import all_renditions
 UNREBUILT = ("_through", "_fts_table", "_fts_pk", "_searchmode")
 SECTION_TEXT = "coalesce(heading, '') || char(10) || coalesce(text, '')"
 TABLE_PATH = re.compile(r"^/[^/]+/(reports|sections|cells)(\.json)?$")
+NOCOUNT = "xxgk"  # the wrapper's `_nocount` (any value stops Datasette's count): below
 
 
 def _filters(request, datasette, database: str, table: str):
@@ -163,18 +164,23 @@ async def _count(request, datasette, database: str, table: str, sel: browse.Sele
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """The pages whose count is the plugin's (browse.counted_here): `_nocount=1`, and the count
-    written into their JSON."""
+    """The pages whose count is the plugin's (browse.counted_here): `_nocount=xxgk`, and the count
+    written into their JSON. Datasette carries the argument into the page's forms and links (the
+    search box, facets, next page): marked as ours, it does not pass for a `_nocount=1` asked for,
+    which is left to Datasette (no count at all)."""
     def wrap(app):
         async def wrapped(scope, receive, send):
             found = TABLE_PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
             args = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True) if found else {}
-            if not found or not browse.counted_here(found.group(1), args) or "_nocount" in args \
+            ours = args.get("_nocount") == [NOCOUNT]
+            if not found or not browse.counted_here(found.group(1), args) or ("_nocount" in args and not ours) \
                     or args.get("_shape", [""])[0] in ("array", "object", "arrays", "objects"):
                 return await app(scope, receive, send)
             state: dict = {}
             qs = scope.get("query_string", b"")
-            scope = dict(scope, query_string=qs + (b"&" if qs else b"") + b"_nocount=1", xxgk=state)
+            if not ours:
+                qs += (b"&" if qs else b"") + b"_nocount=" + NOCOUNT.encode()
+            scope = dict(scope, query_string=qs, xxgk=state)
             if not found.group(2):
                 return await app(scope, receive, send)  # a page: its template shows the count
             await app(scope, receive, _json_with_count(send, state))

@@ -36,7 +36,7 @@ _COLUMNS = ("id, sha256, capture_id, source_id, url, published_date, agency, pro
 
 @dataclass
 class ReparseResult:
-    reparsed: list[int] = field(default_factory=list)
+    reparsed: int = 0  # how many (a count, not the ids: a million reports' list would grow with them)
     skipped: int = 0  # already at the running parser version
     unreadable: dict[int, str] = field(default_factory=dict)  # report id -> why (the first KEEP_REASONS)
     n_unreadable: int = 0
@@ -108,7 +108,7 @@ def reparse(db: sqlite_utils.Database, data_dir: str | Path | None = None, *, fo
                 return
             done = [(rep, future.result()) for rep, future in parsing]
             _write(db, done)
-            result.reparsed.extend(rep["id"] for rep, _ in done)
+            result.reparsed += len(done)
             bar.advance(task, len(done))
 
         parsing: list[tuple[dict, Future]] = []

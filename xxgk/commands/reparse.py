@@ -34,7 +34,7 @@ def command(db: Path | None, data_dir: Path | None, force: bool, progress: bool,
     res = reparse(db, where.data_dir, force=force, progress=progress,
                   workers=default_workers() if workers is None else workers)
     crosscheck.run(db)
-    click.echo(f"parser {parsers.PARSER_VERSION}: {len(res.reparsed)} re-parsed, "
+    click.echo(f"parser {parsers.PARSER_VERSION}: {res.reparsed} re-parsed, "
                f"{res.skipped} already current, {res.n_unreadable} unreadable")
     for rid, why in res.unreadable.items():
         click.echo(f"  report {rid}: {why}", err=True)

@@ -202,7 +202,9 @@ def _sampled(conn: sqlite3.Connection, sel: Selection, columns: list[str], size:
     is scaled by its length over the ids read (a stratified sample: every part of the archive,
     whatever order it was loaded in, is represented)."""
     key = "id" if sel.table == "reports" else "report_id"
-    lo, hi = conn.execute(f"SELECT min({key}), max({key}) FROM [{sel.table}]").fetchone()
+    # (two subqueries: min() and max() in one SELECT read every row, 0.1–0.5 s at a million reports;
+    # alone, each is one index lookup)
+    lo, hi = conn.execute(f"SELECT (SELECT min({key}) FROM [{sel.table}]), (SELECT max({key}) FROM [{sel.table}])").fetchone()
     if lo is None:
         return _ranked(columns, [Counter() for _ in columns], size, exact=True, total=0, method="")
     step = max(1, math.ceil((hi - lo + 1) / SAMPLE_STRATA))

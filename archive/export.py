@@ -1,6 +1,7 @@
 """Versioned dataset bundles: `export(db, DIR)` writes DIR/xxgk-archive-<version>/ with
 
-    data/<table or view>.csv   one CSV per table and view (UTF-8, header row)
+    data/<table or view>.csv   one CSV per table and view (UTF-8, header row); with
+                               format="parquet", data/<table or view>.parquet instead
     xxgk.db                    the SQLite archive itself (a clean copy: VACUUM INTO)
     datapackage.json           Frictionless Data Package: schemas, types, keys, descriptions
     README.md                  how to cite, licence, coverage, provenance (and that it is demo data)
@@ -14,7 +15,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlite_utils
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 NAME = info.NAME
 ORIGINALS = "originals"  # --with-originals: the archived bytes of every report document
 _TYPES = {int: "integer", float: "number", str: "string", NUMBER: "number"}
+FORMATS = ("csv", "parquet")
+ROW_GROUP = 250_000  # rows per Parquet row group: what is held in memory at once
 
 
 def _hash(path: Path) -> str:
@@ -84,30 +87,113 @@ def _view_docs() -> dict[str, str]:
     return docs
 
 
-def _resources(db: sqlite_utils.Database, data: Path) -> list[dict[str, Any]]:
+def _write_parquet(db: sqlite_utils.Database, name: str, path: Path, types: dict[str, str]) -> list[str]:
+    """Write one table or view as Parquet, ROW_GROUP rows at a time (a million reports' cells
+    never in memory at once); columns typed by their Frictionless type (`types`: integer,
+    number, string; a column it does not name is typed from its first values)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cur = db.execute(f"SELECT * FROM [{name}]")
+    cols = [d[0] for d in cur.description]
+    arrow = {"integer": pa.int64(), "number": pa.float64(), "string": pa.string()}
+    writer = None
+    try:
+        while True:
+            rows = cur.fetchmany(ROW_GROUP)
+            if not rows and writer is not None:
+                break
+            columns = list(zip(*rows)) if rows else [() for _ in cols]
+            if writer is None:
+                seen = {c: {_typed(v) for v in col if v is not None} for c, col in zip(cols, columns)}
+                schema = pa.schema([(c, arrow[types.get(c) or _inferred(seen[c])]) for c in cols])
+                writer = pq.ParquetWriter(path, schema, compression="zstd")
+            writer.write_table(pa.table([pa.array(_as(col, schema.field(c).type), type=schema.field(c).type)
+                                         for c, col in zip(cols, columns)], schema=schema))
+            if not rows:
+                break
+    finally:
+        if writer is not None:
+            writer.close()
+    return cols
+
+
+def _typed(v: Any) -> str:
+    return "integer" if isinstance(v, int) else "number" if isinstance(v, float) else "string"
+
+
+def _as(values: tuple, typ) -> list:
+    """Values for an Arrow column: numbers as floats in a float column, anything as text in a
+    string one; a value that does not fit stops the export (never a silently emptied cell)."""
+    import pyarrow as pa
+
+    if typ == pa.string():
+        return [None if v is None else str(v) for v in values]
+    ok = (int, float) if typ == pa.float64() else (int,)
+    bad = next((v for v in values if v is not None and not isinstance(v, ok)), None)
+    if bad is not None:
+        raise ValueError(f"{bad!r} in a column of {typ} values")
+    return [None if v is None else float(v) for v in values] if typ == pa.float64() else list(values)
+
+
+def _table_types(db: sqlite_utils.Database, t) -> dict[str, str]:
+    """The Parquet type of each column of table `t`: as declared, unless a value says otherwise
+    (text in a number column: string; a decimal in an integer column: number) — one scan."""
+    declared = {c: _TYPES[typ] for c, (typ, _) in t.columns.items()}
+    check = [c for c, typ in declared.items() if typ != "string"]
+    if not check:
+        return declared
+    found = db.execute("SELECT " + ", ".join(f"max(typeof([{c}]) IN ('text', 'blob')), max(typeof([{c}]) = 'real')"
+                                             for c in check) + f" FROM [{t.name}]").fetchone()
+    for i, c in enumerate(check):
+        text, real = found[2 * i], found[2 * i + 1]
+        declared[c] = "string" if text else "number" if real else declared[c]
+    return declared
+
+
+def _resources(db: sqlite_utils.Database, data: Path, fmt: str = "csv") -> list[dict[str, Any]]:
+    """Every table and view of the researchers' API (not the storage behind views) in `data`."""
     out = []
-    for t in TABLES:
-        cols, _ = _write_csv(db, t.name, data / f"{t.name}.csv")
-        fields = [{"name": c, "type": _TYPES[t.columns[c][0]], "description": t.columns[c][1]}
-                  for c in cols if c in t.columns]
+    media = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}[fmt]
+
+    def resource(name: str, doc: str, schema: dict[str, Any]) -> dict[str, Any]:
+        extra = {"encoding": "utf-8"} if fmt == "csv" else {}
+        return {"name": name, "path": f"data/{name}.{fmt}", "profile": "tabular-data-resource", "format": fmt,
+                "mediatype": media, **extra, "description": doc, "schema": schema}
+
+    write: Callable[..., list[str]] = (lambda name, path, types: _write_csv(db, name, path)[0]) if fmt == "csv" \
+        else (lambda name, path, types: _write_parquet(db, name, path, types))
+    for t in (t for t in TABLES if not t.internal):
+        types = _table_types(db, t) if fmt == "parquet" else {c: _TYPES[typ] for c, (typ, _) in t.columns.items()}
+        cols = write(t.name, data / f"{t.name}.{fmt}", types)
+        fields = [{"name": c, "type": types[c], "description": t.columns[c][1]} for c in cols if c in t.columns]
         schema: dict[str, Any] = {"fields": fields}
         if t.pk:
             schema["primaryKey"] = [t.pk] if isinstance(t.pk, str) else list(t.pk)
         if t.foreign_keys:
             schema["foreignKeys"] = [{"fields": [c], "reference": {"resource": other, "fields": [oc]}}
                                      for c, other, oc in t.foreign_keys]
-        out.append({"name": t.name, "path": f"data/{t.name}.csv", "profile": "tabular-data-resource",
-                    "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                    "description": t.doc, "schema": schema})
+        out.append(resource(t.name, t.doc, schema))
     docs = _view_docs()
+    report_types = {c: _TYPES[typ] for c, (typ, _) in TABLE["reports"].columns.items()}
     for name, (_, doc) in VIEWS.items():
-        cols, seen = _write_csv(db, name, data / f"{name}.csv", infer=True)
-        # pivoted cell values are numbers even when a column happens to be empty
-        fields = [{"name": c, "type": "number" if "__" in c or c in COLUMNS_EN else _inferred(seen[c]),
-                   "description": docs.get(c, "")} for c in cols]
-        out.append({"name": name, "path": f"data/{name}.csv", "profile": "tabular-data-resource",
-                    "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                    "description": f"View: {doc}", "schema": {"fields": fields}})
+        if fmt == "csv":
+            cols, seen = _write_csv(db, name, data / f"{name}.csv", infer=True)
+            types = {c: "number" if "__" in c or c in COLUMNS_EN else _inferred(seen[c]) for c in cols}
+        else:
+            known = {**report_types, "report_id": "integer"}
+            cur = db.execute(f"SELECT * FROM [{name}] LIMIT 0")
+            # pivoted cell values are numbers even when a column happens to be empty
+            known.update({d[0]: "number" for d in cur.description if "__" in d[0] or d[0] in COLUMNS_EN})
+            cols = _write_parquet(db, name, data / f"{name}.parquet", known)
+            types = {c: known.get(c) for c in cols}
+            if any(t is None for t in types.values()):  # typed from the data: read them back
+                import pyarrow.parquet as pq
+                arrow = pq.read_schema(data / f"{name}.parquet")
+                types = {c: types[c] or {"int64": "integer", "double": "number"}.get(str(arrow.field(c).type), "string")
+                         for c in cols}
+        fields = [{"name": c, "type": types[c], "description": docs.get(c, "")} for c in cols]
+        out.append(resource(name, f"View: {doc}", {"fields": fields}))
     return out
 
 
@@ -155,8 +241,20 @@ def _readme(version: str, created: str, cov: dict[str, Any], resources: list[dic
         "- `SHA256SUMS`: checksums (`sha256sum -c SHA256SUMS`)",
         *(f"- `{r['path']}`: {r['description']}" for r in resources),
         *(_originals_lines(originals) if originals is not None else []), "",
+        *(_PARQUET_README if resources and resources[0]["format"] == "parquet" else []),
     ]
     return "\n".join(lines)
+
+
+_PARQUET_README = [
+    "## Reading the Parquet files", "",
+    "```", "# pandas",
+    "reports = pd.read_parquet(\"data/reports.parquet\").query(\"is_primary == 1\")  # one row per publication",
+    "# R (arrow)", "cells <- arrow::read_parquet(\"data/applications_wide.parquet\")",
+    "-- DuckDB",
+    "SELECT province, year, sum(new_requests) FROM 'data/reports.parquet' WHERE is_primary = 1 GROUP BY ALL;",
+    "```", "",
+]
 
 
 def _originals_lines(originals: dict[str, Any]) -> list[str]:
@@ -199,9 +297,12 @@ def _captures_by_sha(db: sqlite_utils.Database) -> dict[str, list[dict]]:
 
 
 def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None = None, *,
-           with_originals: bool = False, data_dirs: list[Path] = ()) -> Path:
+           with_originals: bool = False, data_dirs: list[Path] = (), fmt: str = "csv") -> Path:
     """Write the bundle; returns its folder. Refuses to overwrite an existing bundle.
-    `with_originals`: also the archived bytes of every report (WARC paths relative to `data_dirs`)."""
+    `with_originals`: also the archived bytes of every report (WARC paths relative to `data_dirs`);
+    `fmt`: the data files' format, csv or parquet."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     created = now()
     version = version or created[:10]
     bundle = Path(out_dir) / f"{NAME}-{version}"
@@ -210,7 +311,7 @@ def export(db: sqlite_utils.Database, out_dir: str | Path, version: str | None =
     data = bundle / "data"
     data.mkdir(parents=True)
     db.execute("VACUUM INTO ?", [str(bundle / "xxgk.db")])  # consistent, self-contained copy
-    resources = _resources(db, data)
+    resources = _resources(db, data, fmt)
     cov = info.coverage(db)
     package = {
         "profile": "tabular-data-package", "name": NAME, "title": info.TITLE, "version": version,

@@ -56,19 +56,25 @@ def citation(version: str, year: str, url: str | None = None) -> str:
 
 def coverage(db: sqlite_utils.Database | Any) -> dict[str, Any]:
     """What the archive holds (a sqlite_utils Database or a plain sqlite3 connection): reports
-    counted as publications (each once, archive/publications.py) and as documents."""
+    counted as publications (each once, archive/publications.py) and as documents. Counts by
+    year, province and status come from the summary tables (archive/summary.py), so that the
+    about page costs the same at a million reports; agencies are distinct agency names."""
     one = lambda sql: db.execute(sql).fetchone()  # noqa: E731
     rows = lambda sql: db.execute(sql).fetchall()  # noqa: E731
     return {
-        "reports": one("SELECT count(*) FROM reports WHERE is_primary = 1")[0],
-        "documents": one("SELECT count(*) FROM reports")[0],
-        "agencies": one("SELECT count(DISTINCT agency) FROM reports WHERE agency != ''")[0],
-        "years": list(one("SELECT min(year), max(year) FROM reports")),
-        "by_year": rows("SELECT year, count(*), count(DISTINCT agency) FROM reports "
-                        "WHERE year IS NOT NULL AND is_primary = 1 GROUP BY year ORDER BY year"),
-        "by_status": rows("SELECT status, count(*) FROM reports WHERE is_primary = 1 GROUP BY status ORDER BY status"),
-        "by_province": rows("SELECT coalesce(province, '(unknown)'), count(*) FROM reports WHERE is_primary = 1 "
-                            "GROUP BY 1 ORDER BY 2 DESC, 1"),
+        "reports": one("SELECT coalesce(sum(reports), 0) FROM reports_summary WHERE is_primary = 1")[0],
+        "documents": one("SELECT coalesce(sum(reports), 0) FROM reports_summary")[0],
+        "agencies": one("SELECT count(DISTINCT agency) FROM reports WHERE agency != ''")[0],  # (index on agency)
+        "years": list(one("SELECT min(year), max(year) FROM reports_summary")),
+        "by_year": rows("SELECT s.year, s.n, coalesce(a.n, 0) FROM "
+                        "(SELECT year, sum(reports) AS n FROM reports_summary WHERE year IS NOT NULL AND is_primary = 1 "
+                        "GROUP BY year) s LEFT JOIN (SELECT CAST(y.value AS INTEGER) AS year, count(DISTINCT agency) AS n "
+                        "FROM agency_years_summary, json_each('[' || years || ']') y GROUP BY 1) a ON a.year = s.year "
+                        "ORDER BY s.year"),
+        "by_status": rows("SELECT status, sum(reports) FROM reports_summary WHERE is_primary = 1 GROUP BY status "
+                          "ORDER BY status"),
+        "by_province": rows("SELECT coalesce(province, '(unknown)'), sum(reports) FROM reports_summary "
+                            "WHERE is_primary = 1 GROUP BY 1 ORDER BY 2 DESC, 1"),
         "sources": one("SELECT count(*) FROM sources")[0],
         "captures": one("SELECT count(*) FROM captures")[0],
         "last_capture": one("SELECT max(fetched_at) FROM captures")[0],

@@ -4,7 +4,7 @@ not seen before) its report and derived rows, all in one transaction.
 Identity: a report is its content (sha256 of the bytes): the same bytes at two URLs are one
 report with two captures. A capture is (sha256, url-or-path): loading the same bytes from the
 same place again writes nothing. `report_row` and `derived_rows` build every row from a `Report`;
-the loader, `reparse` and the bulk path (`load_reports`, used by the benchmark) all use them.
+the loader, `reparse` and the bulk path (archive/bulk.py, used by the benchmarks) all use them.
 
 Nothing is lost on load: when the report's rows cannot be written (a number outside SQLite's
 integer range, a text that is not Unicode, a sidecar value of the wrong type), the transaction
@@ -39,7 +39,7 @@ from archive.levels import level_from_agency, province_from_agency
 from archive.parsepool import ParsePool, parse_safely  # (parse_safely is also imported from here)
 from archive.runs import now
 from archive.schema import HEADLINE
-from archive.search import refresh as refresh_search  # keep the full-text index in step
+from archive import cells as cell_store, search, summary
 from archive.sources import get_source, upsert_sources
 from parsers.dispatch import MEDIA_TYPE_BY_SUFFIX as DOCUMENT_SUFFIXES  # the suffixes the parsers read
 from parsers.limits import Limits
@@ -67,7 +67,8 @@ REPORT_COLUMNS = ("id", "sha256", "capture_id", "source_id", "agency", "province
                   "media_type", "n_cells", "n_findings", *(c for c, _ in HEADLINE))
 DERIVED_COLUMNS = {
     "sections": ("report_id", "number", "heading", "text"),
-    "cells": ("report_id", "table_key", "row_key", "column_key", "value", "raw", "imputed", "source"),
+    # key: (table_key, row_key, column_key), stored as its cell_keys id (archive/cells.py)
+    "cells": ("report_id", "key", "value", "raw", "imputed", "source"),
     "facts": ("report_id", "key", "value", "text"),
     "findings": ("report_id", "code", "severity", "message", "identity", "table_key", "row_key",
                  "column_key", "details", "scope"),
@@ -79,6 +80,8 @@ _EMPTY_IS_NULL = {("cells", "source")}
 _INSERT = {t: f"INSERT INTO {t} ({', '.join(cols)}) VALUES ("
               + ", ".join("NULLIF(?, '')" if (t, c) in _EMPTY_IS_NULL else "?" for c in cols) + ")"
            for t, cols in DERIVED_COLUMNS.items()}
+_INSERT["cells"] = ("INSERT INTO cell_values (report_id, key_id, value, raw, imputed, source) "
+                    "VALUES (?, ?, ?, ?, ?, NULLIF(?, ''))")
 
 
 # one encoder for every call: json.dumps with options builds a new encoder each time, which
@@ -91,27 +94,31 @@ def _json(d: dict[str, Any]) -> str | None:
 
 
 # attrgetter: the cells loop is the hot path of bulk loads
-_CELL_FIELDS = attrgetter("table", "row", "column", "value", "raw", "imputed", "source")
 _CELL_KEY = attrgetter("table", "row", "column")
+_CELL_VALUES = attrgetter("value", "raw", "imputed", "source")
 
 
-def derived_rows(report: Report, report_id: int) -> dict[str, list[tuple]]:
-    """Rows of sections, cells, facts and findings for one report (tuples in DERIVED_COLUMNS order)."""
+def derived_rows(report: Report, report_id: int, key_ids: cell_store.KeyIds | None = None) -> dict[str, list[tuple]]:
+    """Rows of sections, cells, facts and findings for one report (tuples in DERIVED_COLUMNS order;
+    with `key_ids`, cells as cell_values rows: the key as its id)."""
     findings = [(report_id, f.code, f.severity, f.message, f.identity, f.table, f.row, f.column,
                  _json(f.details), "report") for f in report.findings]
-    cells = [(report_id, t, r, k, v, raw, 1 if imp else 0, _json(src) if src else "")
-             for t, r, k, v, raw, imp, src in map(_CELL_FIELDS, report.cells)]
-    if len(set(map(_CELL_KEY, report.cells))) != len(cells):
+    keys = list(map(_CELL_KEY, report.cells))
+    cells = [(report_id, key, v, raw, 1 if imp else 0, _json(src) if src else "")
+             for key, (v, raw, imp, src) in zip(keys, map(_CELL_VALUES, report.cells))]
+    if len(set(keys)) != len(cells):
         # a parser slip must not lose the document: keep the first value of a key, say so
         first: dict[tuple, tuple] = {}
         for r in cells:
-            if r[1:4] in first:
+            if r[1] in first:
                 findings.append((report_id, "duplicate_cell", "warning",
-                                 f"{'/'.join(r[1:4])} read twice; the first value is kept", None,
-                                 *r[1:4], _json({"raw": r[5], "value": r[4]}), "report"))
+                                 f"{'/'.join(r[1])} read twice; the first value is kept", None,
+                                 *r[1], _json({"raw": r[3], "value": r[2]}), "report"))
             else:
-                first[r[1:4]] = r
+                first[r[1]] = r
         cells = list(first.values())
+    if key_ids is not None:
+        cells = [(report_id, key_ids[r[1]], *r[2:]) for r in cells]
     return {
         "sections": [(report_id, s.number, s.heading, s.text) for s in report.sections],
         "cells": cells,
@@ -148,16 +155,22 @@ def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _write_rows(db: sqlite_utils.Database, table: str, rows: list[tuple]) -> None:
-    if rows:
-        db.conn.executemany(_INSERT[table], rows)
+def _write_rows(db: sqlite_utils.Database, table: str, rows: list[tuple],
+                key_ids: cell_store.KeyIds | None = None) -> None:
+    if not rows:
+        return
+    if table == "cells" and not isinstance(rows[0][1], int):  # keys still to be made ids
+        ids = key_ids if key_ids is not None else cell_store.KeyIds(db)
+        rows = [(r[0], ids[r[1]], r[2], r[3], r[4], r[5]) for r in rows]
+    db.conn.executemany(_INSERT[table], rows)
 
 
 def _write_report(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
-    cols = [c for c in REPORT_COLUMNS if c != "id" or row["id"] is not None]
-    cur = db.conn.execute(f"INSERT INTO reports ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                          [row.get(c) for c in cols])
-    return cur.lastrowid
+    if row["id"] is None:  # never an id the search index still has words for (search.free_id)
+        row = {**row, "id": search.free_id(db)}
+    db.conn.execute(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES ({', '.join('?' * len(REPORT_COLUMNS))})",
+                    [row.get(c) for c in REPORT_COLUMNS])
+    return row["id"]
 
 
 def write_report(db: sqlite_utils.Database, report: Report, storable: bool = False, **row_kw: Any) -> int:
@@ -167,6 +180,7 @@ def write_report(db: sqlite_utils.Database, report: Report, storable: bool = Fal
     report_id = _write_report(db, row)  # the id is known once the report row is in
     for table, trows in rows.items():
         _write_rows(db, table, [(report_id, *r[1:]) for r in trows])
+    summary.add_cells(db, [report_id])
     return report_id
 
 
@@ -185,13 +199,15 @@ def replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, *
 
 def _replace_derived(db: sqlite_utils.Database, report_id: int, report: Report, storable: bool,
                      row_kw: dict[str, Any]) -> None:
-    for table in ("sections", "cells", "facts"):
+    summary.add_cells(db, [report_id], -1)
+    for table in ("sections", "cell_values", "facts"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     db.execute("DELETE FROM findings WHERE report_id = ? AND scope = 'report'", [report_id])
     row, rows = _all_rows(report, report_id, storable, row_kw)
     db["reports"].update(report_id, {k: v for k, v in row.items() if k not in ("id", "sha256")})
     for table, trows in rows.items():
         _write_rows(db, table, trows)
+    summary.add_cells(db, [report_id])
 
 
 def _all_rows(report: Report, report_id: int | None, storable: bool,
@@ -321,7 +337,7 @@ def _write(db: sqlite_utils.Database, capture: list, have_capture: tuple | None,
         seen_here = db.execute("SELECT 1 FROM captures WHERE locator = ? AND sha256 != ? LIMIT 1",
                                [locator, capture[5]]).fetchone()
         report_id = write_report(db, report, capture_id=capture_id, storable=storable, **row_kw)
-        refresh_search(db, [report_id])
+        search.index(db, [report_id])
     return LoadResult(capture_id, report_id, "changed" if seen_here else "new", report.status, path)
 
 
@@ -364,9 +380,12 @@ def _storable_rows(table: str, columns: tuple[str, ...], rows: list[tuple],
     for row in rows:
         fixed = []
         for col, value in zip(columns, row):
+            if col == "key":  # (cells) the template's keys: clean text
+                fixed.append(value)
+                continue
             new, ok = _storable(value)
             if not ok:
-                keys = row[1:4] if table == "cells" else (None, None, None)
+                keys = row[1] if table == "cells" else (None, None, None)
                 where = "/".join(keys) if table == "cells" else f"fact {row[1]}" if table == "facts" else \
                     f"{table}.{col}"
                 code = "value_out_of_range" if isinstance(value, (int, float)) else "value_unstorable"
@@ -490,77 +509,11 @@ def load_paths(db: sqlite_utils.Database, paths: Iterable[str | Path], progress:
     return results
 
 
-# --- bulk: generated Report objects (benchmark, synthetic archives) --------------------------
+# --- bulk -------------------------------------------------------------------------------------
 
 def load_reports(db: sqlite_utils.Database, items: Iterable[tuple[Report, bytes, dict[str, Any]]],
-                 batch: int = 2000, search: bool = True) -> int:
-    """Insert many new reports fast: each item is (report, document bytes, meta with optional
-    url/path/source_id/published_date/province/level). Rows come from the same `report_row` and
-    `derived_rows` code as `load_document`; ids are assigned here and rows go in with executemany, `batch` reports per
-    transaction. Documents already archived are skipped. `search=False` leaves the search index
-    to one `archive.search.refresh(db)` at the end. Returns how many reports were added.
+                 batch: int = 2000, index: bool = True) -> int:
+    """Many parsed reports at once: `archive.bulk.load_reports`."""
+    from archive.bulk import load_reports as bulk_load
 
-    Foreign keys are not enforced row by row here (about an eighth of the time): the ids are
-    assigned in this function, and each batch's source ids are checked against `sources` first."""
-    added = 0
-    buf: list[tuple[Report, bytes, dict[str, Any]]] = []
-
-    def flush() -> None:
-        nonlocal added
-        with db.atomic():
-            next_cap = (db.execute("SELECT max(id) FROM captures").fetchone()[0] or 0) + 1
-            next_rep = (db.execute("SELECT max(id) FROM reports").fetchone()[0] or 0) + 1
-            captures, reports = [], []
-            derived: dict[str, list[tuple]] = {t: [] for t in DERIVED_COLUMNS}
-            source_ids = {m["source_id"] for _, _, m in buf if m.get("source_id")}
-            sources = {r["id"]: r for r in db.query(
-                f"SELECT * FROM sources WHERE id IN ({', '.join('?' * len(source_ids))})", list(source_ids))}
-            missing = source_ids - set(sources)
-            if missing:
-                raise ValueError(f"unknown source ids: {sorted(missing)}")
-            digests = [sha256(d) for _, d, _ in buf]
-            known = {r[0] for r in db.execute(
-                f"SELECT sha256 FROM reports WHERE sha256 IN ({', '.join('?' * len(buf))})", digests)}
-            for (report, data, meta), digest in zip(buf, digests):
-                if digest in known:
-                    continue
-                known.add(digest)
-                loc = meta.get("url") or meta.get("path") or f"sha256:{digest}"
-                captures.append((next_cap, meta.get("url"), meta.get("fetched_at") or now(), 200,
-                                 report.media_type, None, digest, len(data), meta.get("path"),
-                                 meta.get("source_id"), "report", loc))
-                rows = derived_rows(report, next_rep)
-                row = report_row(report, report_id=next_rep, sha256=digest, capture_id=next_cap,
-                                 source=sources.get(meta.get("source_id")),
-                                 meta=meta, url=meta.get("url"), published_date=meta.get("published_date"),
-                                 n_cells=len(rows["cells"]), n_findings=len(rows["findings"]))
-                reports.append(tuple(row[c] for c in REPORT_COLUMNS))
-                for t, trows in rows.items():
-                    derived[t].extend(trows)
-                next_cap += 1
-                next_rep += 1
-            db.conn.executemany(
-                "INSERT INTO captures (id, url, fetched_at, http_status, media_type, encoding, sha256, size,"
-                " path, source_id, kind, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", captures)
-            db.conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(REPORT_COLUMNS))})", reports)
-            for t, trows in derived.items():
-                _write_rows(db, t, trows)
-            if search:
-                refresh_search(db, [r[0] for r in reports])
-            added += len(reports)
-        buf.clear()
-
-    enforced = db.execute("PRAGMA foreign_keys").fetchone()[0]
-    if not db.conn.in_transaction:  # the pragma is a no-op inside a transaction
-        db.execute("PRAGMA foreign_keys = OFF")
-    try:
-        for item in items:
-            buf.append(item)
-            if len(buf) >= batch:
-                flush()
-        if buf:
-            flush()
-    finally:
-        db.execute(f"PRAGMA foreign_keys = {int(enforced)}")
-    return added
+    return bulk_load(db, items, batch=batch, index=index)

@@ -27,6 +27,8 @@ from collections import defaultdict
 
 import sqlite_utils
 
+from archive import summary
+
 _STATUS_RANK = {"ok": 0, "partial": 1}  # anything else (failed, NULL) after them
 
 # reports archived from some URL, none of whose URLs still serves them: a later capture of each
@@ -92,5 +94,9 @@ def assign(db: sqlite_utils.Database) -> int:
     changed = [(pub, prim, rid) for rid, (pub, prim) in want.items() if have.get(rid) != (pub, prim)]
     if changed:
         with db.atomic():
+            ids = [rid for _, _, rid in changed]
+            summary.add_cells(db, ids, -1)  # their cells count for the publication they stood for …
             db.conn.executemany("UPDATE reports SET publication_id = ?, is_primary = ? WHERE id = ?", changed)
+            summary.add_cells(db, ids)  # … and now for the one they stand for, if primary
+
     return len(changed)

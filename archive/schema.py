@@ -50,6 +50,7 @@ class TableDef:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     not_null: tuple[str, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
+    partial_indexes: tuple[tuple[tuple[str, ...], str], ...] = ()  # (columns, WHERE condition)
     unique: tuple[tuple[str, ...], ...] = ()
     without_rowid: bool = False  # the table is its primary-key index (cells: the bulk of the archive)
     # migrations, named "NNNN_what" and applied in name order: the one creating the table, and
@@ -58,6 +59,16 @@ class TableDef:
     added: dict[str, str] = field(default_factory=dict)
     # columns added later that are NOT NULL with a default (what rows written before had)
     defaults: dict[str, object] = field(default_factory=dict)
+    # a view with these columns (the researchers' API), stored in other tables: not created here
+    # (cells: archive/cells.py); exports describe it as this table
+    view: bool = False
+    # storage behind such a view: hidden in Datasette, not exported as CSV (the view is)
+    internal: bool = False
+
+    @property
+    def stored(self) -> bool:
+        """A table this schema creates (not a view of the API)."""
+        return not self.view
 
 
 TABLES: list[TableDef] = [
@@ -168,12 +179,15 @@ TABLES: list[TableDef] = [
         pk="id",
         foreign_keys=(("capture_id", "captures", "id"), ("source_id", "sources", "id")),
         not_null=("sha256",),
-        indexes=(("year",), ("province",), ("level",), ("template",), ("status",), ("agency",),
-                 ("source_id",), ("agency", "year"), ("publication_id",),
-                 # covering indexes: the reports page (one row per publication: is_primary = 1)
-                 # counts its facets from an index alone, unfiltered and filtered by year
-                 *(("is_primary", "year", c) for c in ("province", "level", "template", "status")),
-                 *(("is_primary", c) for c in ("province", "level", "template", "status"))),
+        indexes=(("year",), ("province",), ("level",), ("template",), ("status",),
+                 ("source_id",), ("agency", "year"), ("publication_id",), ("parser_version",),
+                 # the reports page lists one row per publication (is_primary = 1) in id order:
+                 # filtered by one of these, its rows come from the index in that order (its facets
+                 # and counts come from reports_summary)
+                 *(("is_primary", c) for c in ("year", "province", "level", "template", "status"))),
+        # a year's publications by requests received, largest first (top_agencies_by_requests);
+        # partial, so that no other query's order (Datasette's `_sort=year` pages) follows it
+        partial_indexes=((("year", "new_requests"), "is_primary = 1 AND new_requests IS NOT NULL"),),
         unique=(("sha256",),),
         added={"publication_id": "0003_publications", "is_primary": "0003_publications"},
         defaults={"is_primary": 1},  # a new document counts as a publication of its own until grouped
@@ -207,8 +221,40 @@ TABLES: list[TableDef] = [
         },
         pk=("report_id", "table_key", "row_key", "column_key"),
         foreign_keys=(("report_id", "reports", "id"),),
-        indexes=(("table_key", "row_key", "column_key"),),
+        view=True,  # a view over cell_values and cell_keys (archive/cells.py); a table until 0005
+    ),
+    TableDef(
+        "cell_keys",
+        "The keys cells are stored under: one integer id per (table_key, row_key, column_key) (storage "
+        "behind the cells view; ids are never reused).",
+        {
+            "id": (int, "Key id"),
+            "table_key": (str, "active / applications / appeals"),
+            "row_key": (str, "Row key from the template (see keys)"),
+            "column_key": (str, "Column key from the template (see keys)"),
+        },
+        pk="id",
+        not_null=("table_key", "row_key", "column_key"),
+        unique=(("table_key", "row_key", "column_key"),),
+        created_by="0005_compact_storage",
+        internal=True,
+    ),
+    TableDef(
+        "cell_values",
+        "Every table cell of every report by (report, key id): the storage behind the cells view.",
+        {
+            "report_id": (int, "Report"),
+            "key_id": (int, "Key (cell_keys.id)"),
+            "value": (NUMBER, "Numeric value as printed (NULL when printed blank)"),
+            "raw": (str, "Cell text as printed"),
+            "imputed": (int, "1 when the value was not printed but inferred"),
+            "source": (str, "Where in the document the value was read (JSON)"),
+        },
+        pk=("report_id", "key_id"),
+        foreign_keys=(("report_id", "reports", "id"), ("key_id", "cell_keys", "id")),
         without_rowid=True,
+        created_by="0005_compact_storage",
+        internal=True,
     ),
     TableDef(
         "facts",
@@ -249,7 +295,8 @@ TABLES: list[TableDef] = [
         foreign_keys=(("report_id", "reports", "id"), ("subject_report_id", "reports", "id"),
                       ("other_report_id", "reports", "id")),
         not_null=("code", "severity", "scope"),
-        indexes=(("code",), ("report_id",), ("scope",), ("subject_report_id",)),
+        indexes=(("code",), ("report_id",), ("scope", "code"), ("subject_report_id",),
+                 ("other_report_id",)),  # (a report's page counts the findings naming it)
     ),
     TableDef(
         "keys",
@@ -297,6 +344,66 @@ TABLES: list[TableDef] = [
         created_by="0004_archive_info",
     ),
     TableDef(
+        "reports_summary",
+        "How many reports by is_primary, year, province, level, template and status, with the sum of each "
+        "headline figure (storage: archive/summary.py keeps it by trigger; facets and canned queries read it).",
+        {
+            "grp": (str, "The group as a JSON array of the six columns that follow (NULL stays null)"),
+            "is_primary": (int, "1: publications (primary renditions); 0: the other renditions"),
+            "year": (int, "Reporting year"),
+            "province": (str, "Province"),
+            "level": (str, "Administrative level"),
+            "template": (str, "Template version"),
+            "status": (str, "Parse status"),
+            "reports": (int, "Reports in this group"),
+            **{f: (NUMBER, f"Sum of {f} over the group's reports") for f, _ in HEADLINE if f != "fees_10k_yuan"},
+            **{f"n_{f}": (int, f"Reports of the group that give {f}") for f, _ in HEADLINE if f != "fees_10k_yuan"},
+        },
+        pk="grp",
+        without_rowid=True,
+        created_by="0006_summaries",
+        internal=True,
+    ),
+    TableDef(
+        "cell_totals",
+        "Sum of the integer values of the cells of the 总计 (total) columns of publications (is_primary = 1) "
+        "by year, province, level and key (storage: archive/summary.py; canned queries and the dashboard read it).",
+        {
+            "grp": (str, "The group as a JSON array of year, province, level (NULL stays null)"),
+            "key_id": (int, "Key (cell_keys.id)"),
+            "year": (int, "Reporting year"),
+            "province": (str, "Province"),
+            "level": (str, "Administrative level"),
+            "total": (int, "Sum of the values"),
+            "n": (int, "How many values"),
+        },
+        pk=("grp", "key_id"),
+        without_rowid=True,
+        indexes=(("key_id", "year"),),
+        created_by="0006_summaries",
+        internal=True,
+    ),
+    TableDef(
+        "agency_years_summary",
+        "Per agency (name, province, level): how many reports (publications), which years (storage behind "
+        "the agency_years view: archive/summary.py keeps it by trigger).",
+        {
+            "grp": (str, "The agency as a JSON array of agency, province, level"),
+            "agency": (str, "Reporting agency"),
+            "province": (str, "Province"),
+            "level": (str, "Administrative level"),
+            "n_reports": (int, "Reports (publications)"),
+            "first_year": (int, "First year with a report"),
+            "last_year": (int, "Last year with a report"),
+            "n_years": (int, "Years with a report"),
+            "years": (str, "Years with a report, ascending, comma-separated"),
+        },
+        pk="grp",
+        without_rowid=True,
+        created_by="0007_agency_years",
+        internal=True,
+    ),
+    TableDef(
         "stream_offsets",
         "How far the archive writer has applied each Redis stream of a crawl fleet: the last entry, "
         "committed with its rows, so a replayed entry is skipped (crawler/fleet/writer.py).",
@@ -306,7 +413,10 @@ TABLES: list[TableDef] = [
             "applied_at": (str, "UTC time it was applied (ISO 8601)"),
         },
         pk="stream",
-        created_by="0005_stream_offsets",
+        # first released as 0005_stream_offsets, renamed when 0005-0007 went to the compact storage
+        # and the summaries: a migration creates its tables where missing, so an archive that
+        # recorded 0005_stream_offsets is unharmed (0008 finds the table and writes nothing)
+        created_by="0008_stream_offsets",
     ),
 ]
 

@@ -11,18 +11,24 @@ phrase matches across punctuation, and it lets a one-character query match as a 
 ("议" → 议*). Latin letters and digits are words, case-insensitive, as unicode61 makes them.
 
 One FTS5 table, `reports_fts` (rowid = reports.id; columns title, agency, text = every section
-heading and text of the report), kept in step by `refresh` (the loader calls it inside its load
-transaction; a delete trigger forgets deleted reports). One row per report keeps the index
-small (about 3× the text: tokens and positions) and makes the common search, reports by term,
-one FTS lookup; a section-level search is that lookup plus a substring check of the matching
-reports' sections (`section_condition`). Datasette gets the table through metadata (`fts_table`) and the plugin in
-archive/datasette/plugins, which replaces Datasette's `escape_fts` SQL function by
-`match_query` for this database.
+heading and text of the report). It is contentless (`content=''`): the index alone, without a
+second copy of the text as tokens (which took 4.3 KiB a report, more than the text itself); the
+text is in `reports` and `sections`. A contentless index forgets a row only when told its words
+again, so the writers keep it in step: `index(db, ids)` for reports new to it, `forget(db, ids)`
+before a report's title, agency or sections change (reparse), then `index` again; `refresh`
+does both (after `forget`-worthy changes, call it before changing the rows). `rebuild` makes it
+anew. A report deleted by hand leaves its words behind under its id; they never match a report
+(every search joins `reports`) and `free_id` never gives that id to a new one. One row per
+report keeps the index small and makes the common search, reports by term, one FTS lookup; a
+section-level search is that lookup plus a substring check of the matching reports' sections
+(`section_search`). The Datasette plugin (archive/datasette/plugins) runs searches with these
+functions; `xxgk_match(q)` and friends are SQL functions for canned queries.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
 
@@ -40,6 +46,7 @@ FTS_COLUMNS = ("title", "agency", "text")
 TOKENIZE = "unicode61 remove_diacritics 2"
 # a private-use character: a token for unicode61 that no query can contain (_clean drops it)
 SECTION_BREAK = "\ue000"
+_SEP = f" {SECTION_BREAK} "  # between the parts of a report's text: no phrase spans two of them
 SNIPPET_OPEN, SNIPPET_CLOSE, ELLIPSIS = "【", "】", "…"
 _OWN_BRACKETS = str.maketrans("【】", "〖〗")
 
@@ -262,25 +269,33 @@ def _without_not(node: Node) -> Node | None:
     return _node(kind, [_without_not(c) for c in body if c[0] != "not"])
 
 
-def section_condition(query: str, doc: str) -> tuple[str, dict[str, str]]:
-    """SQL condition and parameters for "the section text `doc` (an SQL expression) satisfies
-    the query": its report matches in the index, then the section itself is checked — for words
-    of Han characters only, all required, with instr() (C speed); otherwise in Python."""
+@dataclass(frozen=True)
+class SectionSearch:
+    """A search of report parts: `condition` (SQL with `params`) is what the part's own text
+    (heading, newline, text) must satisfy; `match` (an FTS5 expression, None: nothing can match)
+    what its report then matches in the index. When `exact` (words of Han characters only, all
+    required: instr() at C speed), the condition alone decides — a part holding the words puts
+    them in its report — and the index only narrows the parts to read; otherwise (OR, NOT,
+    phrases: xxgk_contains in Python) both are needed: a phrase may run from a heading on into
+    its text, where the index does not follow it."""
+    condition: str
+    params: dict[str, str]
+    match: str | None
+    exact: bool
+
+
+def section_search(query: str, doc: str) -> SectionSearch:
+    """The search `query` of report parts whose text is the SQL expression `doc`."""
     tree = parse(query)
     # the reports holding the words the section needs: a NOT judges the section, not its report
     # (another part of the report may hold the excluded word), so it is left out of this step
     relaxed = _without_not(tree) if tree else None
-    conds = [f"report_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :xxgk_q)"]
-    params = {"xxgk_q": (_fts(relaxed) if relaxed else None) or '""'}
+    match = _fts(relaxed) if relaxed else None
     words = [tree] if tree and tree[0] == "phrase" else tree[1] if tree and tree[0] == "and" else None
     if words and all(w[0] == "phrase" and re.fullmatch(f"[{HAN}]+", w[1]) for w in words):
-        for i, (_, term) in enumerate(words):
-            params[f"xxgk_t{i}"] = term
-            conds.append(f"instr({doc}, :xxgk_t{i}) > 0")
-    else:
-        params["xxgk_all"] = query
-        conds.append(f"xxgk_contains({doc}, :xxgk_all)")
-    return " AND ".join(conds), params
+        params = {f"xxgk_t{i}": term for i, (_, term) in enumerate(words)}
+        return SectionSearch(" AND ".join(f"instr({doc}, :{p}) > 0" for p in params), params, match, True)
+    return SectionSearch(f"xxgk_contains({doc}, :xxgk_all)", {"xxgk_all": query}, match, False)
 
 
 def snippet(text: str | None, query: str | None, width: int = 24) -> str:
@@ -330,42 +345,120 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("xxgk_tokens", 1, index_tokens, deterministic=True)
 
 
+DDL = (f"CREATE VIRTUAL TABLE [{FTS_TABLE}] USING fts5({', '.join(FTS_COLUMNS)}, content='', "
+       f"tokenize='{TOKENIZE}')")
+
+
 def ensure_tables(db: sqlite_utils.Database) -> None:
-    """Create the FTS table and the trigger that forgets deleted reports (idempotent)."""
+    """Create the search index (idempotent)."""
     if not db[FTS_TABLE].exists():
-        db.execute(f"CREATE VIRTUAL TABLE [{FTS_TABLE}] USING fts5({', '.join(FTS_COLUMNS)}, "
-                   f"tokenize='{TOKENIZE}')")
-    db.execute(f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_forget AFTER DELETE ON reports "
-               f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END")
+        db.execute(DDL)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """An archive whose index still kept its own copy of the tokens (and a delete trigger that
+    relied on it): rebuilt contentless (migration 0005)."""
+    db.execute(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_forget")
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [FTS_TABLE]).fetchone()
+    if row and "content=''" not in row[0]:
+        db.execute(f"DROP TABLE [{FTS_TABLE}]")
+        rebuild(db)
+
+
+def free_id(db: sqlite_utils.Database) -> int:
+    """The next report id: above every report and every id the index has words for."""
+    top = db.execute("SELECT max(id) FROM reports").fetchone()[0] or 0
+    if db[FTS_TABLE].exists():
+        top = max(top, db.execute(f"SELECT max(id) FROM [{FTS_TABLE}_docsize]").fetchone()[0] or 0)
+    return top + 1
+
+
+def index(db: sqlite_utils.Database, report_ids: Iterable[int]) -> None:
+    """Add these reports (not in the index yet) to the index (in one transaction, or the caller's)."""
+    with db.atomic():
+        ensure_tables(db)
+        _each_chunk(db, report_ids, lambda where, ids: db.conn.executemany(
+            f"INSERT INTO {FTS_TABLE}(rowid, title, agency, text) VALUES (?, ?, ?, ?)", _documents(db.conn, where, ids)))
+
+
+def forget(db: sqlite_utils.Database, report_ids: Iterable[int]) -> None:
+    """Remove these reports' words from the index; their rows must still be as they were when
+    indexed (call it before changing them). Reports not in the index are skipped."""
+    if not db[FTS_TABLE].exists():
+        return
+
+    def one_chunk(where: str, ids: list[int]) -> None:
+        marks = ",".join("?" * len(ids))
+        present = [r[0] for r in db.execute(f"SELECT id FROM [{FTS_TABLE}_docsize] WHERE id IN ({marks})", ids)]
+        if present:
+            db.conn.executemany(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)",
+                _documents(db.conn, f"WHERE id IN ({','.join('?' * len(present))})", present))
+    with db.atomic():
+        _each_chunk(db, report_ids, one_chunk)
 
 
 def refresh(db: sqlite_utils.Database, report_ids: Iterable[int] | None = None) -> None:
-    """(Re)build the search rows of these reports (all reports when None).
-
-    Runs in the caller's transaction when there is one (the loader's); rows of deleted
-    reports go by trigger, reports (re)written under an existing id are replaced here."""
-    ensure_tables(db)
-    conn = db.conn
+    """`forget` then `index` these reports (every report when None: `rebuild`)."""
     if report_ids is None:
-        conn.execute(f"DELETE FROM {FTS_TABLE}")
-        _index(conn, "", ())
+        rebuild(db)
         return
+    ids = sorted({int(i) for i in report_ids})
+    forget(db, ids)
+    index(db, ids)
+
+
+def rebuild(db: sqlite_utils.Database) -> None:
+    """The index anew from every report (in one transaction, or the caller's)."""
+    with db.atomic():
+        ensure_tables(db)
+        db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+        db.conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
+                            _documents(db.conn, "", ()))
+
+
+def _each_chunk(db: sqlite_utils.Database, report_ids: Iterable[int], fn) -> None:
     ids = sorted({int(i) for i in report_ids})
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        _index(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        fn(f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
 
 
-def _index(conn: sqlite3.Connection, where: str, params: Sequence[int]) -> None:
-    reports = conn.execute(f"SELECT id, title, agency FROM reports {where} ORDER BY id", params).fetchall()
-    bodies: dict[int, list[str]] = {r[0]: [] for r in reports}
-    for rid, heading, text in conn.execute(
-            f"SELECT report_id, heading, text FROM sections WHERE report_id IN "
-            f"(SELECT id FROM reports {where}) ORDER BY report_id, number, id", params):
-        bodies[rid] += (heading or "", text or "")
+def document(report_id: int, title: str | None, agency: str | None,
+             sections: Iterable[tuple[int, str | None, str | None]]) -> tuple[int, str, str, str]:
+    """A report's row of the index, from its title, agency and (number, heading, text) sections
+    (the same as `_documents` reads back from the archive: sections by number, then as given)."""
+    parts: list[str] = []
+    for _, heading, text in sorted(sections, key=_BY_NUMBER):
+        parts += (heading or "", text or "")
     # a separator token between headings and texts: no phrase spans two of them
-    sep = f" {SECTION_BREAK} "
-    conn.executemany(
-        f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
-        ((rid, index_tokens(title), index_tokens(agency), sep.join(map(index_tokens, bodies[rid])))
-         for rid, title, agency in reports))
+    return report_id, index_tokens(title), index_tokens(agency), _SEP.join(map(index_tokens, parts))
+
+
+def _BY_NUMBER(section: tuple) -> tuple:  # as SQL's ORDER BY number (NULL first); stable: then as given
+    return section[0] is not None, section[0] or 0
+
+
+def add_documents(db: sqlite_utils.Database, documents: list[tuple[int, str, str, str]]) -> None:
+    """Add rows made by `document` to the index (reports not in it yet; the caller's transaction)."""
+    if documents:
+        ensure_tables(db)
+        db.conn.executemany(f"INSERT INTO {FTS_TABLE}(rowid, title, agency, text) VALUES (?, ?, ?, ?)", documents)
+
+
+def _documents(conn: sqlite3.Connection, where: str, params: Sequence[int]) -> Iterator[tuple[int, str, str, str]]:
+    """(report id, title, agency, text) as indexed, for the reports `where` selects, by id.
+    Sections are read in one pass alongside (both in id order), never all at once."""
+    reports = conn.execute(f"SELECT id, title, agency FROM reports {where} ORDER BY id", params)
+    sections = conn.cursor().execute(
+        f"SELECT report_id, heading, text FROM sections WHERE report_id IN "
+        f"(SELECT id FROM reports {where}) ORDER BY report_id, number, id", params)
+    pending = next(sections, None)
+    for rid, title, agency in reports:
+        parts: list[str] = []
+        while pending is not None and pending[0] < rid:  # sections of no listed report (cannot happen)
+            pending = next(sections, None)
+        while pending is not None and pending[0] == rid:
+            parts += (pending[1] or "", pending[2] or "")
+            pending = next(sections, None)
+        yield rid, index_tokens(title), index_tokens(agency), _SEP.join(map(index_tokens, parts))

@@ -15,7 +15,9 @@ from the `keys` table for the wide views' columns, the licence from archive/info
 archive is a demo, where its WARC files are for the archived originals).
 
 Before Datasette starts, `upgrade` brings an archive made by an older version to this version's
-schema, views and publications: the one write of `xxgk serve`, and none when it is current."""
+schema, views and summaries: the one write of `xxgk serve`, and none when it is current. Start-up
+counts nothing (mutable mode: Datasette counts no table at start either), so it takes the same
+second at a million reports as at a hundred."""
 from __future__ import annotations
 
 import atexit
@@ -41,6 +43,8 @@ PLUGINS_DIR = HERE / "plugins"
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 STATIC_MOUNT = "assets"  # served at /assets/ (a database name would clash)
+# tables whose default facets are counted by the plugin (summaries, capped, sampled): large ones
+BROWSED = ("reports", "findings", "captures")
 
 # Datasette settings (`--setting NAME VALUE`); why each differs from the default:
 SETTINGS: dict[str, Any] = {
@@ -102,19 +106,18 @@ def build_metadata(path: Path, db_name: str | None = None, data_dirs: list[Path]
                     zh, en = key_cols[col]
                 columns[col] = _both(zh, en)
             tables[name] = {"description": _both(zh_table, en_table), "columns": columns}
-            if name in spec["facets"]:
-                tables[name]["facets"] = spec["facets"][name]
+            if name in spec["facets"]:  # the large tables' default facets: the plugin's (xxgk_browse.py)
+                tables[name]["facets"] = [{"xxgk": c} if name in BROWSED else c for c in spec["facets"][name]]
             if name in spec["label_columns"]:
                 tables[name]["label_column"] = spec["label_columns"][name]
     finally:
         conn.close()
-    if "reports" in tables and search.FTS_TABLE in present:
-        tables["reports"].update(fts_table=search.FTS_TABLE, fts_pk="id")
-    # hide the search index, its shadow tables and the bookkeeping (migrations applied, the fleet
-    # writer's place in its stream) from table lists
+    # hide the search index, its shadow tables, the bookkeeping (migrations applied, the fleet
+    # writer's place in its stream) and the storage behind the views and the summaries from table lists
+    internal = {t.name for t in TABLE.values() if t.internal}
     for name in present:
-        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") or name in (
-                "_sqlite_migrations", "stream_offsets"):
+        if name == search.FTS_TABLE or name.startswith(search.FTS_TABLE + "_") \
+                or name in ("_sqlite_migrations", "stream_offsets") or name in internal:
             tables[name] = {"hidden": True}
     queries = spec["queries"]
     if search.FTS_TABLE not in present:  # an archive that never had a report loaded
@@ -170,26 +173,23 @@ def port_free(host: str, port: int) -> bool:
 
 
 def upgrade(path: Path) -> None:
-    """Bring an archive to this version's schema and views, and group its publications (both
-    write nothing when they are current): the queries served rely on them. Any other SQLite file
+    """Bring an archive to this version's schema, views and summaries (migrations: nothing written
+    when it is current, nothing counted): the queries served rely on them. Any other SQLite file
     is left alone."""
     conn = _connect_ro(path)
     try:
         is_archive = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports'").fetchone()
     finally:
         conn.close()
-    if not is_archive:
-        return
-    db = open_db(path)
-    try:
-        publications.assign(db)
-    finally:
-        db.close()
+    if is_archive:  # (a published snapshot stays in its journal mode: nothing written when current)
+        open_db(path, wal=False).close()
 
 
-def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path | None = None) -> None:
+def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path | None = None,
+          workers: int = 1) -> None:
     """Run Datasette on the archive until interrupted (`data_dir`: where the captures' relative
-    WARC paths point, besides the archive's own folder)."""
+    WARC paths point, besides the archive's own folder; `workers` > 1: that many Datasette
+    processes behind one address, archive/proxy.py)."""
     from datasette.cli import cli  # Datasette's own command line: same behaviour as `datasette serve`
 
     path = Path(path)
@@ -206,5 +206,53 @@ def serve(path: Path, host: str = "127.0.0.1", port: int = 8001, data_dir: Path 
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     meta_path = tmp / "metadata.json"
     meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"serving {path} at http://{host}:{port}/{path.stem}", file=sys.stderr, flush=True)
-    cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")
+    print(f"serving {path} at http://{host}:{port}/{path.stem}" + (f" ({workers} workers)" if workers > 1 else ""),
+          file=sys.stderr, flush=True)
+    if workers > 1:
+        _serve_workers(path, meta_path, host, port, workers)
+    else:
+        cli.main(args=datasette_args(path, meta_path, host, port), prog_name="xxgk serve")
+
+
+def _serve_workers(path: Path, meta_path: Path, host: str, port: int, workers: int) -> None:
+    """`workers` Datasette processes on loopback ports, the round-robin proxy on host:port."""
+    import signal
+    import subprocess
+    import time
+
+    import httpx
+    import uvicorn
+
+    from archive.proxy import RoundRobin
+
+    ports = []
+    for _ in range(workers):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    procs = [subprocess.Popen([sys.executable, "-m", "datasette", *datasette_args(path, meta_path, "127.0.0.1", p)])
+             for p in ports]
+    try:
+        deadline = time.monotonic() + 120
+        for p, proc in zip(ports, procs):
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{p}/-/versions.json", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ServeError(f"a Datasette worker (port {p}) did not start")
+                time.sleep(0.2)
+        # uvicorn re-raises the SIGTERM it stopped on once it has: exit through `finally` then, not
+        # by the default action, which would leave the workers running
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        uvicorn.run(RoundRobin([f"http://127.0.0.1:{p}" for p in ports]), host=host, port=port, log_level="warning")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -54,12 +54,10 @@ VIEWS: dict[str, tuple[str, str]] = {
                     "Section 二 in wide form: one row per publication, a column <row>__<column> per cell"),
     "applications_rows": (_by_row("applications"),
                           "Section 三 as printed: one row per publication and table row, applicant columns"),
-    "agency_years": (
-        "SELECT agency, province, level, count(*) AS n_reports, min(year) AS first_year,\n"
-        "  max(year) AS last_year, max(year) - min(year) + 1 - count(DISTINCT year) AS missing_years,\n"
-        "  group_concat(DISTINCT year) AS years\n"
-        "FROM reports WHERE is_primary = 1 AND agency IS NOT NULL AND agency != '' AND year IS NOT NULL\n"
-        "GROUP BY agency, province, level",
+    "agency_years": (  # (agency_years_summary: kept by trigger, archive/summary.py)
+        "SELECT agency, province, level, n_reports, first_year, last_year,\n"
+        "  last_year - first_year + 1 - n_years AS missing_years, years\n"
+        "FROM agency_years_summary",
         "One row per agency: how many reports (publications), which years, how many years are missing "
         "in between"),
     "publications": (publications.VIEW, publications.VIEW_DOC),

@@ -39,18 +39,23 @@ def _pool() -> dict[str, list[tuple[Report, bytes]]]:
 
 
 def synthetic_reports(n: int, pool: dict[str, list[tuple[Report, bytes]]] | None = None,
-                      seed: int = 1) -> Iterator[tuple[Report, bytes, dict]]:
-    """N distinct (report, bytes, meta) items: n / len(YEARS) agencies × YEARS."""
+                      seed: int = 1, *, start: int = 0, syllables: int = 2) -> Iterator[tuple[Report, bytes, dict]]:
+    """Distinct (report, bytes, meta) items `start` … n-1 of a sequence of n / len(YEARS)
+    agencies × YEARS (a longer sequence begins with a shorter one; `syllables=3`: place names of
+    three syllables, enough agencies for a million reports)."""
     from reportgen import agencies
 
     pool = pool or _pool()
     n_agencies = -(-n // len(YEARS))
-    agency_list = agencies(seed, n_agencies)
+    agency_list = agencies(seed, n_agencies, syllables)
     k = 0
     for a_i, ag in enumerate(agency_list):
         for year in YEARS:
             if k >= n:
                 return
+            if k < start:
+                k += 1
+                continue
             tpl = "2019" if year < 2021 else "2021"
             base, text = pool[tpl][(a_i * len(YEARS) + year) % len(pool[tpl])]
             r = copy.copy(base)  # cells, sections, facts shared: only the identity changes
@@ -68,7 +73,8 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     """Create a fresh archive at `path` with `n` synthetic reports; returns timings (seconds)."""
     from archive import crosscheck as cross
     from archive.db import create_indexes, open_db
-    from archive.load import load_reports, refresh_search
+    from archive import search as fts
+    from archive.load import load_reports
 
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
@@ -78,7 +84,7 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     stats = {"generate_s": time.perf_counter() - t0}
     db = open_db(path, indexes=False)
     t0, c0 = time.perf_counter(), time.process_time()
-    stats["reports"] = load_reports(db, synthetic_reports(n, pool), batch=5000, search=False)
+    stats["reports"] = load_reports(db, synthetic_reports(n, pool), batch=5000, index=False)
     stats["load_s"] = time.perf_counter() - t0
     stats["load_cpu_s"] = time.process_time() - c0  # this process's CPU: steadier on a shared machine
     t0 = time.perf_counter()
@@ -86,8 +92,7 @@ def build_synthetic(path: str | Path, n: int = DEFAULT_REPORTS, *, search: bool 
     stats["index_s"] = time.perf_counter() - t0
     if search:
         t0 = time.perf_counter()
-        with db.atomic():
-            refresh_search(db, None)
+        fts.rebuild(db)
         stats["search_index_s"] = time.perf_counter() - t0
     if crosscheck:
         t0 = time.perf_counter()

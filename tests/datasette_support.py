@@ -105,8 +105,8 @@ class Server:
     """`xxgk serve --db PATH` as a subprocess on a free loopback port (context manager); the
     port is given with --port, or with `$PORT` when `port_env`."""
 
-    def __init__(self, db_path: Path, log_path: Path, port_env: bool = False):
-        self.db_path, self.log_path, self.port_env = db_path, log_path, port_env
+    def __init__(self, db_path: Path, log_path: Path, port_env: bool = False, args: tuple[str, ...] = ()):
+        self.db_path, self.log_path, self.port_env, self.args = db_path, log_path, port_env, args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -114,7 +114,7 @@ class Server:
     def __enter__(self) -> "Server":
         self.log = open(self.log_path, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        args = [str(Path(sys.executable).with_name("xxgk")), "serve", "--db", str(self.db_path)]
+        args = [str(Path(sys.executable).with_name("xxgk")), "serve", "--db", str(self.db_path), *self.args]
         if self.port_env:
             env["PORT"] = str(self.port)
         else:

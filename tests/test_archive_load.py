@@ -61,15 +61,17 @@ def test_schema_has_agreed_tables_columns_views_fks_and_indexes(tmp_path):
     db = open_db(tmp_path / "a.db")
     for table, cols in AGREED.items():
         assert cols <= set(db[table].columns_dict), table
-    assert {"applications_wide", "appeals_wide", "active_wide", "agency_years"} <= set(db.view_names())
-    fks = {(fk.table, fk.column, fk.other_table) for t in AGREED for fk in db[t].foreign_keys}
+    assert {"applications_wide", "appeals_wide", "active_wide", "agency_years", "cells"} <= set(db.view_names())
+    stored = [*(t for t in AGREED if t != "cells"), "cell_values", "cell_keys"]  # cells: a view over these
+    fks = {(fk.table, fk.column, fk.other_table) for t in stored for fk in db[t].foreign_keys}
     assert {("captures", "source_id", "sources"), ("captures", "run_id", "crawl_runs"),
             ("captures", "parent_capture_id", "captures"), ("reports", "capture_id", "captures"),
-            ("reports", "source_id", "sources"), ("cells", "report_id", "reports"),
+            ("reports", "source_id", "sources"), ("cell_values", "report_id", "reports"),
+            ("cell_values", "key_id", "cell_keys"),
             ("sections", "report_id", "reports"), ("facts", "report_id", "reports"),
             ("findings", "report_id", "reports")} <= fks
-    indexed = {tuple(i.columns) for t in AGREED for i in db[t].indexes}
-    for cols in [("year",), ("province",), ("level",), ("template",), ("status",), ("agency",), ("source_id",),
+    indexed = {tuple(i.columns) for t in stored for i in db[t].indexes}
+    for cols in [("year",), ("province",), ("level",), ("template",), ("status",), ("agency", "year"), ("source_id",),
                  ("table_key", "row_key", "column_key"), ("code",), ("sha256",)]:
         assert cols in indexed, cols
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

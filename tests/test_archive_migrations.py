@@ -59,7 +59,8 @@ def test_opening_an_up_to_date_archive_writes_nothing(tmp_path):
     db = open_db(tmp_path / "x.db")
     try:
         assert db.conn.total_changes == 0
-        assert {t.name for t in TABLES} <= set(db.table_names())
+        assert {t.name for t in TABLES if t.stored} <= set(db.table_names())
+        assert {t.name for t in TABLES if t.view} <= set(db.view_names())
     finally:
         db.close()
 
@@ -104,3 +105,22 @@ def test_a_column_already_there_is_not_added_twice(tmp_path):
     db["runs"].create({"id": int, "status": str, "note": str}, pk="id")
     migrations(_v2()).apply(db)
     assert _columns(db, "runs") == [("id", "INTEGER"), ("status", "TEXT"), ("note", "TEXT"), ("pid", "INTEGER")]
+
+
+def test_stream_offsets_recorded_under_its_first_name_is_kept(tmp_path):
+    """The fleet's migration was first released as 0005_stream_offsets (now 0008): an archive that
+    recorded it has the table with the writer's place in it, and the renamed migration keeps both."""
+    path = tmp_path / "fleet.db"
+    open_db(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE _sqlite_migrations SET name = '0005_stream_offsets' WHERE name = '0008_stream_offsets'")
+    conn.execute("INSERT INTO stream_offsets VALUES ('xxgk:stream', '1700000000000-3', '2026-01-01T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    open_db(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT * FROM stream_offsets").fetchall() == [
+        ("xxgk:stream", "1700000000000-3", "2026-01-01T00:00:00Z")]
+    names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
+    db.close()
+    assert "0005_stream_offsets" in names and "0008_stream_offsets" in names

@@ -68,16 +68,16 @@ def test_reparse_replaces_derived_rows_only_when_the_parser_changed(tmp_path):
     good, digest = content(db), content_digest(db)
     # current parser version: nothing to do
     out = reparse(db, progress=False)
-    assert (out.reparsed, out.skipped) == ([], 1) and content_digest(db) == digest
+    assert (out.reparsed, out.skipped) == (0, 1) and content_digest(db) == digest
     # an older parser produced (say) fewer cells: reparse restores exactly what loading gives
     with db.atomic():
         db.execute("DELETE FROM cells WHERE report_id = ? AND table_key = 'appeals'", [res.report_id])
         db.execute("UPDATE reports SET parser_version = '0.0.1', reviews = NULL WHERE id = ?", [res.report_id])
     out = reparse(db, progress=False)
-    assert out.reparsed == [res.report_id] and out.unreadable == {}
+    assert out.reparsed == 1 and out.unreadable == {}
     assert content(db) == good
     # --force re-parses at the current version too, with the same result
-    assert reparse(db, force=True, progress=False).reparsed == [res.report_id]
+    assert reparse(db, force=True, progress=False).reparsed == 1
     assert content(db) == good
 
 
@@ -94,7 +94,7 @@ def test_reparse_reads_warc_records_and_keeps_metadata(tmp_path):
         db.execute("DELETE FROM sections WHERE report_id = ?", [res.report_id])
         db.execute("UPDATE reports SET parser_version = 'old' WHERE id = ?", [res.report_id])
     out = reparse(db, tmp_path, progress=False)
-    assert out.reparsed == [res.report_id]
+    assert out.reparsed == 1
     rep = db["reports"].get(res.report_id)
     assert (rep["province"], rep["published_date"], rep["parser_version"]) == \
         ("河北省", "2021-01-30", parsers.PARSER_VERSION)
@@ -110,7 +110,7 @@ def test_unreadable_or_altered_bytes_are_reported_not_lost(tmp_path):
     db.conn.commit()
     doc.write_bytes(b"edited afterwards")
     out = reparse(db, progress=False)
-    assert out.reparsed == [] and "sha256 differs" in out.unreadable[res.report_id]
+    assert out.reparsed == 0 and "sha256 differs" in out.unreadable[res.report_id]
     doc.unlink()
     out = reparse(db, progress=False)
     assert res.report_id in out.unreadable
@@ -131,3 +131,37 @@ def test_cli_reparse(tmp_path):
     assert "1 re-parsed" in out.output
     out = CliRunner().invoke(cli, ["reparse", "--db", str(db_path), "--no-progress"])
     assert "0 re-parsed, 1 already current" in out.output
+
+
+def test_reparse_in_batches_with_parse_workers_and_resumes_after_an_interruption(tmp_path, monkeypatch):
+    import archive.reparse as reparse_mod
+    from archive import summary
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(11):
+        (docs / f"{i:02d}.txt").write_text(render_text(generate(seed=40 + i, year=2019 + i % 4)))
+    db = open_db(tmp_path / "b.db")
+    load_paths(db, [docs], progress=False)
+    good = content(db)
+    with db.atomic():
+        db.execute("DELETE FROM cells WHERE table_key = 'appeals'")
+        db.execute("UPDATE reports SET parser_version = 'old'")
+    real, calls = reparse_mod._write, []
+
+    def dying(db_, done):  # the machine goes down while the third batch is written
+        calls.append(len(done))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(db_, done)
+
+    monkeypatch.setattr(reparse_mod, "_write", dying)
+    with pytest.raises(KeyboardInterrupt):
+        reparse(db, progress=False, workers=1, batch=3)
+    assert calls == [3, 3, 3]
+    assert db.execute("SELECT count(*) FROM reports WHERE parser_version = ?",
+                      [parsers.PARSER_VERSION]).fetchone()[0] == 6  # two batches written, each whole
+    monkeypatch.undo()
+    out = reparse(db, progress=False, workers=1, batch=3)
+    assert out.reparsed == 5 and out.skipped == 6
+    assert content(db) == good and summary.check(db) == []

@@ -87,17 +87,32 @@ def test_no_match_across_sections_or_punctuation():
 
 
 def test_refresh_follows_changes_and_deletes():
+    """The index is contentless: a report's words are forgotten while its rows are as indexed,
+    then its new rows indexed (reparse does both in one transaction)."""
     db = _memory_archive({1: ["行政复议"], 2: ["行政诉讼"]})
     assert _hits(db, "复议") == {1}
+    search.forget(db, [1])
     db.execute("UPDATE sections SET text = '没有了' WHERE report_id = 1")
-    search.refresh(db, [1])
-    search.refresh(db, [1])  # idempotent
-    assert _hits(db, "复议") == set()
+    search.index(db, [1])
+    search.refresh(db, [1])  # idempotent on unchanged rows
+    assert _hits(db, "复议") == set() and _hits(db, "没有") == {1}
+    search.forget(db, [2])
     db.execute("DELETE FROM sections WHERE report_id = 2")
-    db.execute("DELETE FROM reports WHERE id = 2")  # the trigger forgets it
+    db.execute("DELETE FROM reports WHERE id = 2")
     assert _hits(db, "诉讼") == set()
     assert db.execute(f"SELECT count(*) FROM {search.FTS_TABLE}").fetchone()[0] == 1
     db.execute(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}) VALUES ('integrity-check')")
+
+
+def test_a_report_deleted_by_hand_never_lends_its_words_to_a_new_one():
+    db = _memory_archive({1: ["行政复议"], 2: ["行政诉讼"]})
+    db.execute("DELETE FROM sections WHERE report_id = 2")
+    db.execute("DELETE FROM reports WHERE id = 2")  # without forget: its words stay under id 2
+    assert search.free_id(db) == 3
+    assert db.execute(f"SELECT count(*) FROM {search.FTS_TABLE} f JOIN reports r ON r.id = f.rowid "
+                      f"WHERE {search.FTS_TABLE} MATCH ?", [search.match_query("诉讼")]).fetchone()[0] == 0
+    search.rebuild(db)
+    assert _hits(db, "诉讼") == set() and _hits(db, "复议") == {1}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`xxgk serve [--db FILE] [--data-dir DIR] [--host H] [--port P]`: browse and search the archive with Datasette."""
+"""`xxgk serve [--db FILE] [--data-dir DIR] [--host H] [--port P] [--workers N]`: browse and search the archive with Datasette."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +13,10 @@ from xxgk import options
 @options.data_dir
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, type=int, envvar="PORT", help="Port (default: $PORT, else 8001).")
-def command(db: Path | None, data_dir: Path | None, host: str, port: int) -> None:
+@click.option("--workers", default=1, type=click.IntRange(1), show_default=True,
+              help="Datasette processes answering at this address (a small reverse proxy hands each request "
+                   "to the next): one core each.")
+def command(db: Path | None, data_dir: Path | None, host: str, port: int, workers: int) -> None:
     """Serve the archive with Datasette, read-only, correct while a crawl writes to it (search,
     facets, canned queries, dashboards at /-/dashboards, report pages with their archived
     originals, CSV and JSON downloads); prints the URL it serves."""
@@ -22,6 +25,6 @@ def command(db: Path | None, data_dir: Path | None, host: str, port: int) -> Non
 
     where = resolve(data_dir, db)
     try:
-        serve(where.db, host=host, port=port, data_dir=where.data_dir)
+        serve(where.db, host=host, port=port, data_dir=where.data_dir, workers=workers)
     except ServeError as e:
         raise click.ClickException(str(e)) from e

@@ -2,16 +2,14 @@
 `plugins: xxgk_archive` in the metadata archive/serve.py writes: the database name, whether the
 archive is a demo, where the captures' relative paths point).
 
-- Chinese search: Datasette's `?_search=` runs `... MATCH escape_fts(:search)`; for a database
-  holding `reports_fts` this plugin registers `escape_fts` as `archive.search.match_query`, so the
-  search box, the JSON API, pagination and facets all get the bigram query (words, OR, NOT,
-  "phrases") while the search box keeps showing what was typed. (Registered last: Datasette's
-  own registration of `escape_fts` runs in a default plugin.)
-- `sections` has no FTS table of its own: `?_search=` there keeps the sections of matching
-  reports (one FTS lookup) that satisfy the query (`search.section_condition`).
+- Search, counts and facets of `reports` and `sections`: the plugin xxgk_browse.py beside this
+  one (`?_search=` with the bigram query of archive/search.py: words, OR, NOT, "phrases").
+  For a request that names the index itself (`_fts_table=reports_fts`), Datasette's
+  `escape_fts` is `archive.search.match_query` here too (registered last: Datasette's own
+  registration runs in a default plugin).
 - `reports` lists one row per publication (its primary rendition) unless the request asks for
-  renditions: `_renditions=all`, or a filter on id, publication_id, is_primary or sha256; so its
-  counts and facets count each publication once, in every format.
+  renditions: `_renditions=all`, or a filter on id, publication_id, is_primary or sha256
+  (xxgk_browse.py); so its counts and facets count each publication once, in every format.
 - Pages: a report's page (`archive.reportpage`: the three tables as printed, every number linked
   to its cell), `/-/captures/<id>/raw` (the archived original, sandboxed: `archive.originals`),
   `/-/about` (version, coverage, licence, how to cite), a demo banner on every page of a demo
@@ -30,7 +28,6 @@ from __future__ import annotations
 import asyncio
 
 from datasette import hookimpl
-from datasette.filters import FilterArguments
 from datasette.utils import path_from_row_pks
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -38,11 +35,10 @@ from markupsafe import Markup, escape
 import parsers
 from archive import info, originals, reportpage, search
 from archive.blobs import BlobError
+from archive.browse import all_renditions
 from archive.schema import TABLE
 
 PLUGIN = "xxgk_archive"
-# request arguments that address renditions themselves: the reports table then lists every document
-RENDITION_ARGS = ("id", "publication_id", "is_primary", "sha256", "capture_id")
 # columns holding ids of other tables' rows: links wherever Datasette does not make them itself
 ID_LINKS = {"report_id": "reports", "first_report_id": "reports", "other_report_id": "reports",
             "subject_report_id": "reports", "previous_report_id": "reports", "section_id": "sections",
@@ -72,25 +68,6 @@ def prepare_connection(conn, database, datasette):
     if _has_index(conn):
         conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-
-
-def all_renditions(request) -> bool:
-    """Whether a request to `reports` asks for every document rather than one per publication."""
-    return request.args.get("_renditions") == "all" or any(
-        k.split("__")[0] in RENDITION_ARGS for k in request.args if not k.startswith("_"))
-
-
-@hookimpl(trylast=True)
-def filters_from_request(request, database, table, datasette):
-    if table == "reports" and not all_renditions(request):
-        return FilterArguments(["is_primary = 1"], {}, ["one row per publication (its primary rendition)"])
-    query = request.args.get("_search")
-    if table != "sections" or not query:
-        return None
-    condition, params = search.section_condition(
-        query, "coalesce(heading, '') || char(10) || coalesce(text, '')")
-    return FilterArguments([condition], params, [f'search matches "{query}"'],
-                           {"supports_search": True, "search": query})
 
 
 def _highlight(text: str) -> Markup:
@@ -171,8 +148,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
                                  "ORDER BY number, id", [report_id])).rows
 
     async def xxgk_all_documents():
-        db = datasette.get_database(database)
-        return (await db.execute("SELECT count(*) FROM reports")).rows[0][0]
+        db = datasette.get_database(database)  # (reports_summary: a few hundred rows, not a million)
+        return (await db.execute("SELECT coalesce(sum(reports), 0) FROM reports_summary")).rows[0][0]
 
     async def inner():
         out = {"xxgk_matches": xxgk_matches, "xxgk_sections": xxgk_sections,
@@ -180,7 +157,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
                "xxgk_snippet": lambda text, query: _highlight(search.snippet(text, query)),
                "xxgk_raw": _raw, "xxgk_reorder": reorder, "xxgk_demo": config.get("demo"),
                "xxgk_search_help": SEARCH_HELP,
-               "xxgk_all_renditions": all_renditions(request) if request else True}
+               "xxgk_all_renditions": all_renditions(request.args) if request else True}
         if view_name == "row" and table == "reports" and request is not None:
             out["xxgk_page"] = await _report_page(datasette, database, request.url_vars.get("pks"))
         return out

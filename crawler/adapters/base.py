@@ -251,8 +251,9 @@ class Adapter:
         ul#file_ul_fj), 附件 lists, and file names in inline script arrays — but not the site
         chrome, whose sidebars link guides and forms as PDFs too."""
         base = base_url(response)
-        body = next((sel.css(c)[0] for c in self.body_css if sel.css(c)), None)
-        article = body.xpath("..")[0] if body is not None and body.xpath("..") else sel
+        body = next((found[0] for c in self.body_css if (found := sel.css(c))), None)
+        parent = body.xpath("..") if body is not None else []
+        article = parent[0] if parent else sel
         yield from links(article, base)
         for block in sel.css(", ".join(ATTACHMENT_BLOCKS)):
             yield from links(block, base)

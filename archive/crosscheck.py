@@ -1,8 +1,10 @@
 """Checks across reports, stored as findings with scope 'cross_report'.
 
-`run(db)` first groups reports into publications (archive/publications.py), then recomputes all
-the checks and writes only the difference, so running it again on an unchanged archive changes
-nothing. Reports with status 'failed' take no part. The checks across years and the summary sums
+`run(db)` first groups reports into publications (archive/publications.py), then recomputes the
+checks and writes only the difference, so running it again on an unchanged archive changes
+nothing. It is incremental: only what the captures archived since its last run can change is
+recomputed (see `_scope`); `run(db, full=True)` recomputes everything (after a reparse, or
+after editing rows by hand). Reports with status 'failed' take no part. The checks across years and the summary sums
 compare publications (their primary renditions), so that two renditions of one report do not
 repeat a finding or count twice in a sum.
 
@@ -30,7 +32,7 @@ from typing import Any
 
 import sqlite_utils
 
-from archive import publications
+from archive import info, publications
 from archive.headline import as_count
 from parsers import spec
 
@@ -48,12 +50,18 @@ def _finding(code: str, severity: str, message: str, *, subject: int, other: int
             json.dumps(details, ensure_ascii=False, sort_keys=True), subject, other, agency, year)
 
 
-def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
+def _subjects(scoped: bool) -> str:
+    """The reports a check's findings are about: every report, or those in scope (driving the
+    join from the scope's ids, not from every report)."""
+    return "temp.cc_scope s CROSS JOIN reports a ON a.id = s.id" if scoped else "reports a"
+
+
+def carry_chain(db: sqlite_utils.Database, scoped: bool = False) -> list[tuple]:
     # CROSS JOIN fixes the join order (report → its cells → last year's report by agency/year →
     # its cell by primary key); left to itself the planner may pair every cell with every cell
-    sql = """
+    sql = f"""
     SELECT a.id, b.id, a.agency, a.year, ca.column_key, ca.value, cb.value
-    FROM reports a
+    FROM {_subjects(scoped)}
     CROSS JOIN cells ca ON ca.report_id = a.id AND ca.table_key = 'applications' AND ca.row_key = 'carried_over'
     CROSS JOIN reports b ON b.agency = a.agency AND b.year = a.year - 1 AND b.status != 'failed'
                  AND +b.is_primary = 1
@@ -75,10 +83,10 @@ def carry_chain(db: sqlite_utils.Database) -> list[tuple]:
     ]
 
 
-def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
-    sql = """
+def in_force_chain(db: sqlite_utils.Database, scoped: bool = False) -> list[tuple]:
+    sql = f"""
     SELECT a.id, b.id, a.agency, a.year, f.row_key, f.value, p.value, i.value, r.value
-    FROM reports a
+    FROM {_subjects(scoped)}
     CROSS JOIN cells f ON f.report_id = a.id AND f.table_key = 'active' AND f.column_key = 'in_force'
     CROSS JOIN cells i ON i.report_id = a.id AND i.table_key = 'active' AND i.row_key = f.row_key
          AND i.column_key = 'issued'
@@ -104,10 +112,10 @@ def in_force_chain(db: sqlite_utils.Database) -> list[tuple]:
     ]
 
 
-def published_le_total(db: sqlite_utils.Database) -> list[tuple]:
-    sql = """
+def published_le_total(db: sqlite_utils.Database, scoped: bool = False) -> list[tuple]:
+    sql = f"""
     SELECT a.id, a.agency, a.year, n.row_key, n.value, t.value
-    FROM reports a
+    FROM {_subjects(scoped)}
     CROSS JOIN cells n ON n.report_id = a.id AND n.table_key = 'active' AND n.column_key = 'new_published'
     CROSS JOIN cells t ON t.report_id = a.id AND t.table_key = 'active' AND t.row_key = n.row_key
          AND t.column_key = 'total_published'
@@ -135,17 +143,17 @@ def _disagree(a: dict[tuple, Any], b: dict[tuple, Any]) -> list[tuple]:
     return [k for k in a.keys() & b.keys() if a[k] != b[k]]
 
 
-def duplicates(db: sqlite_utils.Database) -> list[tuple]:
+def duplicates(db: sqlite_utils.Database, scoped: bool = False) -> list[tuple]:
     """Reports of one agency-year grouped into publications: a report belongs to the first group
     whose every member agrees with it on every cell both have (a value, not NULL). The first
     member of each later group is a conflicting version (duplicate_report, paired with the first
     report of the first group that it contradicts); other members are the same numbers in
     another format or at another place (same_report_other_format, info, paired with their
     group's first)."""
-    groups = db.execute("""
-        SELECT agency, year, group_concat(id) FROM reports
-        WHERE status != 'failed' AND agency != '' AND year IS NOT NULL
-        GROUP BY agency, year HAVING count(*) > 1 ORDER BY min(id)""").fetchall()
+    groups = db.execute(f"""
+        SELECT a.agency, a.year, group_concat(a.id) FROM {_subjects(scoped)}
+        WHERE a.status != 'failed' AND a.agency != '' AND a.year IS NOT NULL
+        GROUP BY a.agency, a.year HAVING count(*) > 1 ORDER BY min(a.id)""").fetchall()
     out = []
     for agency, year, ids in groups:
         ids = sorted(int(i) for i in ids.split(","))
@@ -184,7 +192,9 @@ def duplicates(db: sqlite_utils.Database) -> list[tuple]:
     return out
 
 
-def parent_sums(db: sqlite_utils.Database) -> list[tuple]:
+def parent_sums(db: sqlite_utils.Database, scoped: bool = False) -> list[tuple]:
+    """Always over every summary report: its units are other agencies' reports, and which
+    sources are units (`sources.parent_id`) changes with the registry, not with captures."""
     figs = ", ".join(f"p.{f}" for f in PARENT_SUM_FIGURES)
     sums = ", ".join(f"sum(u.{f}), count(u.{f})" for f in PARENT_SUM_FIGURES)
     sql = f"""
@@ -219,24 +229,75 @@ CODES = ("carry_chain", "in_force_chain", "published_le_total", "duplicate_repor
          "parent_sum")  # run() owns these
 
 
-def run(db: sqlite_utils.Database) -> dict[str, int]:
-    """Recompute every cross-report finding of CODES; write only what changed (other
-    cross-report findings, e.g. the crawler's, are left alone), after grouping the reports into
-    publications. Returns counts by code."""
-    publications.assign(db)
-    want: list[tuple] = [f for check in CHECKS for f in check(db)]
-    have = {tuple(r[1:]): r[0] for r in db.execute(
-        f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report' "
-        f"AND code IN ({', '.join('?' * len(CODES))})", CODES).fetchall()}
-    want_set = set(want)
-    with db.atomic():
-        stale = [(fid,) for key, fid in have.items() if key not in want_set]
-        db.conn.executemany("DELETE FROM findings WHERE id = ?", stale)
-        new = [f for f in dict.fromkeys(want) if f not in have]
-        db.conn.executemany(
-            f"INSERT INTO findings ({', '.join(_COLS)}, scope) VALUES ({', '.join('?' * len(_COLS))}, "
-            f"'cross_report')", new)
-    counts: dict[str, int] = {}
-    for f in want:
-        counts[f[0]] = counts.get(f[0], 0) + 1
-    return counts
+WATERMARK = "crosscheck_capture_id"  # archive_info: the last capture the checks have seen
+UNSCOPED = ("parent_sum",)  # codes always recomputed over the whole archive (parent_sums)
+
+
+def _scope(db: sqlite_utils.Database, mark: int) -> None:
+    """What captures after `mark` can change, as temp tables. A capture brings a new report, or
+    archives a known one again, or replaces what its URL served (a report superseded, or current
+    again): `cc_reports`, the reports held by any capture at those URLs. Publications and
+    findings of their agency-years can change, and the chains of the year after (this year's
+    carried-over against last year's carried-forward): every report of those agency-years is in
+    `cc_scope`, with the touched reports that have no agency or year."""
+    db.execute("DROP TABLE IF EXISTS temp.cc_reports")
+    db.execute("DROP TABLE IF EXISTS temp.cc_scope")
+    db.execute("""
+        CREATE TEMP TABLE cc_reports AS
+        SELECT r.id, r.agency, r.year FROM reports r WHERE r.sha256 IN (
+            SELECT sha256 FROM captures WHERE id > :mark AND kind IN ('report', 'attachment')
+            UNION
+            SELECT o.sha256 FROM captures c JOIN captures o ON o.url = c.url
+            WHERE c.id > :mark AND c.kind IN ('report', 'attachment') AND c.url IS NOT NULL)""", {"mark": mark})
+    db.execute("CREATE TEMP TABLE cc_scope (id INTEGER PRIMARY KEY)")
+    db.execute("""
+        INSERT OR IGNORE INTO temp.cc_scope
+        SELECT r.id FROM (SELECT DISTINCT agency, year + d.dy AS year FROM temp.cc_reports,
+                          (SELECT 0 AS dy UNION ALL SELECT 1) d
+                          WHERE agency != '' AND year IS NOT NULL) y
+        CROSS JOIN reports r ON r.agency = y.agency AND r.year = y.year""")
+    db.execute("INSERT OR IGNORE INTO temp.cc_scope SELECT id FROM temp.cc_reports")
+
+
+def run(db: sqlite_utils.Database, full: bool = False) -> dict[str, int]:
+    """Recompute the cross-report findings of CODES that the captures archived since the last
+    run can change (all of them when `full`, or when the archive was never checked); write only
+    what changed (other cross-report findings, e.g. the crawler's, are left alone), after
+    grouping the reports into publications. Returns the archive's counts by code."""
+    last = db.execute("SELECT max(id) FROM captures").fetchone()[0] or 0
+    mark = info.get(db, WATERMARK)
+    scoped = not full and mark is not None
+    if scoped:
+        if int(mark) >= last:
+            return _counts(db)  # nothing archived since
+        _scope(db, int(mark))
+    try:
+        publications.assign(db, scoped)
+        want: list[tuple] = [f for check in CHECKS for f in check(db, scoped)]
+        codes = ", ".join("?" * len(CODES))
+        have_sql = f"SELECT id, {', '.join(_COLS)} FROM findings WHERE scope = 'cross_report' AND code IN ({codes})"
+        if scoped:  # the findings about reports out of scope stay as they are
+            have_sql += (f" AND (subject_report_id IN (SELECT id FROM temp.cc_scope)"
+                         f" OR code IN ({', '.join('?' * len(UNSCOPED))}))")
+        have = {tuple(r[1:]): r[0] for r in db.execute(have_sql, CODES + (UNSCOPED if scoped else ())).fetchall()}
+        want_set = set(want)
+        with db.atomic():
+            stale = [(fid,) for key, fid in have.items() if key not in want_set]
+            db.conn.executemany("DELETE FROM findings WHERE id = ?", stale)
+            new = [f for f in dict.fromkeys(want) if f not in have]
+            db.conn.executemany(
+                f"INSERT INTO findings ({', '.join(_COLS)}, scope) VALUES ({', '.join('?' * len(_COLS))}, "
+                f"'cross_report')", new)
+            if info.get(db, WATERMARK) != str(last):
+                info.put(db, WATERMARK, str(last))
+    finally:
+        if scoped:
+            db.execute("DROP TABLE IF EXISTS temp.cc_reports")
+            db.execute("DROP TABLE IF EXISTS temp.cc_scope")
+    return _counts(db)
+
+
+def _counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute(
+        f"SELECT code, count(*) FROM findings WHERE scope = 'cross_report' AND code IN ({', '.join('?' * len(CODES))})"
+        f" GROUP BY code ORDER BY code", CODES).fetchall())

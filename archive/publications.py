@@ -42,6 +42,19 @@ SELECT r.id FROM reports r
 WHERE EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256)
   AND NOT EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256 AND c.recency = 1)
 """
+# the same for the reports in crosscheck's scope (temp.cc_scope): only the URLs they were captured at
+SUPERSEDED_IN_SCOPE = """
+WITH caps AS (
+    SELECT url, sha256, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, id DESC) AS recency
+    FROM captures WHERE kind IN ('report', 'attachment') AND url IS NOT NULL AND http_status = 200
+      AND url IN (SELECT c.url FROM temp.cc_scope s JOIN reports r ON r.id = s.id
+                  JOIN captures c ON c.sha256 = r.sha256)
+)
+SELECT r.id FROM temp.cc_scope s JOIN reports r ON r.id = s.id
+WHERE EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256)
+  AND NOT EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256 AND c.recency = 1)
+"""
+_IN_SCOPE = "temp.cc_scope s JOIN reports r ON r.id = s.id"  # whole agency-years (crosscheck._scope)
 
 VIEW = """
 SELECT coalesce(p.publication_id, p.id) AS publication_id, p.id AS report_id, p.agency, p.province,
@@ -72,25 +85,28 @@ def _rank(r: dict, superseded: set[int]) -> tuple:
             r["n_findings"] or 0, r["id"])
 
 
-def groups(db: sqlite_utils.Database) -> list[list[dict]]:
-    """Every publication as its renditions, the primary first."""
-    superseded = {r[0] for r in db.execute(SUPERSEDED)}
+def groups(db: sqlite_utils.Database, scoped: bool = False) -> list[list[dict]]:
+    """Every publication as its renditions, the primary first (`scoped`: those of the reports
+    in crosscheck's scope, which holds every report of an agency-year it holds one of)."""
+    superseded = {r[0] for r in db.execute(SUPERSEDED_IN_SCOPE if scoped else SUPERSEDED)}
     by_key: dict[tuple, list[dict]] = defaultdict(list)
-    for r in db.query("SELECT id, agency, year, status, n_cells, n_findings FROM reports"):
+    reports = _IN_SCOPE if scoped else "reports r"
+    for r in db.query(f"SELECT r.id, r.agency, r.year, r.status, r.n_cells, r.n_findings FROM {reports}"):
         key = (r["agency"], r["year"]) if r["agency"] and r["year"] is not None else ("", r["id"])
         by_key[key].append(r)
     return [sorted(g, key=lambda r: _rank(r, superseded)) for g in by_key.values()]
 
 
-def assign(db: sqlite_utils.Database) -> int:
+def assign(db: sqlite_utils.Database, scoped: bool = False) -> int:
     """Write publication_id and is_primary where they differ from `groups`; returns the number
     of reports changed (0 on an archive already grouped: nothing written)."""
     want = {}
-    for g in groups(db):
+    for g in groups(db, scoped):
         first = min(r["id"] for r in g)
         for i, r in enumerate(g):
             want[r["id"]] = (first, int(i == 0))
-    have = {rid: (pub, prim) for rid, pub, prim in db.execute("SELECT id, publication_id, is_primary FROM reports")}
+    have = {rid: (pub, prim) for rid, pub, prim in db.execute(
+        f"SELECT r.id, r.publication_id, r.is_primary FROM {_IN_SCOPE if scoped else 'reports r'}")}
     changed = [(pub, prim, rid) for rid, (pub, prim) in want.items() if have.get(rid) != (pub, prim)]
     if changed:
         with db.atomic():

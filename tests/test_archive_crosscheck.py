@@ -156,7 +156,7 @@ def test_recomputed_idempotently_and_stale_findings_go(db, ag):
     with db.atomic():
         db.execute("UPDATE cells SET value = ? WHERE report_id = ? AND table_key = 'applications' "
                    "AND row_key = 'carried_over' AND column_key = 'total'", [chain["total"], b.report_id])
-    crosscheck.run(db)
+    crosscheck.run(db, full=True)  # rows edited in place (as a reparse does): no capture says so
     assert cross(db, "carry_chain") == []
 
 
@@ -206,7 +206,7 @@ def test_conflicting_versions_warn_once_each_and_failed_reports_take_no_part(db,
     with db.atomic():  # how the parser reports a page that only links its attachment
         db.execute("UPDATE reports SET status = 'failed', template = NULL, agency = ?, year = 2022 WHERE id = ?",
                    [ag[2].name, stub.report_id])
-    crosscheck.run(db)
+    crosscheck.run(db, full=True)  # rows edited in place (as a reparse does): no capture says so
     (dup,) = cross(db, "duplicate_report")
     assert (dup["subject_report_id"], dup["other_report_id"]) == (b.report_id, a.report_id)
     d = json.loads(dup["details"])
@@ -220,7 +220,91 @@ def test_conflicting_versions_warn_once_each_and_failed_reports_take_no_part(db,
     assert db.conn.total_changes == before
     with db.atomic():
         db.execute("UPDATE reports SET status = 'failed' WHERE id IN (?, ?)", [b.report_id, b_again.report_id])
-    crosscheck.run(db)
+    crosscheck.run(db, full=True)
     assert cross(db, "duplicate_report") == []
     assert {(f["subject_report_id"], f["other_report_id"]) for f in cross(db, "same_report_other_format")} == \
         {(a_html.report_id, a.report_id)}
+
+
+def _state(db) -> dict[str, list[tuple]]:
+    """What the checks decide: cross-report findings (without ids), publications, summaries."""
+    cols = ", ".join(crosscheck._COLS)
+    return {
+        "findings": sorted(tuple(r) for r in db.execute(
+            f"SELECT {cols} FROM findings WHERE scope = 'cross_report'").fetchall()),
+        "publications": db.execute("SELECT id, publication_id, is_primary FROM reports ORDER BY id").fetchall(),
+        "reports_summary": sorted(tuple(r) for r in db.execute("SELECT * FROM reports_summary").fetchall()),
+        "agency_years_summary": sorted(tuple(r) for r in db.execute("SELECT * FROM agency_years_summary").fetchall()),
+    }
+
+
+def primary_of(db, url: str, agency: str) -> int:
+    (flag,) = {r[0] for r in db.execute("SELECT r.is_primary FROM reports r JOIN captures c ON c.sha256 = r.sha256"
+                                        " WHERE c.url = ? AND r.agency = ?", [url, agency])}
+    return flag
+
+
+def test_each_incremental_run_ends_where_a_full_run_does(db, ag, tmp_path, monkeypatch):
+    """Batches loaded one after another, each followed by the incremental run: after every one
+    the archive equals a copy checked from scratch (run(full=True)), while the incremental run
+    looked at fewer reports than the archive holds. The batches touch every check across
+    batches: a year loaded after the year it carries over into, renditions and a conflicting
+    version arriving later, a URL whose content is replaced (its report superseded, the
+    primary rendition changes), units loaded after their summary report, a report with no
+    agency."""
+    scoped_sizes = []
+    real_scope = crosscheck._scope
+
+    def scope(db_, mark):
+        real_scope(db_, mark)
+        scoped_sizes.append(db_.execute("SELECT count(*) FROM temp.cc_scope").fetchone()[0])
+    monkeypatch.setattr(crosscheck, "_scope", scope)
+
+    upsert_sources(db, [
+        {"id": "city", "name": "东桥市人民政府", "level": "city", "province": "贵州省"},
+        {"id": "u1", "name": "甲区人民政府", "level": "county", "province": "贵州省", "parent_id": "city"},
+        {"id": "u2", "name": "乙区人民政府", "level": "county", "province": "贵州省", "parent_id": "city"},
+    ])
+    a21 = generate(seed=31, template="2021", year=2021, agency=ag[0])
+    a22 = generate(seed=32, template="2021", year=2022, agency=ag[0])
+    set_row(a22, "carried_over", dict(row_values(a21, "carried_forward"), total=row_values(a21, "carried_forward")["total"] + 3))
+    b21 = generate(seed=33, template="2021", year=2021, agency=ag[1])
+    b21_v2 = generate(seed=33, template="2021", year=2021, agency=ag[1])
+    set_row(b21_v2, "new_received", {"natural_person": row_values(b21, "new_received")["natural_person"] + 5})
+    c20 = generate(seed=34, template="2019", year=2020, agency=ag[2])
+    batches = [
+        lambda: [load(db, a22, url="http://127.0.0.1/a22"), load(db, b21, url="http://127.0.0.1/b21"),
+                 load(db, generate(seed=35, template="2021", year=2022, level="city"), source_id="city",
+                      url="http://127.0.0.1/city22")],
+        lambda: [load(db, a21, url="http://127.0.0.1/a21"),
+                 load_document(db, render_html(a22, "trs"), url="http://127.0.0.1/a22.html", media_type="text/html"),
+                 load_document(db, render_html(b21, "trs"), url="http://127.0.0.1/b21.html", media_type="text/html"),
+                 load(db, generate(seed=36, template="2021", year=2022, level="county"), source_id="u1",
+                      url="http://127.0.0.1/u1")],
+        lambda: [load(db, b21_v2, url="http://127.0.0.1/b21-v2"),
+                 load(db, c20, url="http://127.0.0.1/a22.html"),  # the URL now serves another report:
+                 # a22's HTML rendition is superseded, its text one becomes the primary
+                 load_document(db, "一份没有机关名称的文字".encode(), url="http://127.0.0.1/x", media_type="text/plain"),
+                 load(db, generate(seed=37, template="2021", year=2022, level="county"), source_id="u2",
+                      url="http://127.0.0.1/u2")],
+        lambda: [load(db, generate(seed=38, template="2021", year=2023, agency=ag[0]), url="http://127.0.0.1/a23")],
+    ]
+    crosscheck.run(db)  # the empty archive checked: from here on, runs are incremental
+    for i, batch in enumerate(batches):
+        batch()
+        crosscheck.run(db)
+        copy = open_db(tmp_path / f"full{i}.db")
+        db.conn.backup(copy.conn)
+        crosscheck.run(copy, full=True)
+        assert _state(db) == _state(copy), f"batch {i}"
+        copy.close()
+        if i:  # the HTML rendition (fewer findings) is primary until its URL serves another report
+            assert primary_of(db, "http://127.0.0.1/a22.html", ag[0].name) == (i < 2)
+    codes = {f["code"] for f in cross(db)}
+    assert {"carry_chain", "duplicate_report", "same_report_other_format", "parent_sum"} <= codes
+    assert len(scoped_sizes) == len(batches)
+    assert all(n < db["reports"].count for n in scoped_sizes[1:]), scoped_sizes
+    # nothing archived since: nothing recomputed, nothing written
+    before = db.conn.total_changes
+    crosscheck.run(db)
+    assert db.conn.total_changes == before and len(scoped_sizes) == len(batches)

@@ -33,7 +33,7 @@ def command(db: Path | None, data_dir: Path | None, force: bool, progress: bool,
     db = open_db(where.db)
     res = reparse(db, where.data_dir, force=force, progress=progress,
                   workers=default_workers() if workers is None else workers)
-    crosscheck.run(db)
+    crosscheck.run(db, full=res.reparsed > 0)  # reports changed in place: every check again
     click.echo(f"parser {parsers.PARSER_VERSION}: {res.reparsed} re-parsed, "
                f"{res.skipped} already current, {res.n_unreadable} unreadable")
     for rid, why in res.unreadable.items():

@@ -31,30 +31,25 @@ from archive import summary
 
 _STATUS_RANK = {"ok": 0, "partial": 1}  # anything else (failed, NULL) after them
 
-# reports archived from some URL, none of whose URLs still serves them: a later capture of each
-# of those URLs holds other content (as in the report_revisions view: report documents, 200 only)
-SUPERSEDED = """
-WITH caps AS (
-    SELECT url, sha256, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, id DESC) AS recency
-    FROM captures WHERE kind IN ('report', 'attachment') AND url IS NOT NULL AND http_status = 200
-)
-SELECT r.id FROM reports r
-WHERE EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256)
-  AND NOT EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256 AND c.recency = 1)
-"""
-# the same for the reports in crosscheck's scope (temp.cc_scope): only the URLs they were captured at
-SUPERSEDED_IN_SCOPE = """
-WITH caps AS (
-    SELECT url, sha256, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, id DESC) AS recency
-    FROM captures WHERE kind IN ('report', 'attachment') AND url IS NOT NULL AND http_status = 200
-      AND url IN (SELECT c.url FROM temp.cc_scope s JOIN reports r ON r.id = s.id
-                  JOIN captures c ON c.sha256 = r.sha256)
-)
-SELECT r.id FROM temp.cc_scope s JOIN reports r ON r.id = s.id
-WHERE EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256)
-  AND NOT EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256 AND c.recency = 1)
-"""
 _IN_SCOPE = "temp.cc_scope s JOIN reports r ON r.id = s.id"  # whole agency-years (crosscheck._scope)
+
+
+def superseded_sql(scoped: bool = False) -> str:
+    """Reports archived from some URL, none of whose URLs still serves them: a later capture of
+    each of those URLs holds other content (as in the report_revisions view: report documents,
+    200 only). `scoped`: the reports in crosscheck's scope, reading only the URLs they were
+    captured at."""
+    reports = _IN_SCOPE if scoped else "reports r"
+    urls = f"AND url IN (SELECT c.url FROM {_IN_SCOPE} JOIN captures c ON c.sha256 = r.sha256)" if scoped else ""
+    return f"""
+WITH caps AS (
+    SELECT url, sha256, row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, id DESC) AS recency
+    FROM captures WHERE kind IN ('report', 'attachment') AND url IS NOT NULL AND http_status = 200 {urls}
+)
+SELECT r.id FROM {reports}
+WHERE EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256)
+  AND NOT EXISTS (SELECT 1 FROM caps c WHERE c.sha256 = r.sha256 AND c.recency = 1)
+"""
 
 VIEW = """
 SELECT coalesce(p.publication_id, p.id) AS publication_id, p.id AS report_id, p.agency, p.province,
@@ -88,7 +83,7 @@ def _rank(r: dict, superseded: set[int]) -> tuple:
 def groups(db: sqlite_utils.Database, scoped: bool = False) -> list[list[dict]]:
     """Every publication as its renditions, the primary first (`scoped`: those of the reports
     in crosscheck's scope, which holds every report of an agency-year it holds one of)."""
-    superseded = {r[0] for r in db.execute(SUPERSEDED_IN_SCOPE if scoped else SUPERSEDED)}
+    superseded = {r[0] for r in db.execute(superseded_sql(scoped))}
     by_key: dict[tuple, list[dict]] = defaultdict(list)
     reports = _IN_SCOPE if scoped else "reports r"
     for r in db.query(f"SELECT r.id, r.agency, r.year, r.status, r.n_cells, r.n_findings FROM {reports}"):

@@ -3,8 +3,9 @@
 About 200 cells per report make `cells` the bulk of the archive. Stored as text keys
 (`table_key`, `row_key`, `column_key`) with an index by key they took 25 KiB a report (70 % of
 the archive); here each key is an integer (`cell_keys.id`, stable: ids are only ever added) and
-`cell_values` is a WITHOUT ROWID table keyed by (report_id, key_id), with one narrow index by
-(key_id, report_id) for the questions across reports ("every report's 本年新收"): ≈ 5 KiB a report.
+`cell_values` is a WITHOUT ROWID table keyed by (report_id, key_id), and no other index: ≈ 3.5 KiB
+a report. Questions across reports ("every report's 本年新收") are the wide views' (a primary-key
+lookup a report) and the summaries' (`cell_totals`).
 
 `cells` is a view with the old table's columns, in the old order, so every query, Datasette URL
 (its row pages included, served by the plugin), CSV and export keeps working; INSTEAD OF

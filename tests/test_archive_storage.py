@@ -202,3 +202,76 @@ def test_the_agency_summary_trigger_reads_one_agency_with_every_index_present(tm
     plan = _agency_plan(db)
     assert "idx_reports_agency_year" in plan and "is_primary_level" not in plan, plan
     db.close()
+
+
+def _bulk_items():
+    """Synthetic reports, then parsed ones of the other templates (keys new to the archive in a
+    later batch), with findings, facts and broken arithmetic, and one document twice."""
+    items = list(synthetic_reports(40, syllables=3))
+    for seed, template in ((5, "pre2019"), (6, "2019"), (7, "2021"), (8, "pre2019")):
+        data = render_text(generate(seed=seed, template=template, breaks=("results_sum:total",)
+                                    if template != "pre2019" else ())).encode("utf-8")
+        items.append((parsers.parse(data, "text/plain"), data, {"path": f"/docs/{seed}.txt"}))
+    return items + [items[3]]
+
+
+COMPARED = {  # every table a bulk load writes, as stored (captures without their fetch time)
+    "captures": "SELECT id, url, sha256, size, path, source_id, kind, locator FROM captures",
+    "reports": "SELECT * FROM reports", "sections": "SELECT * FROM sections", "cells": "SELECT * FROM cells",
+    "facts": "SELECT * FROM facts", "findings": "SELECT * FROM findings",
+    "cell_totals": "SELECT * FROM cell_totals", "reports_summary": "SELECT * FROM reports_summary",
+    "agency_years_summary": "SELECT * FROM agency_years_summary", "cell_keys": "SELECT * FROM cell_keys",
+}
+
+
+def test_a_staged_bulk_load_writes_what_an_unstaged_one_does(tmp_path):
+    """The two-process loader's transport (rows staged in SQLite files, copied by INSERT … SELECT)
+    against rows passed in memory: the same archive, row for row, and the same searches."""
+    from archive.bulk import Preparer, batches, unchecked_foreign_keys, write_batch
+
+    plain = open_db(tmp_path / "plain.db")
+    assert load_reports(plain, _bulk_items(), batch=15) == 44
+    staged = open_db(tmp_path / "staged.db")
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    prep = Preparer(staged, stage=stage)
+    written = 0
+    with unchecked_foreign_keys(staged):
+        for chunk in batches(_bulk_items(), 15):
+            batch = prep.batch(chunk)
+            assert batch.stage and not batch.rows["cells"]  # the rows travel in the file
+            written += write_batch(staged, batch)
+            assert not Path(batch.stage).exists()  # written once, then gone
+    assert written == 44
+    assert staged.execute("SELECT count(*) FROM findings").fetchone()[0] > 0
+    assert staged.execute("SELECT count(*) FROM facts").fetchone()[0] > 0
+    for table, sql in COMPARED.items():
+        assert _rows(staged, sql) == _rows(plain, sql), table
+    for term in ("复议", "依申请公开", "年度报告", "政务新媒体"):
+        sql = "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?"
+        assert _rows(staged, sql, [search._phrase(term)]) == _rows(plain, sql, [search._phrase(term)]), term
+    assert summary.check(staged) == []
+    plain.conn.close()
+    staged.conn.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250])
+def test_insert_many_inserts_what_executemany_does(n):
+    from archive.load import insert_many
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b, c)")
+    rows = [(i, f"r{i}" if i % 3 else "", None if i % 5 == 0 else i * 0.5) for i in range(n)]
+    insert_many(conn, "INSERT INTO t (a, b, c) VALUES (?, NULLIF(?, ''), ?)", rows)
+    expected = [(a, b or None, c) for a, b, c in rows]
+    assert conn.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == expected
+
+
+def test_the_search_index_writes_a_batch_as_one_segment(tmp_path):
+    """'hashsize' (archive/search.py) is set on new indexes and on ones made before it."""
+    db = open_db(tmp_path / "xxgk.db")
+    db.execute(search.DDL)  # an index as earlier versions made it: FTS5's 1 MB default
+    assert db.execute("SELECT v FROM reports_fts_config WHERE k = 'hashsize'").fetchone() is None
+    load_reports(db, synthetic_reports(10, syllables=3), batch=10)
+    assert db.execute("SELECT v FROM reports_fts_config WHERE k = 'hashsize'").fetchone()[0] == search.HASHSIZE
+    db.conn.close()

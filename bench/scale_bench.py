@@ -12,8 +12,10 @@ build goes on from the reports it holds (`_resumable`).
 Loading: a second process generates the reports (bench.archive_bench.synthetic_reports, three-
 syllable place names: ≈ 200,000 agencies) and prepares their rows (archive.bulk.Preparer, the
 rows staged in a temporary directory) while this one writes them (archive.bulk.write_batch);
-rates are timed from the first batch written (the generator first lists every agency), and the
-writer's CPU time per report is printed too (steadier on a shared machine than the wall clock).
+batches of 5,000 reports a transaction ($XXGK_SCALE_BATCH; a build with 20,000 was slower at
+every size: less overlap between the two processes). Rates are timed from the first
+batch written (the generator first lists every agency), and the writer's CPU time per report is
+printed too (steadier on a shared machine than the wall clock).
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from pathlib import Path
 import httpx
 
 DEFAULT_SIZES = (100_000, 300_000, 1_000_000)
-BATCH = 5000
+BATCH = int(os.environ.get("XXGK_SCALE_BATCH") or 5000)  # reports a transaction
 STRETCH = 100_000  # the load rate is also reported over the last this-many reports
 ROUNDS = 15  # requests per URL, after one warm-up
 SEED = 1

@@ -19,10 +19,14 @@ pickling of the rows (≈ 100 µs a report each way) is gone. Without one, rows 
 Ids are assigned by the preparer: from the first free id on, one after the other, so it must
 be the only writer of reports while it runs (another writer's report would take an id the
 batch wants: the batch's insert fails, its transaction is rolled back, nothing is half-written).
+Several preparers (processes) can share a load when the caller numbers the batches: batch j
+from the first free ids + j × its size (`Preparer.batch(…, first_ids=…)`, bench/scale_bench.py).
 """
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -31,7 +35,8 @@ import sqlite_utils
 from sqlite_utils.utils import sqlite3
 
 from archive import cells as cell_store, search, summary
-from archive.load import _INSERT, DERIVED_COLUMNS, REPORT_COLUMNS, _write_rows, insert_many, derived_rows, report_row, sha256
+from archive.load import (_INSERT, DERIVED_COLUMNS, REPORT_COLUMNS, _write_rows, cell_keys, derived_rows, insert_many,
+                          report_row, sha256)
 from archive.runs import now
 from parsers.model import Report
 
@@ -95,8 +100,18 @@ class Preparer:
         self.keys = _Keys(db)
         self.seen: set[str] = set()
 
-    def batch(self, items: Iterable[Item]) -> Batch:
-        items = list(items)
+    def batch(self, items: Iterable[Item], first_ids: tuple[int, int] | None = None) -> Batch:
+        """The batch of these items. `first_ids`: the (report, capture) ids to number it from, for
+        a caller that runs several preparers and gives each batch a range of its own, one id per
+        item (by default the count goes on from the last batch). Several preparers do not see
+        each other's documents: one given to two of them makes a batch fail to write (nothing of
+        it is written)."""
+        if first_ids is not None:
+            self.next_report, self.next_capture = first_ids
+        with _gc_paused():
+            return self._batch(list(items))
+
+    def _batch(self, items: list[Item]) -> Batch:
         out = Batch()
         self.keys.new = {}  # placeholders are per batch: a key new to one may be known to the next
         for k in [k for k, i in self.keys.items() if i < 0]:
@@ -120,11 +135,12 @@ class Preparer:
             out.captures.append((cid, meta.get("url"), meta.get("fetched_at") or now(), 200, report.media_type,
                                  None, digest, len(data), meta.get("path"), meta.get("source_id"), "report",
                                  meta.get("url") or meta.get("path") or f"sha256:{digest}"))
-            rows = derived_rows(report, rid, self.keys)
+            keys = cell_keys(report)
+            rows = derived_rows(report, rid, self.keys, keys)
             row = report_row(report, report_id=rid, sha256=digest, capture_id=cid,
                              source=sources.get(meta.get("source_id")), meta=meta, url=meta.get("url"),
                              published_date=meta.get("published_date"),
-                             n_cells=len(rows["cells"]), n_findings=len(rows["findings"]))
+                             n_cells=len(rows["cells"]), n_findings=len(rows["findings"]), keys=keys)
             out.reports.append(tuple(row[c] for c in REPORT_COLUMNS))
             for t, trows in rows.items():
                 out.rows[t].extend(trows)
@@ -142,6 +158,19 @@ class Preparer:
             _stage(path, out.rows)
             out.stage, out.rows = str(path), {t: [] for t in DERIVED_COLUMNS}
         return out
+
+
+@contextmanager
+def _gc_paused():
+    """The cyclic garbage collector off: a batch makes about 1,500 objects a report (rows, tuples)
+    and no cycle, and the collections their number sets off were ~5 % of the preparer's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_batch(db: sqlite_utils.Database, batch: Batch) -> int:
@@ -169,8 +198,13 @@ def _write(db: sqlite_utils.Database, batch: Batch) -> int:
         db.conn.executemany(
             "INSERT INTO captures (id, url, fetched_at, http_status, media_type, encoding, sha256, size,"
             " path, source_id, kind, locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.captures)
-        db.conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES "
-                            f"({', '.join('?' * len(REPORT_COLUMNS))})", batch.reports)
+        ids = [r[0] for r in batch.reports]
+        # the batch's own, consecutive ids (a Preparer's): the summaries per batch, not per report
+        summaries = summary.batched(db, ids[0], ids[-1]) if ids and ids == list(range(ids[0], ids[-1] + 1)) \
+            else nullcontext()
+        with summaries:
+            db.conn.executemany(f"INSERT INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES "
+                                f"({', '.join('?' * len(REPORT_COLUMNS))})", batch.reports)
         if batch.stage is not None:
             for table in DERIVED_COLUMNS:
                 db.execute(_STAGED[table])
@@ -200,7 +234,7 @@ def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def unchecked_foreign_keys(db: sqlite_utils.Database):
     """A context in which foreign keys are not checked row by row (about an eighth of the time of
     a bulk load): the preparer assigns the ids and checks the source ids itself."""
-    from contextlib import contextmanager
+    from contextlib import contextmanager, nullcontext
 
     @contextmanager
     def ctx():

@@ -56,9 +56,11 @@ def as_count(v: Any) -> Any:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def headline(report: Report) -> dict[str, float | int | None]:
-    """Headline column -> value (None where the report does not give it)."""
-    values: dict[Key, float | int | None] = dict(zip(map(_KEY, report.cells), map(_VALUE, report.cells)))
+def headline(report: Report, keys: list[Key] | None = None) -> dict[str, float | int | None]:
+    """Headline column -> value (None where the report does not give it). `keys`: the cells' keys
+    in order, where the caller has them already."""
+    values: dict[Key, float | int | None] = dict(zip(map(_KEY, report.cells) if keys is None else keys,
+                                                     map(_VALUE, report.cells)))
     for f in report.findings:  # blank totals: the sum of their printed parts
         if f.code == "total_omitted" and f.table and (f.table, f.row, f.column) in values \
                 and values[(f.table, f.row, f.column)] is None:

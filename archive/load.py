@@ -99,12 +99,19 @@ _CELL_KEY = attrgetter("table", "row", "column")
 _CELL_VALUES = attrgetter("value", "raw", "imputed", "source")
 
 
-def derived_rows(report: Report, report_id: int, key_ids: cell_store.KeyIds | None = None) -> dict[str, list[tuple]]:
+def cell_keys(report: Report) -> list[tuple[str, str, str]]:
+    """(table, row, column) of each of the report's cells, in order."""
+    return list(map(_CELL_KEY, report.cells))
+
+
+def derived_rows(report: Report, report_id: int, key_ids: cell_store.KeyIds | None = None,
+                 keys: list[tuple[str, str, str]] | None = None) -> dict[str, list[tuple]]:
     """Rows of sections, cells, facts and findings for one report (tuples in DERIVED_COLUMNS order;
-    with `key_ids`, cells as cell_values rows: the key as its id)."""
+    with `key_ids`, cells as cell_values rows: the key as its id). `keys`: `cell_keys(report)`,
+    where the caller has them already."""
     findings = [(report_id, f.code, f.severity, f.message, f.identity, f.table, f.row, f.column,
                  _json(f.details), "report") for f in report.findings]
-    keys = list(map(_CELL_KEY, report.cells))
+    keys = cell_keys(report) if keys is None else keys
     unique = len(set(keys)) == len(keys)
     # with key ids and no duplicate (the bulk loader's case): the ids straight away, one pass
     ids = list(map(key_ids.__getitem__, keys)) if key_ids is not None and unique else keys
@@ -133,12 +140,13 @@ def derived_rows(report: Report, report_id: int, key_ids: cell_store.KeyIds | No
 
 def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id: int,
                source: dict | None, meta: dict, url: str | None, published_date: str | None,
-               n_cells: int, n_findings: int) -> dict[str, Any]:
+               n_cells: int, n_findings: int, keys: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
     """The `reports` row: agency from the report, else the sidecar, else the source; province
     from the source, else the sidecar, else the agency's name when it starts with one (a
     national portal: 江西省教育厅); level from the source when it has one (one agency's
     column), else the sidecar, else read from the agency's name (archive.levels: a portal
-    registered without a level publishes many agencies' reports)."""
+    registered without a level publishes many agencies' reports). `keys`: `cell_keys(report)`,
+    where the caller has them already."""
     source = source or {}
     agency = report.agency or meta.get("agency") or source.get("name")
     row = {
@@ -153,7 +161,7 @@ def report_row(report: Report, *, report_id: int | None, sha256: str, capture_id
         "status": report.status, "parser_version": parsers.PARSER_VERSION,
         "media_type": report.media_type, "n_cells": n_cells, "n_findings": n_findings,
     }
-    row.update(headline(report))
+    row.update(headline(report, keys))
     return row
 
 
@@ -175,7 +183,7 @@ def insert_many(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
     insert a cell row (a report's 200 cells: 232 → 124 µs). At most 999 parameters a statement
     (the smallest limit of the SQLite versions Python ships with)."""
     head, one = sql.split(" VALUES ")
-    per = min(100, 999 // max(1, one.count("?")))
+    per = min(500, 999 // max(1, one.count("?")))
     whole = len(rows) - len(rows) % per
     if whole:
         many = f"{head} VALUES {', '.join([one] * per)}"

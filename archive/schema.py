@@ -144,7 +144,8 @@ TABLES: list[TableDef] = [
         foreign_keys=(("source_id", "sources", "id"), ("parent_capture_id", "captures", "id"),
                       ("run_id", "crawl_runs", "id")),
         not_null=("sha256", "locator", "kind"),
-        indexes=(("sha256",), ("url",), ("source_id",), ("run_id",), ("kind",)),
+        # (no index on sha256 alone: the unique key starts with it)
+        indexes=(("url",), ("source_id",), ("run_id",), ("kind",)),
         unique=(("sha256", "locator"),),
     ),
     TableDef(

@@ -9,11 +9,13 @@ The databases stay in data/bench/scale/ ($XXGK_BENCH_DIR/scale): a run reuses ea
 holds its size (`archive_info` key `bench`), and builds only what is missing; an interrupted
 build goes on from the reports it holds (`_resumable`).
 
-Loading: a second process generates the reports (bench.archive_bench.synthetic_reports, three-
-syllable place names: ≈ 200,000 agencies) and prepares their rows (archive.bulk.Preparer, the
-rows staged in a temporary directory) while this one writes them (archive.bulk.write_batch);
-batches of 5,000 reports a transaction ($XXGK_SCALE_BATCH; a build with 20,000 was slower at
-every size: less overlap between the two processes). Rates are timed from the first
+Loading: two more processes ($XXGK_SCALE_PREPARERS) generate the reports
+(bench.archive_bench.synthetic_reports, three-syllable place names: ≈ 200,000 agencies) and
+prepare their rows (archive.bulk.Preparer, the rows staged in a temporary directory), each every
+other batch, numbered by its place in the sequence, while this one writes them
+(archive.bulk.write_batch); batches of 5,000 reports a transaction ($XXGK_SCALE_BATCH; a build
+with 20,000 was slower at every size). With one preparer the writer waited for it about an
+eighth of the time: on two cores, two preparers keep both busy. Rates are timed from the first
 batch written (the generator first lists every agency), and the writer's CPU time per report is
 printed too (steadier on a shared machine than the wall clock).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import queue as queue_module
 import shutil
 import socket
 import statistics
@@ -35,6 +38,7 @@ import httpx
 
 DEFAULT_SIZES = (100_000, 300_000, 1_000_000)
 BATCH = int(os.environ.get("XXGK_SCALE_BATCH") or 5000)  # reports a transaction
+PREPARERS = int(os.environ.get("XXGK_SCALE_PREPARERS") or 2)  # producer processes
 STRETCH = 100_000  # the load rate is also reported over the last this-many reports
 ROUNDS = 15  # requests per URL, after one warm-up
 SEED = 1
@@ -53,19 +57,22 @@ def _sizes() -> list[int]:
 
 # --- building --------------------------------------------------------------------------------
 
-def _produce(path: str, start: int, n: int, queue, stage: str) -> None:
-    """In the second process: generate reports start … n-1 and prepare their rows (staged in
-    files under `stage`)."""
+def _produce(path: str, start: int, n: int, queue, stage: str, first_ids: tuple[int, int], k: int, of: int) -> None:
+    """In producer process k of `of`: generate reports start … n-1 and prepare batch k, k + of,
+    k + 2·of … of them, batch j numbered from first_ids + j × BATCH (its rows staged in files
+    under `stage`)."""
     import sqlite_utils
     from sqlite_utils.utils import sqlite3
 
     from archive.bulk import Preparer, batches
     from bench.archive_bench import _pool, synthetic_reports
 
+    os.nice(5)  # the writer first: it alone sets the pace, the preparers fill the time it leaves
     db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
     prep = Preparer(db, stage=stage)
-    for chunk in batches(synthetic_reports(n, _pool(), SEED, start=start, syllables=3), BATCH):
-        queue.put(prep.batch(chunk))
+    for j, chunk in enumerate(batches(synthetic_reports(n, _pool(), SEED, start=start, syllables=3), BATCH)):
+        if j % of == k:
+            queue.put(prep.batch(chunk, first_ids=(first_ids[0] + j * BATCH, first_ids[1] + j * BATCH)))
     queue.put(None)
 
 
@@ -104,29 +111,42 @@ def _resumable(path: Path, smallest: int, n: int) -> int | None:
 
 def _load(path: Path, start: int, n: int, *, resumed: bool = False) -> dict:
     """Load reports start … n-1 into the archive at `path`; the rates (over this run's part)."""
-    from archive import crosscheck, info
+    from archive import crosscheck, info, search
     from archive.bulk import unchecked_foreign_keys, write_batch
     from archive.db import open_db
 
     db = open_db(path)
     db.execute("PRAGMA cache_size = -1000000")  # 1 GB of page cache for the writer
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue(maxsize=2)
+    queue = ctx.Queue(maxsize=2 * PREPARERS)
     stage = tempfile.TemporaryDirectory(prefix="xxgk-stage-")
-    producer = ctx.Process(target=_produce, args=(str(path), start, n, queue, stage.name))
-    producer.start()
+    first_ids = (search.free_id(db), (db.execute("SELECT max(id) FROM captures").fetchone()[0] or 0) + 1)
+    producers = [ctx.Process(target=_produce, args=(str(path), start, n, queue, stage.name, first_ids, k, PREPARERS))
+                 for k in range(PREPARERS)]
+    for producer in producers:
+        producer.start()
     marks = []  # (reports, wall, writer CPU): timed from the first batch written, so that the
     # generator's start (the list of every agency up to n) is not counted as loading
     with unchecked_foreign_keys(db):
-        done = start
-        while (batch := queue.get()) is not None:
+        done, running = start, PREPARERS
+        while running:
+            try:
+                batch = queue.get(timeout=10)
+            except queue_module.Empty:
+                if any(p.exitcode for p in producers):
+                    raise SystemExit(f"a producer failed: exit codes {[p.exitcode for p in producers]}")
+                continue
+            if batch is None:
+                running -= 1
+                continue
             done += write_batch(db, batch)
             if not marks:
                 marks.append((done, time.perf_counter(), time.process_time()))
             elif done % STRETCH == 0 or done == n:
                 marks.append((done, time.perf_counter(), time.process_time()))
                 print(f"  {done:,} reports ({load_avg()})", flush=True)
-    producer.join()
+    for producer in producers:
+        producer.join()
     stage.cleanup()
     (n0, w0, c0), (n1, w1, c1) = marks[0], marks[-1]
     last = next(m for m in reversed(marks[:-1]) if n1 - m[0] >= min(STRETCH, n1 - n0))

@@ -255,7 +255,45 @@ def test_a_staged_bulk_load_writes_what_an_unstaged_one_does(tmp_path):
     staged.conn.close()
 
 
-@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250])
+def test_a_batch_adds_to_the_summaries_what_the_insert_triggers_would(tmp_path, monkeypatch):
+    """The bulk writer's summaries per batch (summary.batched) against the triggers' per report,
+    on the same reports: the same rows; and every other write still goes through the triggers."""
+    from contextlib import nullcontext
+
+    from archive.bulk import Preparer, write_batch
+
+    by_trigger = open_db(tmp_path / "trigger.db")
+    with monkeypatch.context() as m:
+        m.setattr(summary, "batched", lambda db, first, last: nullcontext())
+        assert load_reports(by_trigger, _bulk_items(), batch=15) == 44
+    by_batch = open_db(tmp_path / "batch.db")
+    assert load_reports(by_batch, _bulk_items(), batch=15) == 44
+    for table in ("reports_summary", "agency_years_summary"):
+        assert _rows(by_batch, f"SELECT * FROM {table}") == _rows(by_trigger, f"SELECT * FROM {table}"), table
+    # agencies recounted across batches: some have reports of several years
+    assert by_batch.execute("SELECT max(n_years) FROM agency_years_summary").fetchone()[0] > 1
+    assert summary.check(by_batch) == []
+    flag = "SELECT count(*) FROM archive_info WHERE key = ?"
+    assert by_batch.execute(flag, [summary.BATCH_FLAG]).fetchone()[0] == 0
+    # a batch that fails (its reports are there already) leaves neither the flag nor a count
+    before = _rows(by_batch, "SELECT * FROM reports_summary")
+    prep = Preparer(by_batch)
+    prep.next_report -= 5  # ids that are taken
+    batch = prep.batch(synthetic_reports(50, syllables=3, start=45))
+    with pytest.raises(sqlite3.IntegrityError):
+        write_batch(by_batch, batch)
+    assert by_batch.execute(flag, [summary.BATCH_FLAG]).fetchone()[0] == 0
+    assert _rows(by_batch, "SELECT * FROM reports_summary") == before
+    # a document loaded on its own afterwards: counted by the triggers
+    data = render_text(generate(seed=11)).encode("utf-8")
+    load_document(by_batch, data, path=str(tmp_path / "one.txt"))
+    assert by_batch.execute("SELECT sum(reports) FROM reports_summary").fetchone()[0] == 45
+    assert summary.check(by_batch) == []
+    by_trigger.conn.close()
+    by_batch.conn.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, 332, 333, 334, 1000])  # 333 rows a statement (3 columns)
 def test_insert_many_inserts_what_executemany_does(n):
     from archive.load import insert_many
 
@@ -268,10 +306,11 @@ def test_insert_many_inserts_what_executemany_does(n):
 
 
 def test_the_search_index_writes_a_batch_as_one_segment(tmp_path):
-    """'hashsize' (archive/search.py) is set on new indexes and on ones made before it."""
+    """'hashsize' and 'automerge' (archive/search.py) are set on new indexes and on ones made before."""
     db = open_db(tmp_path / "xxgk.db")
-    db.execute(search.DDL)  # an index as earlier versions made it: FTS5's 1 MB default
-    assert db.execute("SELECT v FROM reports_fts_config WHERE k = 'hashsize'").fetchone() is None
+    db.execute(search.DDL)  # an index as earlier versions made it: FTS5's defaults
+    config = "SELECT k, v FROM reports_fts_config WHERE k IN ('hashsize', 'automerge')"
+    assert db.execute(config).fetchall() == []
     load_reports(db, synthetic_reports(10, syllables=3), batch=10)
-    assert db.execute("SELECT v FROM reports_fts_config WHERE k = 'hashsize'").fetchone()[0] == search.HASHSIZE
+    assert dict(db.execute(config).fetchall()) == {"hashsize": 64 * 1024 * 1024, "automerge": 8}
     db.conn.close()

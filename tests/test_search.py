@@ -13,10 +13,23 @@ from datasette_support import TERMS, build_archive, texts
 
 
 def test_index_tokens_are_bigrams_plus_the_last_character_of_each_run():
-    assert search.index_tokens("政务公开") == "政务 务公 公开 开"
-    assert search.index_tokens("复议，诉讼") == "复议 议 ， 诉讼 讼"
-    assert search.index_tokens("共 2022件") == "共  2022 件"
-    assert search.index_tokens("ＡＢＣ１２３") == "ＡＢＣ１２３"  # as printed: unicode61 makes it one word
+    tokens = lambda text: search.index_tokens(text).split()  # noqa: E731 (the spacing is not kept)
+    assert tokens("政务公开") == ["政务", "务公", "公开", "开"]
+    assert tokens("复议，诉讼") == ["复议", "议", "，", "诉讼", "讼"]
+    assert tokens("共 2022件") == ["共", "2022", "件"]
+    assert tokens("x中y") == ["x", "中", "y"]
+    assert tokens("ＡＢＣ１２３") == ["ＡＢＣ１２３"]  # as printed: unicode61 makes it one word
+    assert tokens("") == tokens(None) == []
+
+
+def test_a_reports_text_is_its_parts_tokens_with_a_break_between():
+    parts = ["一、总体情况", "全年收到申请213件。", "", "二", "x" + search.SECTION_BREAK + "复议", "诉讼"]
+    _, _, _, text = search.document(1, "t", "a", [(n, parts[2 * n], parts[2 * n + 1]) for n in range(3)])
+    want = []
+    for i, part in enumerate(parts):
+        want += ([search.SECTION_BREAK] if i else []) + search.index_tokens(part).split()
+    assert text.split() == want
+    assert want.count(search.SECTION_BREAK) == 5  # the one inside a text is not a break
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -336,7 +336,8 @@ TABLES: list[TableDef] = [
     TableDef(
         "archive_info",
         "Facts about the archive as a whole, key/value: `demo` (set by `xxgk demo`: the archive holds "
-        "synthetic data from the mock portals, and every page says so).",
+        "synthetic data from the mock portals, and every page says so). (`summaries_by_batch` exists only "
+        "inside the bulk writer's own transaction: archive/summary.py.)",
         {
             "key": (str, "What is stated (demo …)"),
             "value": (str, "Its value"),

@@ -6,10 +6,12 @@ instead of every report (at a million reports a facet over `reports` took a seco
 - `reports_summary`: per (is_primary, year, province, level, template, status): how many reports
   (documents; is_primary = 1: publications) and, per headline figure, its sum and how many
   reports give it (so that a sum over no value stays NULL, as SQL's sum does). Kept by triggers on
-  `reports` (insert, update, delete): every write, whoever makes it, moves the counts with it.
+  `reports` (insert, update, delete): every write, whoever makes it, moves the counts with it —
+  but the bulk writer's, which adds its batch in one statement (`batched`, below).
 - `agency_years_summary`: per agency (name, province, level): its publications, first and last
   year, which years (the `agency_years` view reads it). Kept by triggers on `reports`: each
-  write recounts the agencies it touches from their few reports (index on agency, year).
+  write recounts the agencies it touches from their few reports (index on agency, year); the
+  bulk writer recounts its batch's agencies in one statement.
 - `cell_totals`: per (year, province, level, key_id), over publications only (is_primary = 1),
   for the cells of the 总计 columns (column_key `total`: every row of section 三 and each
   outcome group of section 四, ≈ 30 of a report's ≈ 200 cells): the sum of their integer values

@@ -234,7 +234,6 @@ def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def unchecked_foreign_keys(db: sqlite_utils.Database):
     """A context in which foreign keys are not checked row by row (about an eighth of the time of
     a bulk load): the preparer assigns the ids and checks the source ids itself."""
-    from contextlib import contextmanager, nullcontext
 
     @contextmanager
     def ctx():

@@ -371,7 +371,6 @@ DDL = (f"CREATE VIRTUAL TABLE [{FTS_TABLE}] USING fts5({', '.join(FTS_COLUMNS)},
 # are rewritten about 2.5 times on the way to a million reports instead of about 4 (the writer's
 # commit at 1,200,000: 182–224 → 153 µs a report), for at most 7 segments of a size to read.
 CONFIG = {"hashsize": 64 * 1024 * 1024, "automerge": 8}
-HASHSIZE = CONFIG["hashsize"]
 
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
